@@ -1,0 +1,273 @@
+// Declarative handler rules, compiled once into plain closures over data (never eval or
+// new Function: a rule is a tree of objects from the scenario). See SPEC [H1]–[H7].
+import { copyJson, own, stableStringify, type Json } from './json.ts';
+import type { Action, Condition, Expr, Rule } from './scenario.ts';
+
+/** What a rule can read: the event being handled and the group's store. */
+export interface RuleInput {
+  /** Reads a field of the event by dotted path (`data.orderId`, `type`, `partitionkey`). */
+  field(path: readonly string[]): unknown;
+  /** The event's data, for emits that forward it unchanged. */
+  data(): Json;
+  read(table: string, key: string): Json | undefined;
+}
+
+export interface Write {
+  table: string;
+  key: string;
+  value: Json;
+}
+export interface Emit {
+  topic: string;
+  type: string;
+  key: string | null;
+  data: Json;
+}
+export interface Outcome {
+  /** Index of the rule that matched, or -1 when none did (the event is ignored). */
+  rule: number;
+  writes: Write[];
+  emits: Emit[];
+  effects: { name: string; key: string }[];
+  /** Set when the handler failed; nothing else in the outcome is applied. */
+  error?: string;
+}
+
+class HandlerError extends Error {}
+
+type Eval = (ctx: Ctx) => unknown;
+interface Ctx {
+  input: RuleInput;
+  staged: Map<string, Write>;
+}
+
+function compileExpr(e: Expr): Eval {
+  if (e === null || typeof e !== 'object') return () => e;
+  if ('event' in e) {
+    const path = e.event.split('.');
+    return (ctx) => ctx.input.field(path);
+  }
+  const table = e.state;
+  const key = compileKey(e.key, table);
+  return (ctx) => readStaged(ctx, table, key(ctx));
+}
+
+function readStaged(ctx: Ctx, table: string, key: string): Json | undefined {
+  const w = ctx.staged.get(`${table}\u0000${key}`);
+  return w ? w.value : ctx.input.read(table, key);
+}
+
+function compileKey(e: Expr, table: string): (ctx: Ctx) => string {
+  const value = compileExpr(e);
+  return (ctx) => {
+    const k = value(ctx);
+    if (typeof k === 'string' && k !== '') return k;
+    if (typeof k === 'number') return String(k);
+    throw new HandlerError(`the key for ${table} is ${k === undefined ? 'missing' : JSON.stringify(k)} (${exprText(e)}): a key must be text or a number`);
+  };
+}
+
+function compileCond(c: Condition): (ctx: Ctx) => boolean {
+  switch (c.op) {
+    case 'all': {
+      const parts = c.of.map(compileCond);
+      return (ctx) => parts.every((p) => p(ctx));
+    }
+    case 'any': {
+      const parts = c.of.map(compileCond);
+      return (ctx) => parts.some((p) => p(ctx));
+    }
+    case 'not': {
+      const inner = compileCond(c.cond);
+      return (ctx) => !inner(ctx);
+    }
+    case 'exists':
+    case 'missing': {
+      const value = compileExpr(c.value);
+      const want = c.op === 'exists';
+      return (ctx) => {
+        const x = value(ctx);
+        return (x !== undefined && x !== null) === want;
+      };
+    }
+    default: {
+      const left = compileExpr(c.left);
+      const right = compileExpr(c.right);
+      const op = c.op;
+      return (ctx) => compare(op, left(ctx), right(ctx));
+    }
+  }
+}
+
+function compare(op: string, a: unknown, b: unknown): boolean {
+  if (op === 'eq' || op === 'ne') {
+    const same = a === b || (typeof a === 'object' && typeof b === 'object' && stableStringify(a) === stableStringify(b));
+    return op === 'eq' ? same : !same;
+  }
+  // Ordering compares numbers with numbers and text with text; anything else is false.
+  if (!((typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string'))) return false;
+  switch (op) {
+    case 'gt':
+      return a > b;
+    case 'gte':
+      return a >= b;
+    case 'lt':
+      return a < b;
+    default:
+      return a <= b;
+  }
+}
+
+type Step = (ctx: Ctx, out: Outcome) => void;
+
+function compileAction(a: Action): Step {
+  switch (a.do) {
+    case 'set': {
+      const key = compileKey(a.key, a.table);
+      const value = compileExpr(a.value);
+      return (ctx) => stage(ctx, a.table, key(ctx), toJson(value(ctx)));
+    }
+    case 'increment':
+    case 'decrement': {
+      const key = compileKey(a.key, a.table);
+      const by = compileExpr(a.by);
+      const sign = a.do === 'increment' ? 1 : -1;
+      return (ctx) => {
+        const k = key(ctx);
+        const current = readStaged(ctx, a.table, k) ?? 0;
+        const amount = by(ctx);
+        if (typeof current !== 'number') throw new HandlerError(`${a.table}[${k}] is ${JSON.stringify(current)}, not a number, so it cannot be ${a.do}ed`);
+        if (typeof amount !== 'number') throw new HandlerError(`cannot ${a.do} ${a.table}[${k}] by ${amount === undefined ? 'a missing value' : JSON.stringify(amount)} (${exprText(a.by)}): it must be a number`);
+        stage(ctx, a.table, k, current + sign * amount);
+      };
+    }
+    case 'append': {
+      const key = compileKey(a.key, a.table);
+      const value = compileExpr(a.value);
+      return (ctx) => {
+        const k = key(ctx);
+        const current = readStaged(ctx, a.table, k) ?? [];
+        if (!Array.isArray(current)) throw new HandlerError(`${a.table}[${k}] is ${JSON.stringify(current)}, not a list, so nothing can be appended to it`);
+        stage(ctx, a.table, k, [...current, toJson(value(ctx))]);
+      };
+    }
+    case 'emit': {
+      const key = a.key === undefined ? null : compileExpr(a.key);
+      const fields = a.data === undefined ? null : Object.entries(a.data).map(([name, e]) => [name, compileExpr(e)] as const);
+      return (ctx, out) => {
+        let k: string | null = null;
+        if (key) {
+          const raw = key(ctx);
+          if (raw !== null && raw !== undefined) k = String(raw);
+        }
+        let data: Json;
+        if (fields) {
+          const obj: Record<string, Json> = {};
+          for (const [name, f] of fields) obj[name] = toJson(f(ctx));
+          data = obj;
+        } else data = ctx.input.data();
+        out.emits.push({ topic: a.topic, type: a.type, key: k, data });
+      };
+    }
+    case 'effect': {
+      const key = compileKey(a.key, a.name);
+      return (ctx, out) => {
+        out.effects.push({ name: a.name, key: key(ctx) });
+      };
+    }
+  }
+}
+
+function toJson(x: unknown): Json {
+  return x === undefined ? null : copyJson(x as Json);
+}
+
+function stage(ctx: Ctx, table: string, key: string, value: Json): void {
+  ctx.staged.set(`${table}\u0000${key}`, { table, key, value });
+}
+
+export interface CompiledRules {
+  run(type: string, input: RuleInput): Outcome;
+}
+
+/** Compiles a consumer's rules. The first rule whose type and condition match applies ([H1]). */
+export function compileRules(rules: readonly Rule[]): CompiledRules {
+  const compiled = rules.map((r) => ({ on: r.on, when: r.when ? compileCond(r.when) : null, steps: r.do.map(compileAction) }));
+  return {
+    run(type, input) {
+      const out: Outcome = { rule: -1, writes: [], emits: [], effects: [] };
+      const ctx: Ctx = { input, staged: new Map() };
+      try {
+        for (let i = 0; i < compiled.length; i++) {
+          const r = compiled[i];
+          if (r.on !== '*' && r.on !== type) continue;
+          if (r.when && !r.when(ctx)) continue;
+          out.rule = i;
+          for (const step of r.steps) step(ctx, out);
+          break;
+        }
+      } catch (e) {
+        if (!(e instanceof HandlerError)) throw e;
+        return { rule: out.rule, writes: [], emits: [], effects: [], error: e.message };
+      }
+      out.writes = [...ctx.staged.values()];
+      return out;
+    },
+  };
+}
+
+/** Reads a dotted path into an object, own properties only. */
+export function readPath(root: unknown, path: readonly string[], from = 0): unknown {
+  let x = root;
+  for (let i = from; i < path.length && x !== undefined; i++) x = own(x, path[i]);
+  return x;
+}
+
+// ---------------------------------------------------------------------------- sentences
+
+export function exprText(e: Expr): string {
+  if (e === null || typeof e !== 'object') return JSON.stringify(e);
+  if ('event' in e) return e.event;
+  return `${e.state}[${exprText(e.key)}]`;
+}
+
+const OPS: Record<string, string> = { eq: '=', ne: '≠', gt: '>', gte: '≥', lt: '<', lte: '≤' };
+
+export function conditionText(c: Condition): string {
+  switch (c.op) {
+    case 'all':
+      return c.of.map(conditionText).join(' and ');
+    case 'any':
+      return c.of.map(conditionText).join(' or ');
+    case 'not':
+      return `not (${conditionText(c.cond)})`;
+    case 'exists':
+      return `${exprText(c.value)} is present`;
+    case 'missing':
+      return `${exprText(c.value)} is missing`;
+    default:
+      return `${exprText(c.left)} ${OPS[c.op]} ${exprText(c.right)}`;
+  }
+}
+
+export function actionText(a: Action): string {
+  switch (a.do) {
+    case 'set':
+      return `set ${a.table}[${exprText(a.key)}] to ${exprText(a.value)}`;
+    case 'increment':
+    case 'decrement':
+      return `${a.do} ${a.table}[${exprText(a.key)}] by ${exprText(a.by)}`;
+    case 'append':
+      return `append ${exprText(a.value)} to ${a.table}[${exprText(a.key)}]`;
+    case 'emit':
+      return `emit ${a.type}${a.key !== undefined ? ` (key ${exprText(a.key)})` : ''} to ${a.topic}`;
+    case 'effect':
+      return `count "${a.name}" for ${exprText(a.key)}`;
+  }
+}
+
+/** A rule as one readable sentence: `On OrderPlaced when data.total > 100: set …; emit …`. */
+export function ruleText(r: Rule): string {
+  const head = `On ${r.on === '*' ? 'any event' : r.on}${r.when ? ` when ${conditionText(r.when)}` : ''}`;
+  return `${head}: ${r.do.length ? r.do.map(actionText).join('; ') : 'do nothing'}`;
+}

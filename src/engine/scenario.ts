@@ -1,0 +1,361 @@
+// The scenario format and its one front door, `restoreScenario(input: unknown)`: a lesson,
+// an IndexedDB record, a file and a link all become a Scenario through it (SPEC [F1]–[F6]).
+// It validates (every error names its field path), applies defaults and migrates older
+// versions. Nothing in a scenario is ever run as code: rules are data, read by rules.ts.
+import * as v from 'valibot';
+import { isJson, type Json } from './json.ts';
+
+export const SCENARIO_FORMAT = 'eventfold/scenario';
+/** The version this build writes. Bump it only together with a migration in MIGRATIONS. */
+export const SCENARIO_VERSION = 1;
+
+// ---------------------------------------------------------------------------- schemas
+
+const Id = v.pipe(
+  v.string('must be text'),
+  v.regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1–64 letters, digits or _ . : -'),
+);
+const Name = (max: number) =>
+  v.pipe(v.string('must be text'), v.trim(), v.minLength(1, 'must not be empty'), v.maxLength(max, `must be at most ${max} characters`));
+const Int = (min: number, max: number) =>
+  v.pipe(
+    v.number('must be a number'),
+    v.integer('must be a whole number'),
+    v.minValue(min, `must be at least ${min}`),
+    v.maxValue(max, `must be at most ${max}`),
+  );
+const Num = (min: number, max: number) =>
+  v.pipe(v.number('must be a number'), v.finite('must be a finite number'), v.minValue(min, `must be at least ${min}`), v.maxValue(max, `must be at most ${max}`));
+const JsonValue = v.custom<Json>((x) => isJson(x), 'must be plain JSON (text, numbers, true/false, null, lists and objects)');
+
+export type Expr = string | number | boolean | null | { event: string } | { state: string; key: Expr };
+
+const ExprSchema: v.GenericSchema<Expr> = v.union(
+  [
+    v.string(),
+    v.pipe(v.number(), v.finite()),
+    v.boolean(),
+    v.null(),
+    v.strictObject({ event: v.pipe(v.string(), v.regex(/^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$/, 'must be a dotted path such as data.orderId')) }),
+    v.strictObject({ state: Name(64), key: v.lazy(() => ExprSchema) }),
+  ],
+  'must be a value (text, number, true/false, null), {"event": "data.field"} or {"state": "table", "key": …}',
+);
+
+export type CompareOp = 'eq' | 'ne' | 'gt' | 'gte' | 'lt' | 'lte';
+export type Condition =
+  | { op: CompareOp; left: Expr; right: Expr }
+  | { op: 'exists' | 'missing'; value: Expr }
+  | { op: 'all' | 'any'; of: Condition[] }
+  | { op: 'not'; cond: Condition };
+
+const ConditionSchema: v.GenericSchema<Condition> = v.variant(
+  'op',
+  [
+    v.strictObject({ op: v.picklist(['eq', 'ne', 'gt', 'gte', 'lt', 'lte']), left: ExprSchema, right: ExprSchema }),
+    v.strictObject({ op: v.picklist(['exists', 'missing']), value: ExprSchema }),
+    v.strictObject({ op: v.picklist(['all', 'any']), of: v.pipe(v.array(v.lazy(() => ConditionSchema)), v.maxLength(20)) }),
+    v.strictObject({ op: v.literal('not'), cond: v.lazy(() => ConditionSchema) }),
+  ],
+  'must have "op": one of eq, ne, gt, gte, lt, lte, exists, missing, all, any, not',
+);
+
+export type Action =
+  | { do: 'set'; table: string; key: Expr; value: Expr }
+  | { do: 'increment' | 'decrement'; table: string; key: Expr; by: Expr }
+  | { do: 'append'; table: string; key: Expr; value: Expr }
+  | { do: 'emit'; topic: string; type: string; key?: Expr; data?: Record<string, Expr> }
+  | { do: 'effect'; name: string; key: Expr };
+
+const ActionSchema = v.variant(
+  'do',
+  [
+    v.strictObject({ do: v.literal('set'), table: Name(64), key: ExprSchema, value: ExprSchema }),
+    v.strictObject({ do: v.picklist(['increment', 'decrement']), table: Name(64), key: ExprSchema, by: v.optional(ExprSchema, 1) }),
+    v.strictObject({ do: v.literal('append'), table: Name(64), key: ExprSchema, value: ExprSchema }),
+    v.strictObject({
+      do: v.literal('emit'),
+      topic: Id,
+      type: Name(100),
+      key: v.optional(ExprSchema),
+      data: v.optional(v.pipe(v.record(v.string(), ExprSchema), v.check((r) => Object.keys(r).length <= 50, 'at most 50 fields'))),
+    }),
+    v.strictObject({ do: v.literal('effect'), name: Name(64), key: ExprSchema }),
+  ],
+  'must have "do": one of set, increment, decrement, append, emit, effect',
+);
+
+export interface Rule {
+  /** Event type this rule handles, or "*" for any. */
+  on: string;
+  when?: Condition;
+  do: Action[];
+}
+const RuleSchema = v.strictObject({
+  on: Name(100),
+  when: v.optional(ConditionSchema),
+  do: v.pipe(v.array(ActionSchema as v.GenericSchema<Action>), v.maxLength(20, 'at most 20 actions per rule')),
+});
+
+export interface Template {
+  type: string;
+  key?: string | null;
+  data?: Json;
+  /** Topic to publish to; may be left out when the producer is wired to exactly one topic. */
+  topic?: string;
+  schemaVersion: number;
+}
+const TemplateSchema = v.strictObject({
+  type: Name(100),
+  key: v.optional(v.nullable(v.pipe(v.string('must be text or null'), v.maxLength(200)))),
+  data: v.optional(JsonValue),
+  topic: v.optional(Id),
+  schemaVersion: v.optional(Int(1, 1000), 1),
+});
+
+const Position = v.optional(v.strictObject({ x: Num(-1e6, 1e6), y: Num(-1e6, 1e6) }), { x: 0, y: 0 });
+
+const ProducerNode = v.strictObject({
+  id: Id,
+  kind: v.literal('producer'),
+  label: v.optional(Name(80)),
+  position: Position,
+  config: v.optional(
+    v.strictObject({
+      templates: v.optional(v.pipe(v.array(TemplateSchema), v.maxLength(50)), []),
+      rate: v.optional(
+        v.nullable(
+          v.strictObject({
+            perSecond: Num(0.001, 1_000_000),
+            limit: v.optional(Int(1, 10_000_000), 100),
+            /** Template index, or -1 to cycle through all templates. */
+            template: v.optional(Int(-1, 49), -1),
+          }),
+        ),
+        null,
+      ),
+    }),
+    {},
+  ),
+});
+
+const TopicNode = v.strictObject({
+  id: Id,
+  kind: v.literal('topic'),
+  label: v.optional(Name(80)),
+  position: Position,
+  config: v.optional(v.strictObject({ partitions: v.optional(Int(1, 64), 1) }), {}),
+});
+
+const ConsumerNode = v.strictObject({
+  id: Id,
+  kind: v.literal('consumer'),
+  label: v.optional(Name(80)),
+  position: Position,
+  config: v.optional(
+    v.strictObject({
+      group: v.optional(Id),
+      commit: v.optional(v.picklist(['after', 'before'], 'must be "after" (at-least-once) or "before" (at-most-once)'), 'after'),
+      rules: v.optional(v.pipe(v.array(RuleSchema as v.GenericSchema<Rule>), v.maxLength(50)), []),
+      processingMs: v.optional(Num(0, 3_600_000), 10),
+      sessionTimeoutMs: v.optional(Num(0, 3_600_000), 100),
+    }),
+    {},
+  ),
+});
+
+const NodeSchema = v.variant('kind', [ProducerNode, TopicNode, ConsumerNode], 'must have "kind": producer, topic or consumer');
+
+const EdgeSchema = v.strictObject({ id: v.optional(Id), source: Id, target: Id });
+
+const ScenarioV1 = v.strictObject({
+  format: v.literal(SCENARIO_FORMAT),
+  version: v.literal(1),
+  name: v.optional(Name(120), 'Untitled scenario'),
+  description: v.optional(v.pipe(v.string(), v.maxLength(4000)), ''),
+  seed: v.optional(Int(0, 2 ** 32 - 1), 1),
+  nodes: v.pipe(v.array(NodeSchema), v.maxLength(200, 'at most 200 nodes')),
+  edges: v.optional(v.pipe(v.array(EdgeSchema), v.maxLength(1000, 'at most 1000 connections')), []),
+});
+
+type ParsedV1 = v.InferOutput<typeof ScenarioV1>;
+export type ProducerSpec = v.InferOutput<typeof ProducerNode> & { label: string };
+export type TopicSpec = v.InferOutput<typeof TopicNode> & { label: string };
+export type ConsumerSpec = v.InferOutput<typeof ConsumerNode> & { label: string; config: { group: string } };
+export type NodeSpec = ProducerSpec | TopicSpec | ConsumerSpec;
+export type NodeKind = NodeSpec['kind'];
+export interface EdgeSpec {
+  id: string;
+  source: string;
+  target: string;
+}
+export interface Scenario extends Omit<ParsedV1, 'nodes' | 'edges'> {
+  nodes: NodeSpec[];
+  edges: EdgeSpec[];
+}
+
+// ---------------------------------------------------------------------------- errors
+
+export interface FieldError {
+  /** Where, as a path into the input: `nodes[2].config.partitions`. */
+  path: string;
+  message: string;
+}
+export type Restored<T> = { ok: true; value: T } | { ok: false; errors: FieldError[] };
+
+export function formatPath(path: readonly (string | number)[]): string {
+  let out = '';
+  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out ? `.${p}` : p;
+  return out || '(top level)';
+}
+
+/** One line per error: `nodes[2].config.partitions: must be at most 64`. */
+export function describeErrors(errors: readonly FieldError[], max = 8): string {
+  const lines = errors.slice(0, max).map((e) => `${e.path}: ${e.message}`);
+  if (errors.length > max) lines.push(`…and ${errors.length - max} more`);
+  return lines.join('\n');
+}
+
+function issuesToErrors(issues: readonly v.BaseIssue<unknown>[]): FieldError[] {
+  const out: FieldError[] = [];
+  for (const issue of issues) {
+    // Unions report their alternatives as sub-issues; the union's own message is the clear one.
+    const path = formatPath((issue.path ?? []).map((p) => p.key as string | number));
+    const message = issue.type === 'strict_object' ? `unknown field (allowed fields are listed in the scenario format)` : issue.message;
+    out.push({ path, message: issue.type === 'literal' && issue.expected ? `must be ${issue.expected}` : message });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------- migrations
+
+/**
+ * Migrations from version N to N+1, keyed by N. DO NOT edit a released migration: old
+ * files and links depend on it. Add a fixture under tests/fixtures/scenarios/ for every
+ * version (SPEC [F4]).
+ */
+const MIGRATIONS: Record<number, (old: Record<string, unknown>) => Record<string, unknown>> = {};
+
+// ---------------------------------------------------------------------------- the door
+
+/**
+ * The only way anything becomes a Scenario. Validates, applies defaults, migrates older
+ * versions and checks references between nodes. Never throws on bad input.
+ */
+export function restoreScenario(input: unknown): Restored<Scenario> {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    return fail('(top level)', 'must be a JSON object describing an Eventfold scenario');
+  }
+  let raw = input as Record<string, unknown>;
+  if (raw.format !== SCENARIO_FORMAT) {
+    return fail('format', `must be "${SCENARIO_FORMAT}": this does not look like an Eventfold scenario`);
+  }
+  const version = raw.version;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+    return fail('version', 'must be a whole number from 1 up');
+  }
+  if (version > SCENARIO_VERSION) {
+    return fail(
+      'version',
+      `this scenario was made by a newer Eventfold (format version ${version}); this one reads versions up to ${SCENARIO_VERSION}. Reload the page to get the newest Eventfold.`,
+    );
+  }
+  for (let at = version; at < SCENARIO_VERSION; at++) raw = { ...MIGRATIONS[at](raw), version: at + 1 };
+
+  const parsed = v.safeParse(ScenarioV1, raw, { abortPipeEarly: true });
+  if (!parsed.success) return { ok: false, errors: issuesToErrors(parsed.issues) };
+  const s = parsed.output;
+
+  const errors: FieldError[] = [];
+  const byId = new Map<string, { kind: NodeKind; index: number }>();
+  const nodes: NodeSpec[] = s.nodes.map((n, index) => {
+    const prior = byId.get(n.id);
+    if (prior) errors.push({ path: `nodes[${index}].id`, message: `"${n.id}" is already the id of nodes[${prior.index}]; ids must be unique` });
+    else byId.set(n.id, { kind: n.kind, index });
+    const label = n.label ?? n.id;
+    if (n.kind === 'consumer') return { ...n, label, config: { ...n.config, group: n.config.group ?? n.id } };
+    return { ...n, label } as NodeSpec;
+  });
+
+  const edges: EdgeSpec[] = [];
+  const seen = new Set<string>();
+  const edgeIds = new Set<string>();
+  s.edges.forEach((e, i) => {
+    const src = byId.get(e.source);
+    const dst = byId.get(e.target);
+    if (!src) return errors.push({ path: `edges[${i}].source`, message: `no node has the id "${e.source}"` });
+    if (!dst) return errors.push({ path: `edges[${i}].target`, message: `no node has the id "${e.target}"` });
+    const why = connectionProblem(src.kind, dst.kind);
+    if (why) return errors.push({ path: `edges[${i}]`, message: why });
+    const pair = `${e.source}\u0000${e.target}`;
+    if (seen.has(pair)) return errors.push({ path: `edges[${i}]`, message: `${e.source} → ${e.target} is connected twice` });
+    seen.add(pair);
+    const id = e.id ?? `${e.source}->${e.target}`;
+    if (edgeIds.has(id)) return errors.push({ path: `edges[${i}].id`, message: `"${id}" is already the id of another connection` });
+    edgeIds.add(id);
+    edges.push({ id, source: e.source, target: e.target });
+  });
+
+  // References inside node configs must point along a wire.
+  const outTopics = (id: string) => edges.filter((e) => e.source === id).map((e) => e.target);
+  nodes.forEach((n, i) => {
+    if (n.kind === 'producer') {
+      const wired = outTopics(n.id);
+      n.config.templates.forEach((t, j) => {
+        if (t.topic !== undefined && !wired.includes(t.topic)) {
+          errors.push({ path: `nodes[${i}].config.templates[${j}].topic`, message: `"${t.topic}" is not a topic that ${n.id} is connected to` });
+        }
+      });
+      const rate = n.config.rate;
+      if (rate && rate.template >= n.config.templates.length) {
+        errors.push({ path: `nodes[${i}].config.rate.template`, message: `there is no template number ${rate.template} (the producer has ${n.config.templates.length})` });
+      }
+      if (rate && n.config.templates.length === 0) {
+        errors.push({ path: `nodes[${i}].config.rate`, message: 'a producer with a rate needs at least one template' });
+      }
+    }
+    if (n.kind === 'consumer') {
+      const wired = outTopics(n.id);
+      n.config.rules.forEach((r, j) =>
+        r.do.forEach((a, k) => {
+          if (a.do === 'emit' && !wired.includes(a.topic)) {
+            errors.push({
+              path: `nodes[${i}].config.rules[${j}].do[${k}].topic`,
+              message: `"${a.topic}" is not a topic that ${n.id} is connected to: connect ${n.id} → ${a.topic} first`,
+            });
+          }
+        }),
+      );
+    }
+  });
+
+  if (errors.length > 0) return { ok: false, errors };
+  return { ok: true, value: { ...s, nodes, edges } };
+}
+
+/** Why a connection from one kind to another makes no sense, or null when it does. */
+export function connectionProblem(from: NodeKind, to: NodeKind): string | null {
+  if (from === 'producer' && to === 'topic') return null;
+  if (from === 'topic' && to === 'consumer') return null;
+  if (from === 'consumer' && to === 'topic') return null;
+  if (from === 'topic' && to === 'topic') return 'a topic cannot feed another topic directly: put a consumer between them';
+  if (to === 'producer') return 'nothing flows into a producer: it is where events start';
+  if (from === 'producer' && to === 'consumer') return 'a producer publishes to a topic, not straight to a consumer: put a topic between them';
+  if (from === 'consumer' && to === 'consumer') return 'consumers talk through topics: connect this consumer to a topic';
+  return `a ${from} cannot connect to a ${to}`;
+}
+
+function fail<T>(path: string, message: string): Restored<T> {
+  return { ok: false, errors: [{ path, message }] };
+}
+
+/** Parses JSON text and restores it; a syntax error becomes a FieldError too. */
+export function parseScenarioText(text: string): Restored<Scenario> {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    return fail('(file)', `is not valid JSON: ${(e as Error).message}`);
+  }
+  return restoreScenario(data);
+}
