@@ -940,12 +940,14 @@ export class Engine {
         const m = this.memberOfNode.get(i)!;
         const mem = this.members[m];
         const lost = mem.busy;
+        // Was the in-flight record already committed (at-most-once)? Then it is lost ([C5]).
+        const committed = lost >= 0 && this.groups[mem.group].committed.get(this.evTopic.get(lost))![this.evPartition.get(lost)] > this.evOffset.get(lost);
         mem.alive = false;
         mem.busy = -1;
         mem.pollScheduled = false;
         mem.workEpoch++;
         mem.lifeEpoch++;
-        this.record(S_CRASH, i, lost, 0);
+        this.record(S_CRASH, i, lost, committed ? 1 : 0);
         // [G1] The group notices after the member's session timeout.
         this.schedule(this.now + mem.spec.config.sessionTimeoutMs, A_REBALANCE, mem.group, 1, i);
         return;
@@ -994,7 +996,10 @@ export class Engine {
       case S_REBALANCE:
         return note ?? 'rebalance';
       case S_CRASH:
-        return `You crashed ${who}${ev >= 0 ? `: its in-flight ${evText} was not committed, so the group will deliver it again` : ''}; its group notices after the session timeout`;
+        if (ev < 0) return `You crashed ${who} while it was idle; its group notices after the session timeout`;
+        return aux === 1
+          ? `You crashed ${who} while it was working on ${evText}, whose offset was already committed: nobody will handle it again, the event is lost (at-most-once)`
+          : `You crashed ${who} while it was working on ${evText}, before committing its offset: once the group notices (after the session timeout) a member will be handed it again (at-least-once)`;
       case S_RESTART:
         return `You restarted ${who}: it rejoins its group`;
       case S_ERROR:
