@@ -139,7 +139,7 @@ describe('topics and producers', () => {
 
   it('[P5] a rate producer produces its limit, one per period', () => {
     const w = world({ templates: [{ type: 'A' }, { type: 'B' }] });
-    (w.nodes[0].config as Record<string, unknown>).rate = { perSecond: 4, limit: 5 };
+    (w.nodes[0] as { config: Record<string, unknown> }).config.rate = { perSecond: 4, limit: 5 };
     const s = sim(w).run();
     const produced = s.stepsOf('produce');
     expect(produced.map((x) => x.time)).toEqual([250, 500, 750, 1000, 1250]);

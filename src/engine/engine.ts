@@ -780,38 +780,54 @@ export class Engine {
     this.wake(m);
   }
 
+  /** One reusable reader for handlers: no allocation per handled event. */
+  private readonly reader = new (class implements RuleInput {
+    ev = 0;
+    group: GroupRt | null = null;
+    constructor(private readonly e: Engine) {}
+    field(path: readonly string[]): unknown {
+      return this.e.eventField(this.ev, path);
+    }
+    data(): Json {
+      return this.e.evData[this.ev];
+    }
+    read(table: string, key: string): Json | undefined {
+      return this.group!.store.get(table)?.get(key);
+    }
+  })(this);
+
   private ruleInput(ev: number, group: GroupRt): RuleInput {
-    return {
-      field: (path) => {
-        const head = path[0];
-        switch (head) {
-          case 'data':
-            return readPath(this.evData[ev], path, 1);
-          case 'type':
-            return this.evType[ev];
-          case 'key':
-          case 'partitionkey':
-          case 'subject':
-            return this.evKey[ev] ?? undefined;
-          case 'id':
-            return `evt-${ev}`;
-          case 'correlationid':
-            return `evt-${this.evCorr.get(ev)}`;
-          case 'causationid':
-            return this.evCause.get(ev) >= 0 ? `evt-${this.evCause.get(ev)}` : undefined;
-          case 'source':
-            return `/eventfold/${this.nodes[this.evSource.get(ev)].id}`;
-          case 'time':
-            return new Date(EPOCH_MS + this.evTime.get(ev)).toISOString();
-          case 'schemaversion':
-            return this.evSchema.get(ev);
-          default:
-            return undefined;
-        }
-      },
-      data: () => this.evData[ev],
-      read: (table, key) => group.store.get(table)?.get(key),
-    };
+    this.reader.ev = ev;
+    this.reader.group = group;
+    return this.reader;
+  }
+
+  /** A field of an event by dotted path, as a handler sees it ([H2]). */
+  private eventField(ev: number, path: readonly string[]): unknown {
+    switch (path[0]) {
+      case 'data':
+        return readPath(this.evData[ev], path, 1);
+      case 'type':
+        return this.evType[ev];
+      case 'key':
+      case 'partitionkey':
+      case 'subject':
+        return this.evKey[ev] ?? undefined;
+      case 'id':
+        return `evt-${ev}`;
+      case 'correlationid':
+        return `evt-${this.evCorr.get(ev)}`;
+      case 'causationid':
+        return this.evCause.get(ev) >= 0 ? `evt-${this.evCause.get(ev)}` : undefined;
+      case 'source':
+        return `/eventfold/${this.nodes[this.evSource.get(ev)].id}`;
+      case 'time':
+        return new Date(EPOCH_MS + this.evTime.get(ev)).toISOString();
+      case 'schemaversion':
+        return this.evSchema.get(ev);
+      default:
+        return undefined;
+    }
   }
 
   // -------------------------------------------------------------------------- groups
