@@ -5,10 +5,11 @@ import { Column, f64, i32, u8 } from './columns.ts';
 import { Prng, type PrngState } from './prng.ts';
 import { ActionQueue, type QueuedAction } from './queue.ts';
 import { partitionForKey } from './murmur2.ts';
-import { compileRules, readPath, ruleText, type CompiledRules, type RuleInput } from './rules.ts';
-import { copyJson, type Json } from './json.ts';
-import type { ConsumerSpec, NodeSpec, ProducerSpec, Scenario, Template } from './scenario.ts';
-import type { Input, Intent } from './inputs.ts';
+import { compileCondition, compileRules, compare, readPath, ruleText, type CompiledRules, type RuleInput } from './rules.ts';
+import { copyJson, stableStringify, type Json } from './json.ts';
+import { ConsumerPatch, consumerPatchProblem, describeErrors, formatPath, type ConsumerSpec, type Invariant, type NodeSpec, type ProducerSpec, type Scenario, type Template } from './scenario.ts';
+import * as v from 'valibot';
+import type { CrashPoint, Input, Intent } from './inputs.ts';
 
 // ---------------------------------------------------------------------------- constants
 
@@ -24,8 +25,31 @@ const A_DELIVER = 3; // a = member, b = work epoch
 const A_HANDLE = 4; // a = member, b = work epoch, c = event
 const A_COMMIT = 5; // a = member, b = work epoch, c = event
 const A_REBALANCE = 6; // a = group, b = reason, c = cause node
+const A_RETRY = 7; // a = group, b = record
+const A_MARK = 8; // a = member, b = work epoch, c = record
+const A_RESTART = 9; // a = member, b = life epoch at the crash
 
-export const STEP_KINDS = ['fire', 'produce', 'publish', 'deliver', 'handle', 'commit', 'rebalance', 'crash', 'restart', 'error', 'ignored'] as const;
+export const STEP_KINDS = [
+  'fire',
+  'produce',
+  'publish',
+  'deliver',
+  'handle',
+  'commit',
+  'rebalance',
+  'crash',
+  'restart',
+  'error',
+  'ignored',
+  'skip',
+  'park',
+  'retry',
+  'dead-letter',
+  'inject',
+  'deploy',
+  'redrive',
+  'mark',
+] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 const S_FIRE = 0;
 const S_PRODUCE = 1;
@@ -38,8 +62,29 @@ const S_CRASH = 7;
 const S_RESTART = 8;
 const S_ERROR = 9;
 const S_IGNORED = 10;
+const S_SKIP = 11;
+const S_PARK = 12;
+const S_RETRY = 13;
+const S_DEAD = 14;
+const S_INJECT = 15;
+const S_DEPLOY = 16;
+const S_REDRIVE = 17;
+const S_MARK = 18;
+
+// What kind of delivery a member is working on ([X2], [R3]).
+const D_NORMAL = 0;
+const D_DUPLICATE = 1;
+const D_RETRY = 2;
+const D_RELEASED = 3;
+const DELIVERY_WORDS = ['', 'an injected duplicate of ', 'a retry of ', 'a released '];
 
 const REASONS = ['the group started', 'a member crashed', 'a member restarted'] as const;
+const CRASH_WORDS: Record<CrashPoint, string> = {
+  now: 'now',
+  'before-handle': 'when its next event arrives, before handling it',
+  'after-effects': 'on its next event, after the side effects but before saving its state',
+  'after-save': 'on its next event, after saving its state but before committing the offset',
+};
 
 // ---------------------------------------------------------------------------- public types
 
@@ -65,7 +110,10 @@ export interface TraceStep {
   time: number;
   kind: StepKind;
   node: string | null;
+  /** CloudEvents id; a duplicate, a retry or a redriven copy keeps the original's id. */
   eventId: string | null;
+  /** The record (one append to one log) this step is about; differs between copies of one event. */
+  record: number | null;
   eventType: string | null;
   key: string | null;
   topic: string | null;
@@ -89,6 +137,32 @@ export interface EngineOptions {
 }
 
 export type ActResult = { ok: true } | { ok: false; reason: string };
+
+export interface DeadLetter {
+  /** CloudEvents id of the failed event. */
+  eventId: string;
+  record: number;
+  type: string;
+  key: string | null;
+  error: string;
+  attempts: number;
+  /** Where the failed record was. */
+  from: { topic: string; partition: number; offset: number };
+  /** Where it sits in the dead-letter topic. */
+  at: { topic: string; partition: number; offset: number };
+  redriven: boolean;
+}
+
+export interface InvariantStatus {
+  label: string;
+  kind: Invariant['kind'];
+  node: string;
+  /** `pending` for checks that can only be judged when the run is idle. */
+  status: 'holding' | 'broken' | 'pending';
+  /** The step whose application broke it (seek to brokeAt + 1 to see the state right after). */
+  brokeAt: number | null;
+  message: string | null;
+}
 
 // ---------------------------------------------------------------------------- world
 
@@ -114,6 +188,16 @@ interface ProducerRt {
   cycle: number;
 }
 
+interface Counters {
+  processed: number;
+  failed: number;
+  retried: number;
+  deadLettered: number;
+  duplicatesSkipped: number;
+  parked: number;
+}
+const zeroCounters = (): Counters => ({ processed: 0, failed: 0, retried: 0, deadLettered: 0, duplicatesSkipped: 0, parked: 0 });
+
 interface GroupRt {
   name: string;
   members: number[];
@@ -123,6 +207,22 @@ interface GroupRt {
   store: Map<string, Map<string, Json>>;
   effects: Map<string, Map<string, number>>;
   generation: number;
+  /** Records waiting to be handed to the owner of their partition: duplicates, due retries, released ones. */
+  readyRec: number[];
+  readyKind: number[];
+  /** Failed attempts so far, per record. */
+  attempts: Map<number, number>;
+  /** Key → the record being retried that holds the key ([R4]). */
+  blocked: Map<string, number>;
+  /** Key → records waiting behind it, in order. */
+  parked: Map<string, number[]>;
+  counters: Counters;
+  /** Records the group has accounted for (handled, skipped, parked, dead-lettered), for no-loss. */
+  accounted: Set<number>;
+  /** Per key, the highest offset handled successfully, for key-order. */
+  lastFirst: Map<string, number>;
+  /** Invariants watching this group, as indexes into the engine's list. */
+  watchers: number[];
 }
 
 interface MemberRt {
@@ -132,17 +232,25 @@ interface MemberRt {
   group: number;
   topics: number[];
   rules: CompiledRules;
+  failWhen: ((input: RuleInput) => boolean) | null;
   commitBefore: boolean;
   alive: boolean;
   assigned: [number, number][];
   position: Map<number, Int32Array>;
   busy: number;
+  busyKind: number;
   pollScheduled: boolean;
   rr: number;
   workEpoch: number;
   lifeEpoch: number;
   handled: number;
+  armed: { point: CrashPoint; restartAfterMs: number | null } | null;
 }
+
+type MemberState = Pick<
+  MemberRt,
+  'spec' | 'rules' | 'failWhen' | 'commitBefore' | 'alive' | 'busy' | 'busyKind' | 'pollScheduled' | 'rr' | 'workEpoch' | 'lifeEpoch' | 'handled' | 'armed' | 'assigned' | 'position'
+>;
 
 interface Checkpoint {
   step: number;
@@ -153,13 +261,37 @@ interface Checkpoint {
   prng: PrngState;
   topics: { logEnd: Int32Array; rr: number }[];
   producers: { fired: number; remaining: number; cycle: number }[];
-  groups: { committed: Map<number, Int32Array>; owner: Map<number, Int32Array>; store: Map<string, Map<string, Json>>; effects: Map<string, Map<string, number>>; generation: number }[];
-  members: Pick<MemberRt, 'alive' | 'busy' | 'pollScheduled' | 'rr' | 'workEpoch' | 'lifeEpoch' | 'handled' | 'assigned' | 'position'>[];
+  groups: Omit<GroupRt, 'name' | 'members' | 'topics' | 'watchers'>[];
+  members: MemberState[];
   queue: QueuedAction[];
+  redriven: Set<number>;
+  broken: { at: number; message: string }[];
 }
 
 const copyI32Map = (m: Map<number, Int32Array>) => new Map([...m].map(([k, v]) => [k, v.slice()]));
 const copyStore = <T>(m: Map<string, Map<string, T>>) => new Map([...m].map(([k, v]) => [k, new Map([...v].map(([kk, vv]) => [kk, copyJson(vv as Json) as T]))]));
+
+function copyGroupState(g: Omit<GroupRt, 'name' | 'members' | 'topics' | 'watchers'>): Omit<GroupRt, 'name' | 'members' | 'topics' | 'watchers'> {
+  return {
+    committed: copyI32Map(g.committed),
+    owner: copyI32Map(g.owner),
+    store: copyStore(g.store),
+    effects: copyStore(g.effects),
+    generation: g.generation,
+    readyRec: [...g.readyRec],
+    readyKind: [...g.readyKind],
+    attempts: new Map(g.attempts),
+    blocked: new Map(g.blocked),
+    parked: new Map([...g.parked].map(([k, v]) => [k, [...v]])),
+    counters: { ...g.counters },
+    accounted: new Set(g.accounted),
+    lastFirst: new Map(g.lastFirst),
+  };
+}
+
+/** Tables the engine keeps in a group's store for idempotency ([D2], [D3]). */
+export const PROCESSED_TABLE = 'processed-ids';
+export const VERSIONS_TABLE = 'versions';
 
 export class Engine {
   readonly scenario: Scenario;
@@ -176,6 +308,7 @@ export class Engine {
   private groups: GroupRt[] = [];
   private members: MemberRt[] = [];
   private memberOfNode = new Map<number, number>();
+  private invariants: Invariant[];
 
   // Mutable state (all of it is in a Checkpoint).
   private now = 0;
@@ -185,6 +318,8 @@ export class Engine {
   private inputCursor = 0;
   private prng: Prng;
   private queue = new ActionQueue();
+  private redriven = new Set<number>();
+  private broken: { at: number; message: string }[];
 
   // Recordings: written at the playhead, truncated only on a fork ([T4]).
   private inputs: Input[];
@@ -198,6 +333,7 @@ export class Engine {
   private evType: string[] = [];
   private evKey: (string | null)[] = [];
   private evData: Json[] = [];
+  private evIdOf = i32(1024);
   private evSource = i32(1024);
   private evTime = f64(1024);
   private evCorr = i32(1024);
@@ -206,6 +342,8 @@ export class Engine {
   private evPartition = i32(1024);
   private evOffset = i32(1024);
   private evSchema = i32(1024);
+  /** Dead-lettered copy → { failed record, error, attempts }. */
+  private deadInfo = new Map<number, { source: number; error: string; attempts: number }>();
 
   private checkpoints: Checkpoint[] = [];
   private checkpointEvery: number;
@@ -220,6 +358,8 @@ export class Engine {
     this.checkpointEvery = Math.max(1, options.checkpointEvery ?? 256);
     this.maxCheckpoints = Math.max(4, options.maxCheckpoints ?? 256);
     this.nodes = scenario.nodes;
+    this.invariants = scenario.invariants ?? [];
+    this.broken = this.invariants.map(() => ({ at: -1, message: '' }));
     this.build();
     this.checkpoints.push(this.capture());
   }
@@ -268,7 +408,25 @@ export class Engine {
       if (g === undefined) {
         g = this.groups.length;
         groupByName.set(n.config.group, g);
-        this.groups.push({ name: n.config.group, members: [], topics: [], committed: new Map(), owner: new Map(), store: new Map(), effects: new Map(), generation: 0 });
+        this.groups.push({
+          name: n.config.group,
+          members: [],
+          topics: [],
+          committed: new Map(),
+          owner: new Map(),
+          store: new Map(),
+          effects: new Map(),
+          generation: 0,
+          readyRec: [],
+          readyKind: [],
+          attempts: new Map(),
+          blocked: new Map(),
+          parked: new Map(),
+          counters: zeroCounters(),
+          accounted: new Set(),
+          lastFirst: new Map(),
+          watchers: [],
+        });
       }
       const group = this.groups[g];
       const topics = into(n.id).map((t) => this.topicOfNode.get(t)!);
@@ -281,16 +439,19 @@ export class Engine {
         group: g,
         topics,
         rules: compileRules(n.config.rules),
+        failWhen: n.config.failWhen ? compileCondition(n.config.failWhen) : null,
         commitBefore: n.config.commit === 'before',
         alive: true,
         assigned: [],
         position: new Map(topics.map((t) => [t, new Int32Array(this.topics[t].partitions).fill(-1)])),
         busy: -1,
+        busyKind: D_NORMAL,
         pollScheduled: false,
         rr: 0,
         workEpoch: 0,
         lifeEpoch: 0,
         handled: 0,
+        armed: null,
       });
       group.members.push(m);
       for (const t of topics) {
@@ -301,6 +462,10 @@ export class Engine {
         this.topics[t].groups.push(g);
       }
     }
+    this.invariants.forEach((inv, k) => {
+      const m = this.memberOfNode.get(this.nodeIndex.get(inv.node)!)!;
+      this.groups[this.members[m].group].watchers.push(k);
+    });
     this.groups.forEach((g, gi) => {
       if (g.topics.length > 0) this.schedule(0, A_REBALANCE, gi, 0, -1);
     });
@@ -330,7 +495,7 @@ export class Engine {
 
   /** True when nothing is pending: no scheduled action and no recorded input ahead. */
   get idle(): boolean {
-    return this.queue.size === 0 && this.inputCursor >= this.inputs.length;
+    return this.peekLive() < 0 && this.inputCursor >= this.inputs.length;
   }
 
   /** Applies up to `n` steps; returns how many were applied. */
@@ -402,15 +567,21 @@ export class Engine {
       case A_TICK:
         return `${this.nodes[this.producers[a].node].id} produces its next event ${at}`;
       case A_PUBLISH:
-        return `${this.evType[a]} (evt-${a}) is appended to ${this.topics[this.evTopic.get(a)].id} ${at}`;
+        return `${this.evType[a]} (${this.idOf(a)}) is appended to ${this.topics[this.evTopic.get(a)].id} ${at}`;
       case A_DELIVER:
         return `${this.members[a].id} fetches its next record ${at}`;
       case A_HANDLE:
-        return `${this.members[a].id} handles evt-${q.cOf(slot)} ${at}`;
+        return `${this.members[a].id} handles ${this.idOf(q.cOf(slot))} ${at}`;
       case A_COMMIT:
-        return `${this.members[a].id} commits after evt-${q.cOf(slot)} ${at}`;
+        return `${this.members[a].id} commits after ${this.idOf(q.cOf(slot))} ${at}`;
       case A_REBALANCE:
         return `group ${this.groups[a].name} rebalances ${at}`;
+      case A_RETRY:
+        return `${this.idOf(q.bOf(slot))} is due for another attempt in group ${this.groups[a].name} ${at}`;
+      case A_MARK:
+        return `${this.members[a].id} saves ${this.idOf(q.cOf(slot))} as processed ${at}`;
+      case A_RESTART:
+        return `${this.members[a].id} restarts ${at}`;
     }
     return null;
   }
@@ -433,25 +604,23 @@ export class Engine {
     const ev = this.tEvent.get(i);
     const aux = this.tAux.get(i);
     const hasEv = ev >= 0 && ev < this.evType.length;
-    const step: TraceStep = {
+    return {
       seq: i,
       time: this.tTime.get(i),
       kind: STEP_KINDS[kind],
       node: node >= 0 ? this.nodes[node].id : null,
-      eventId: hasEv ? `evt-${ev}` : null,
+      eventId: hasEv ? this.idOf(ev) : null,
+      record: hasEv ? ev : null,
       eventType: hasEv ? this.evType[ev] : null,
       key: hasEv ? this.evKey[ev] : null,
       topic: hasEv ? this.topics[this.evTopic.get(ev)].id : null,
       partition: hasEv ? this.evPartition.get(ev) : null,
-      offset: hasEv && kind !== S_FIRE ? this.evOffset.get(ev) : null,
-      text: '',
+      offset: hasEv ? this.evOffset.get(ev) : null,
+      text: this.explain(i, kind, node, ev, aux),
     };
-    if (hasEv && kind === S_FIRE) step.offset = this.evOffset.get(ev);
-    step.text = this.explain(i, kind, node, ev, aux);
-    return step;
   }
 
-  /** An event by index or id (`evt-7`), as CloudEvents JSON; null if it is not recorded. */
+  /** An event by record index or CloudEvents id (`evt-7`, its first record); null if not recorded. */
   event(ref: number | string): CloudEvent | null {
     const idx = typeof ref === 'number' ? ref : /^evt-(\d+)$/.exec(ref) ? Number(ref.slice(4)) : -1;
     if (idx < 0 || idx >= this.evType.length) return null;
@@ -459,7 +628,7 @@ export class Engine {
     const cause = this.evCause.get(idx);
     const e: CloudEvent = {
       specversion: '1.0',
-      id: `evt-${idx}`,
+      id: this.idOf(idx),
       source: `/eventfold/${this.nodes[this.evSource.get(idx)].id}`,
       type: this.evType[idx],
       time: new Date(EPOCH_MS + this.evTime.get(idx)).toISOString(),
@@ -472,32 +641,73 @@ export class Engine {
       e.subject = key;
       e.partitionkey = key;
     }
-    if (cause >= 0) e.causationid = `evt-${cause}`;
+    if (cause >= 0) e.causationid = this.idOf(cause);
     return e;
   }
 
   /** Ids of the events in one partition's log (up to the playhead), from offset `from`. */
   log(topicId: string, partition: number, from = 0, to = Infinity): string[] {
-    const t = this.topics[this.topicOfNode.get(this.nodeIndex.get(topicId) ?? -1) ?? -1];
+    const t = this.topicById(topicId);
     if (!t || partition < 0 || partition >= t.partitions) return [];
     const end = Math.min(to, t.logEnd[partition]);
     const out: string[] = [];
-    for (let o = Math.max(0, from); o < end; o++) out.push(`evt-${t.logs[partition].get(o)}`);
+    for (let o = Math.max(0, from); o < end; o++) out.push(this.idOf(t.logs[partition].get(o)));
     return out;
+  }
+
+  /** The dead-lettered events in a topic, in log order ([R5]). */
+  deadLetters(topicId: string): DeadLetter[] {
+    const t = this.topicById(topicId);
+    if (!t) return [];
+    const out: DeadLetter[] = [];
+    for (let p = 0; p < t.partitions; p++) {
+      for (let o = 0; o < t.logEnd[p]; o++) {
+        const rec = t.logs[p].get(o);
+        const info = this.deadInfo.get(rec);
+        if (!info) continue;
+        out.push({
+          eventId: this.idOf(rec),
+          record: rec,
+          type: this.evType[rec],
+          key: this.evKey[rec],
+          error: info.error,
+          attempts: info.attempts,
+          from: this.position(info.source),
+          at: this.position(rec),
+          redriven: this.redriven.has(rec),
+        });
+      }
+    }
+    return out;
+  }
+
+  /** Each invariant of the scenario: holding, broken (at which step) or pending ([V1]). */
+  invariantStatus(): InvariantStatus[] {
+    return this.invariants.map((inv, k) => {
+      const b = this.broken[k];
+      const label = inv.label ?? invariantLabel(inv);
+      if (b.at >= 0) return { label, kind: inv.kind, node: inv.node, status: 'broken', brokeAt: b.at, message: b.message };
+      if (inv.kind === 'fold') {
+        if (!this.idle) return { label, kind: inv.kind, node: inv.node, status: 'pending', brokeAt: null, message: 'checked when nothing is left to do' };
+        const diff = this.foldDifference(inv.node);
+        if (diff) return { label, kind: inv.kind, node: inv.node, status: 'broken', brokeAt: this.stepCount - 1, message: diff };
+      }
+      return { label, kind: inv.kind, node: inv.node, status: 'holding', brokeAt: null, message: null };
+    });
   }
 
   /** Everything the UI shows about the world at the playhead, as plain data. */
   view(): EngineView {
     const nodes: Record<string, NodeView> = {};
-    this.topics.forEach((t) => {
+    this.topics.forEach((t, ti) => {
       nodes[t.id] = {
         kind: 'topic',
         partitions: Array.from({ length: t.partitions }, (_, p) => ({
           end: t.logEnd[p],
           groups: t.groups.map((g) => {
             const group = this.groups[g];
-            const committed = group.committed.get(this.topics.indexOf(t))![p];
-            const owner = group.owner.get(this.topics.indexOf(t))![p];
+            const committed = group.committed.get(ti)![p];
+            const owner = group.owner.get(ti)![p];
             return { group: group.name, committed, lag: t.logEnd[p] - committed, owner: owner >= 0 ? this.members[owner].id : null };
           }),
         })),
@@ -518,10 +728,14 @@ export class Engine {
         group: g.name,
         alive: m.alive,
         commit: m.commitBefore ? 'before' : 'after',
+        idempotency: m.spec.config.idempotency,
         assigned: m.assigned.map(([t, p]) => ({ topic: this.topics[t].id, partition: p, position: m.position.get(t)![p] })),
-        inFlight: m.busy >= 0 ? `evt-${m.busy}` : null,
+        inFlight: m.busy >= 0 ? this.idOf(m.busy) : null,
+        armed: m.armed ? m.armed.point : null,
         handled: m.handled,
         groupLag: lag,
+        metrics: { ...g.counters, retrying: g.attempts.size },
+        waiting: [...g.parked].map(([key, recs]) => ({ key, behind: this.idOf(g.blocked.get(key) ?? -1), events: recs.map((r) => this.idOf(r)) })),
         state: storeToObject(g.store),
         effects: storeToObject(g.effects),
       };
@@ -571,8 +785,9 @@ export class Engine {
   }
 
   private isStale(kind: number, a: number, b: number, c: number): boolean {
-    if (kind === A_DELIVER || kind === A_HANDLE || kind === A_COMMIT) return this.members[a].workEpoch !== b;
+    if (kind === A_DELIVER || kind === A_HANDLE || kind === A_COMMIT || kind === A_MARK) return this.members[a].workEpoch !== b;
     if (kind === A_PUBLISH) return b >= 0 && this.members[b].lifeEpoch !== c;
+    if (kind === A_RESTART) return this.members[a].lifeEpoch !== b || this.members[a].alive;
     return false;
   }
 
@@ -606,6 +821,7 @@ export class Engine {
     this.tEvent.set(i, event);
     this.tAux.set(i, aux);
     if (note !== undefined) this.notes.set(i, note);
+    else this.notes.delete(i);
   }
 
   private execute(kind: number, a: number, b: number, c: number): boolean {
@@ -626,6 +842,15 @@ export class Engine {
         return true;
       case A_REBALANCE:
         this.rebalance(a, b, c);
+        return true;
+      case A_RETRY:
+        this.retryDue(a, b);
+        return true;
+      case A_MARK:
+        this.mark(a, c);
+        return true;
+      case A_RESTART:
+        this.restartMember(this.members[a].node, true);
         return true;
     }
     throw new Error(`unknown action kind ${kind}`);
@@ -659,10 +884,11 @@ export class Engine {
       key = key === null ? null : (expand(key, prod.fired, this.prng) as string);
       data = expand(data, prod.fired, this.prng);
     }
-    return this.createEvent(t.type, key === null ? null : String(key), data, prod.node, tpl.topic, -1, t.schemaVersion);
+    return this.createEvent(t.type, key === null ? null : String(key), data, prod.node, tpl.topic, -1, t.schemaVersion, -1);
   }
 
-  private createEvent(type: string, key: string | null, data: Json, source: number, topic: number, cause: number, schema: number): number {
+  /** Creates a record; `idOf` ≥ 0 makes it a copy carrying that record's CloudEvents id. */
+  private createEvent(type: string, key: string | null, data: Json, source: number, topic: number, cause: number, schema: number, idOf: number): number {
     const idx = this.eventCount++;
     const t = this.topics[topic];
     // Key → partition with Kafka's default partitioner; keyless events round-robin ([P2], [P3]).
@@ -670,10 +896,11 @@ export class Engine {
     this.evType[idx] = type;
     this.evKey[idx] = key;
     this.evData[idx] = data;
+    this.evIdOf.set(idx, idOf >= 0 ? this.evIdOf.get(idOf) : idx);
     this.evSource.set(idx, source);
-    this.evTime.set(idx, this.now);
-    this.evCorr.set(idx, cause >= 0 ? this.evCorr.get(cause) : idx);
-    this.evCause.set(idx, cause);
+    this.evTime.set(idx, idOf >= 0 ? this.evTime.get(idOf) : this.now);
+    this.evCorr.set(idx, idOf >= 0 ? this.evCorr.get(idOf) : cause >= 0 ? this.evCorr.get(cause) : idx);
+    this.evCause.set(idx, idOf >= 0 ? this.evCause.get(idOf) : cause);
     this.evTopic.set(idx, topic);
     this.evPartition.set(idx, partition);
     this.evOffset.set(idx, -1);
@@ -681,14 +908,14 @@ export class Engine {
     return idx;
   }
 
-  /** Appends an event at the end of its partition and wakes the groups that read it ([P1]). */
+  /** Appends a record at the end of its partition and wakes the groups that read it ([P1]). */
   private append(ev: number): void {
-    const t = this.topics[this.evTopic.get(ev)];
+    const ti = this.evTopic.get(ev);
+    const t = this.topics[ti];
     const p = this.evPartition.get(ev);
     const offset = t.logEnd[p]++;
     t.logs[p].set(offset, ev);
     this.evOffset.set(ev, offset);
-    const ti = this.topicOfNode.get(t.node)!;
     for (const g of t.groups) {
       const owner = this.groups[g].owner.get(ti)![p];
       if (owner >= 0) this.wake(owner);
@@ -699,19 +926,41 @@ export class Engine {
 
   private wake(m: number): void {
     const mem = this.members[m];
-    if (!mem.alive || mem.busy >= 0 || mem.pollScheduled || !this.hasRecords(mem)) return;
+    if (!mem.alive || mem.busy >= 0 || mem.pollScheduled || !this.hasRecords(m)) return;
     mem.pollScheduled = true;
     this.schedule(this.now + FETCH_DELAY_MS, A_DELIVER, m, mem.workEpoch, 0);
   }
 
-  private hasRecords(mem: MemberRt): boolean {
+  private owns(m: number, rec: number): boolean {
+    const owner = this.groups[this.members[m].group].owner.get(this.evTopic.get(rec));
+    return owner !== undefined && owner[this.evPartition.get(rec)] === m;
+  }
+
+  private hasRecords(m: number): boolean {
+    const mem = this.members[m];
+    const g = this.groups[mem.group];
+    for (const rec of g.readyRec) if (this.owns(m, rec)) return true;
     for (const [t, p] of mem.assigned) if (mem.position.get(t)![p] < this.topics[t].logEnd[p]) return true;
     return false;
   }
 
   private deliver(m: number): boolean {
     const mem = this.members[m];
+    const group = this.groups[mem.group];
     mem.pollScheduled = false;
+    // Records handed back (duplicates, due retries, released ones) come first ([X2], [R3]).
+    for (let i = 0; i < group.readyRec.length; i++) {
+      const rec = group.readyRec[i];
+      if (!this.owns(m, rec)) continue;
+      const kind = group.readyKind[i];
+      group.readyRec.splice(i, 1);
+      group.readyKind.splice(i, 1);
+      mem.busy = rec;
+      mem.busyKind = kind;
+      this.record(S_DELIVER, mem.node, rec, -1 - kind);
+      this.schedule(this.now + mem.spec.config.processingMs, A_HANDLE, m, mem.workEpoch, rec);
+      return true;
+    }
     const n = mem.assigned.length;
     // Round-robin over assigned partitions, starting after the last one served ([C4]).
     for (let k = 0; k < n; k++) {
@@ -724,7 +973,8 @@ export class Engine {
       pos[p]++;
       mem.rr = (idx + 1) % n;
       mem.busy = ev;
-      const committed = this.groups[mem.group].committed.get(t)![p];
+      mem.busyKind = D_NORMAL;
+      const committed = group.committed.get(t)![p];
       this.record(S_DELIVER, mem.node, ev, committed);
       if (mem.commitBefore) {
         this.schedule(this.now, A_COMMIT, m, mem.workEpoch, ev);
@@ -735,50 +985,320 @@ export class Engine {
     return false;
   }
 
-  private handle(m: number, ev: number): void {
+  private handle(m: number, rec: number): void {
     const mem = this.members[m];
     const group = this.groups[mem.group];
-    const out = mem.rules.run(this.evType[ev], this.ruleInput(ev, group));
+    const cfg = mem.spec.config;
+    const key = this.evKey[rec];
+    const normal = mem.busyKind === D_NORMAL;
+
+    // [R4] While a key is being retried, later events of that key wait behind it.
+    if (key !== null && cfg.ordering === 'block-key' && group.blocked.has(key) && group.blocked.get(key) !== rec && (normal || mem.busyKind === D_DUPLICATE)) {
+      let q = group.parked.get(key);
+      if (!q) group.parked.set(key, (q = []));
+      q.push(rec);
+      group.counters.parked++;
+      group.accounted.add(rec);
+      this.record(S_PARK, mem.node, rec, group.blocked.get(key)!);
+      this.finishDelivery(m, rec);
+      return;
+    }
+
+    if (mem.armed?.point === 'before-handle') {
+      this.crashMember(m, 'before-handle');
+      return;
+    }
+
+    // [D2] [D3] Idempotency: a duplicate is recognised and skipped.
+    const id = this.evIdOf.get(rec);
+    const dup = this.duplicateReason(mem, group, rec, id);
+    if (dup) {
+      group.counters.duplicatesSkipped++;
+      group.accounted.add(rec);
+      this.record(S_SKIP, mem.node, rec, 0, dup);
+      this.finishDelivery(m, rec);
+      return;
+    }
+
+    this.reader.ev = rec;
+    this.reader.group = group;
+    const out = mem.failWhen && mem.failWhen(this.reader) ? null : mem.rules.run(this.evType[rec], this.reader);
     mem.handled++;
-    if (out.error !== undefined) {
-      // [H6] A failing handler changes nothing; the record is skipped and committed.
-      this.record(S_ERROR, mem.node, ev, out.rule, out.error);
-    } else {
-      for (const w of out.writes) {
-        let table = group.store.get(w.table);
-        if (!table) group.store.set(w.table, (table = new Map()));
-        table.set(w.key, w.value);
-      }
-      for (const e of out.effects) {
-        let table = group.effects.get(e.name);
-        if (!table) group.effects.set(e.name, (table = new Map()));
-        table.set(e.key, (table.get(e.key) ?? 0) + 1);
-      }
-      this.record(S_HANDLE, mem.node, ev, out.rule);
-      for (const e of out.emits) {
-        const topic = this.topicOfNode.get(this.nodeIndex.get(e.topic)!)!;
-        const child = this.createEvent(e.type, e.key, e.data, mem.node, topic, ev, 1);
-        this.schedule(this.now, A_PUBLISH, child, m, mem.lifeEpoch);
+    if (!out || out.error !== undefined) {
+      this.fail(m, rec, out ? out.error! : 'the handler has a bug for events like this one (its failWhen condition matches): a poison message');
+      return;
+    }
+
+    // Side effects happen in the outside world first; they cannot be rolled back ([X1]).
+    for (const e of out.effects) {
+      let table = group.effects.get(e.name);
+      if (!table) group.effects.set(e.name, (table = new Map()));
+      const n = (table.get(e.key) ?? 0) + 1;
+      table.set(e.key, n);
+      if (n > 1) this.violate(group, 'at-most-once', (inv) => inv.kind === 'at-most-once' && inv.effect === e.name, `"${e.name}" happened ${n} times for ${e.key} (handling ${this.idOf(rec)})`);
+    }
+    if (mem.armed?.point === 'after-effects') {
+      this.crashMember(m, 'after-effects', out.effects.length);
+      return;
+    }
+
+    for (const w of out.writes) {
+      let table = group.store.get(w.table);
+      if (!table) group.store.set(w.table, (table = new Map()));
+      table.set(w.key, w.value);
+      this.checkStateInvariants(group, w.table, w.key, w.value);
+    }
+    if (cfg.idempotency === 'processed-ids') this.saveProcessed(group, id);
+    if (cfg.idempotency === 'version' && key !== null) this.storeTable(group, VERSIONS_TABLE).set(key, this.evOffset.get(rec));
+    this.checkOrder(group, rec);
+    group.counters.processed++;
+    group.accounted.add(rec);
+    this.releaseKey(group, rec);
+
+    for (const e of out.emits) {
+      const topic = this.topicOfNode.get(this.nodeIndex.get(e.topic)!)!;
+      const child = this.createEvent(e.type, e.key, e.data, mem.node, topic, rec, 1, -1);
+      this.schedule(this.now, A_PUBLISH, child, m, mem.lifeEpoch);
+    }
+    if (mem.armed?.point === 'after-save') {
+      this.crashMember(m, 'after-save');
+      return;
+    }
+    this.record(S_HANDLE, mem.node, rec, out.rule);
+    if (cfg.idempotency === 'processed-ids-separate') {
+      // [D4] The processed id is saved in a step of its own: a crash between loses it.
+      this.schedule(this.now, A_MARK, m, mem.workEpoch, rec);
+      return;
+    }
+    this.finishDelivery(m, rec);
+  }
+
+  private duplicateReason(mem: MemberRt, group: GroupRt, rec: number, id: number): string | null {
+    const mode = mem.spec.config.idempotency;
+    if ((mode === 'processed-ids' || mode === 'processed-ids-separate') && group.store.get(PROCESSED_TABLE)?.has(`evt-${id}`)) {
+      return `${mem.id} skipped evt-${id}: its id is already in the ${PROCESSED_TABLE} table, so this delivery is a duplicate`;
+    }
+    const key = this.evKey[rec];
+    if (mode === 'version' && key !== null) {
+      const seen = group.store.get(VERSIONS_TABLE)?.get(key);
+      const offset = this.evOffset.get(rec);
+      if (typeof seen === 'number' && seen >= offset) {
+        return `${mem.id} skipped evt-${id}: ${key} is already at version ${seen} (offset), and this record is offset ${offset}, so it changes nothing`;
       }
     }
-    if (mem.commitBefore) this.finish(m);
-    else this.schedule(this.now, A_COMMIT, m, mem.workEpoch, ev);
+    return null;
+  }
+
+  private storeTable(group: GroupRt, name: string): Map<string, Json> {
+    let t = group.store.get(name);
+    if (!t) group.store.set(name, (t = new Map()));
+    return t;
+  }
+
+  private saveProcessed(group: GroupRt, id: number): void {
+    this.storeTable(group, PROCESSED_TABLE).set(`evt-${id}`, true);
+  }
+
+  private mark(m: number, rec: number): void {
+    const mem = this.members[m];
+    this.saveProcessed(this.groups[mem.group], this.evIdOf.get(rec));
+    this.record(S_MARK, mem.node, rec, 0);
+    this.finishDelivery(m, rec);
+  }
+
+  /** After handling (or skipping, parking, failing) a record: commit it or go idle. */
+  private finishDelivery(m: number, rec: number): void {
+    const mem = this.members[m];
+    if (mem.busyKind !== D_NORMAL || mem.commitBefore) {
+      // Extra deliveries are not part of the log position: nothing to commit ([X2]).
+      this.finish(m);
+      return;
+    }
+    this.schedule(this.now, A_COMMIT, m, mem.workEpoch, rec);
   }
 
   private commit(m: number, ev: number): void {
     const mem = this.members[m];
+    const group = this.groups[mem.group];
     const t = this.evTopic.get(ev);
     const p = this.evPartition.get(ev);
     const next = this.evOffset.get(ev) + 1;
-    this.groups[mem.group].committed.get(t)![p] = next;
+    const committed = group.committed.get(t)!;
+    const before = committed[p];
+    committed[p] = next;
     this.record(S_COMMIT, mem.node, ev, next);
+    if (group.watchers.length) {
+      // [V3] Offsets committed past records the group never accounted for are lost events.
+      for (let o = before; o < next; o++) {
+        const rec = this.topics[t].logs[p].get(o);
+        if (!group.accounted.has(rec) && rec !== mem.busy) this.lost(group, rec, 'its offset was committed but it was never handled');
+      }
+    }
     if (!mem.commitBefore) this.finish(m);
   }
 
   private finish(m: number): void {
-    this.members[m].busy = -1;
+    const mem = this.members[m];
+    mem.busy = -1;
+    mem.busyKind = D_NORMAL;
     this.wake(m);
   }
+
+  // -------------------------------------------------------------------------- retries and dead letters
+
+  private fail(m: number, rec: number, error: string): void {
+    const mem = this.members[m];
+    const group = this.groups[mem.group];
+    const cfg = mem.spec.config;
+    group.counters.failed++;
+    const attempts = (group.attempts.get(rec) ?? 0) + 1;
+    const key = this.evKey[rec];
+    if (attempts < cfg.retry.maxAttempts) {
+      // [R1] [R2] Another attempt later, with backoff in logical time.
+      group.attempts.set(rec, attempts);
+      group.counters.retried++;
+      const delay = this.backoff(cfg.retry, attempts);
+      if (key !== null && cfg.ordering === 'block-key' && !group.blocked.has(key)) group.blocked.set(key, rec);
+      this.schedule(this.now + delay, A_RETRY, mem.group, rec, 0);
+      group.accounted.add(rec);
+      this.record(S_ERROR, mem.node, rec, attempts, `${error}. Attempt ${attempts} of ${cfg.retry.maxAttempts} failed: the next in ${fmtMs(delay)}`);
+      this.finishDelivery(m, rec);
+      return;
+    }
+    group.attempts.delete(rec);
+    const dl = cfg.deadLetter;
+    if (dl !== null) {
+      // [R5] Out of attempts: the event goes to the dead-letter topic, keeping its id.
+      const topic = this.topicOfNode.get(this.nodeIndex.get(dl)!)!;
+      const copy = this.createEvent(this.evType[rec], key, this.evData[rec], mem.node, topic, -1, this.evSchema.get(rec), rec);
+      this.deadInfo.set(copy, { source: rec, error, attempts });
+      this.append(copy);
+      group.counters.deadLettered++;
+      group.accounted.add(rec);
+      this.record(S_DEAD, mem.node, copy, attempts, `${error}. After ${attempts} attempt${attempts > 1 ? 's' : ''} ${mem.id} moved it to ${dl} p${this.evPartition.get(copy)} @${this.evOffset.get(copy)}`);
+    } else {
+      // [H6] No attempts left and no dead-letter topic: the event is dropped.
+      this.lost(group, rec, `${mem.id} gave up on it after ${attempts} attempt${attempts > 1 ? 's' : ''} with no dead-letter topic`);
+      group.accounted.add(rec);
+      this.record(S_ERROR, mem.node, rec, 0, `${error}. ${attempts > 1 ? `That was the last of ${attempts} attempts and t` : 'T'}here is no dead-letter topic, so the event is skipped`);
+    }
+    this.releaseKey(group, rec);
+    this.finishDelivery(m, rec);
+  }
+
+  private backoff(r: ConsumerSpec['config']['retry'], attempt: number): number {
+    if (r.backoff === 'immediate') return 0;
+    const base = Math.min(r.maxMs, r.initialMs * 2 ** (attempt - 1));
+    // "Equal jitter": half fixed, half random, drawn from the engine's seeded PRNG.
+    return r.jitter ? Math.round(base / 2 + this.prng.next() * (base / 2)) : base;
+  }
+
+  private retryDue(g: number, rec: number): void {
+    const group = this.groups[g];
+    group.readyRec.push(rec);
+    group.readyKind.push(D_RETRY);
+    const ti = this.evTopic.get(rec);
+    const owner = group.owner.get(ti)![this.evPartition.get(rec)];
+    this.record(S_RETRY, owner >= 0 ? this.members[owner].node : -1, rec, g);
+    if (owner >= 0) this.wake(owner);
+  }
+
+  /** A record that held its key is done: the records waiting behind it go, in order ([R4]). */
+  private releaseKey(group: GroupRt, rec: number): void {
+    const key = this.evKey[rec];
+    if (key === null || group.blocked.get(key) !== rec) return;
+    group.blocked.delete(key);
+    const waiting = group.parked.get(key);
+    if (!waiting) return;
+    group.parked.delete(key);
+    for (const r of waiting) {
+      group.readyRec.push(r);
+      group.readyKind.push(D_RELEASED);
+    }
+    for (const m of group.members) this.wake(m);
+  }
+
+  // -------------------------------------------------------------------------- invariants
+
+  private violate(group: GroupRt, kind: Invariant['kind'], match: (inv: Invariant) => boolean, message: string): void {
+    for (const k of group.watchers) {
+      const inv = this.invariants[k];
+      if (inv.kind !== kind || !match(inv) || this.broken[k].at >= 0) continue;
+      this.broken[k] = { at: this.stepCount, message };
+    }
+  }
+
+  private lost(group: GroupRt, rec: number, why: string): void {
+    this.violate(group, 'no-loss', () => true, `${this.idOf(rec)} (${this.evType[rec]}) was lost: ${why}`);
+  }
+
+  private checkStateInvariants(group: GroupRt, table: string, key: string, value: Json): void {
+    if (!group.watchers.length) return;
+    this.violate(
+      group,
+      'state',
+      (inv) => inv.kind === 'state' && inv.table === table && !compare(inv.op, value, inv.value),
+      `${table}[${key}] became ${JSON.stringify(value)}`,
+    );
+  }
+
+  private checkOrder(group: GroupRt, rec: number): void {
+    // [V4] Each successful handling of a key must not go back to an earlier offset.
+    const key = this.evKey[rec];
+    if (!group.watchers.length || key === null) return;
+    const offset = this.evOffset.get(rec);
+    const last = group.lastFirst.get(key);
+    if (last !== undefined && last > offset) {
+      this.violate(group, 'key-order', () => true, `${this.idOf(rec)} (offset ${offset}) of key ${key} was handled after an event of that key at offset ${last}`);
+    }
+    if (last === undefined || offset > last) group.lastFirst.set(key, offset);
+  }
+
+  /** Folds every event a consumer should have seen, once each, in log order ([V5]). */
+  private foldDifference(nodeId: string): string | null {
+    const m = this.memberOfNode.get(this.nodeIndex.get(nodeId)!)!;
+    const mem = this.members[m];
+    const group = this.groups[mem.group];
+    const store = new Map<string, Map<string, Json>>();
+    const shadow = { ...group, store } as GroupRt;
+    const seen = new Set<number>();
+    for (const t of group.topics) {
+      const topic = this.topics[t];
+      for (let p = 0; p < topic.partitions; p++) {
+        for (let o = 0; o < topic.logEnd[p]; o++) {
+          const rec = topic.logs[p].get(o);
+          const id = this.evIdOf.get(rec);
+          if (seen.has(id)) continue;
+          seen.add(id);
+          this.reader.ev = rec;
+          this.reader.group = shadow;
+          const out = mem.rules.run(this.evType[rec], this.reader);
+          if (out.error !== undefined) continue;
+          for (const w of out.writes) {
+            let table = store.get(w.table);
+            if (!table) store.set(w.table, (table = new Map()));
+            table.set(w.key, w.value);
+          }
+        }
+      }
+    }
+    const actual = storeToObject(group.store);
+    delete actual[PROCESSED_TABLE];
+    delete actual[VERSIONS_TABLE];
+    const expected = storeToObject(store);
+    for (const table of new Set([...Object.keys(actual), ...Object.keys(expected)])) {
+      for (const key of new Set([...Object.keys(actual[table] ?? {}), ...Object.keys(expected[table] ?? {})])) {
+        const a = actual[table]?.[key];
+        const e = expected[table]?.[key];
+        if (stableStringify(a) !== stableStringify(e)) {
+          return `${table}[${key}] is ${JSON.stringify(a ?? null)}, but folding each event once gives ${JSON.stringify(e ?? null)}`;
+        }
+      }
+    }
+    return null;
+  }
+
+  // -------------------------------------------------------------------------- reader
 
   /** One reusable reader for handlers: no allocation per handled event. */
   private readonly reader = new (class implements RuleInput {
@@ -796,12 +1316,6 @@ export class Engine {
     }
   })(this);
 
-  private ruleInput(ev: number, group: GroupRt): RuleInput {
-    this.reader.ev = ev;
-    this.reader.group = group;
-    return this.reader;
-  }
-
   /** A field of an event by dotted path, as a handler sees it ([H2]). */
   private eventField(ev: number, path: readonly string[]): unknown {
     switch (path[0]) {
@@ -814,20 +1328,38 @@ export class Engine {
       case 'subject':
         return this.evKey[ev] ?? undefined;
       case 'id':
-        return `evt-${ev}`;
+        return this.idOf(ev);
       case 'correlationid':
         return `evt-${this.evCorr.get(ev)}`;
       case 'causationid':
-        return this.evCause.get(ev) >= 0 ? `evt-${this.evCause.get(ev)}` : undefined;
+        return this.evCause.get(ev) >= 0 ? this.idOf(this.evCause.get(ev)) : undefined;
       case 'source':
         return `/eventfold/${this.nodes[this.evSource.get(ev)].id}`;
       case 'time':
         return new Date(EPOCH_MS + this.evTime.get(ev)).toISOString();
       case 'schemaversion':
         return this.evSchema.get(ev);
+      case 'offset':
+        return this.evOffset.get(ev);
+      case 'partition':
+        return this.evPartition.get(ev);
       default:
         return undefined;
     }
+  }
+
+  private idOf(rec: number): string {
+    return rec >= 0 ? `evt-${this.evIdOf.get(rec)}` : 'none';
+  }
+
+  private position(rec: number): { topic: string; partition: number; offset: number } {
+    return { topic: this.topics[this.evTopic.get(rec)].id, partition: this.evPartition.get(rec), offset: this.evOffset.get(rec) };
+  }
+
+  private topicById(id: string): TopicRt | undefined {
+    const n = this.nodeIndex.get(id);
+    const t = n === undefined ? undefined : this.topicOfNode.get(n);
+    return t === undefined ? undefined : this.topics[t];
   }
 
   // -------------------------------------------------------------------------- groups
@@ -871,8 +1403,10 @@ export class Engine {
         const ev = mem.busy;
         if (!now.has(`${this.evTopic.get(ev)}:${this.evPartition.get(ev)}`)) {
           // [G4] In-flight work on a revoked partition is abandoned before its commit.
-          abandoned.push(`${mem.id} abandons evt-${ev} (its partition moved before the commit)`);
+          abandoned.push(`${mem.id} abandons ${this.idOf(ev)} (its partition moved before the commit)`);
+          this.requeueExtra(group, mem);
           mem.busy = -1;
+          mem.busyKind = D_NORMAL;
           mem.workEpoch++;
           mem.pollScheduled = false;
         }
@@ -881,6 +1415,14 @@ export class Engine {
     const note = `group ${group.name} rebalanced (generation ${group.generation}) because ${REASONS[reason]}: ${parts.join('; ')}${abandoned.length ? `. ${abandoned.join('; ')}` : ''}`;
     this.record(S_REBALANCE, cause, -1, g, note);
     for (const m of live) this.wake(m);
+  }
+
+  /** Retries and released records survive their member ([R3]); injected duplicates do not. */
+  private requeueExtra(group: GroupRt, mem: MemberRt): void {
+    if (mem.busy >= 0 && (mem.busyKind === D_RETRY || mem.busyKind === D_RELEASED)) {
+      group.readyRec.unshift(mem.busy);
+      group.readyKind.unshift(mem.busyKind);
+    }
   }
 
   // -------------------------------------------------------------------------- inputs
@@ -905,15 +1447,54 @@ export class Engine {
         if (tpl.topic < 0) return this.noTopicReason(prod);
         return null;
       }
-      case 'crash':
-      case 'restart': {
-        if (node.kind !== 'consumer') return `only consumers can be ${intent.kind === 'crash' ? 'crashed' : 'restarted'} for now`;
-        const mem = this.members[this.memberOfNode.get(i)!];
-        if (intent.kind === 'crash' && !mem.alive) return `${node.id} is already down`;
-        if (intent.kind === 'restart' && mem.alive) return `${node.id} is already running`;
+      case 'redrive': {
+        if (node.kind !== 'topic') return `${node.id} is a ${node.kind}: redrive works on a dead-letter topic`;
+        const pending = this.deadLetters(node.id).filter((d) => !d.redriven && (!intent.events || intent.events.includes(d.eventId)));
+        if (pending.length === 0) return `${node.id} holds no dead-lettered event${intent.events ? ` with the id ${intent.events.join(', ')}` : ''} that is not redriven yet`;
         return null;
       }
+      default: {
+        if (node.kind !== 'consumer') return `${node.id} is a ${node.kind}: only consumers can be ${PAST[intent.kind]}`;
+        const mem = this.members[this.memberOfNode.get(i)!];
+        switch (intent.kind) {
+          case 'crash':
+            if (!mem.alive) return `${node.id} is already down`;
+            if (intent.point && intent.point !== 'now' && mem.armed) return `${node.id} already has a crash armed`;
+            return null;
+          case 'restart':
+            return mem.alive ? `${node.id} is already running` : null;
+          case 'duplicate':
+            return this.findRecordFor(mem, intent.event) < 0 ? `${node.id} reads no event with the id ${intent.event}` : null;
+          case 'redeliver':
+            return mem.alive && mem.assigned.length > 0 ? null : `${node.id} has no partitions to rewind (it is down or owns none)`;
+          case 'deploy':
+            return this.deployProblem(mem, intent.config);
+        }
+      }
     }
+  }
+
+  private deployProblem(mem: MemberRt, patch: unknown): string | null {
+    const r = v.safeParse(ConsumerPatch, patch, { abortPipeEarly: true });
+    if (!r.success) return `the new settings are not valid: ${describeErrors(r.issues.map((i) => ({ path: formatPath((i.path ?? []).map((p) => p.key as string | number)), message: i.message })))}`;
+    const wired = this.scenario.edges.filter((e) => e.source === mem.id).map((e) => e.target);
+    const kinds = new Map(this.nodes.map((n) => [n.id, { kind: n.kind }]));
+    const why = consumerPatchProblem(mem.id, r.output, kinds, wired);
+    return why ? `${why.path}: ${why.message}` : null;
+  }
+
+  /** The first record with this CloudEvents id in a topic the member reads, appended by now. */
+  private findRecordFor(mem: MemberRt, id: string): number {
+    const m = /^evt-(\d+)$/.exec(id);
+    if (!m) return -1;
+    const want = Number(m[1]);
+    for (let rec = 0; rec < this.eventCount; rec++) {
+      if (this.evIdOf.get(rec) === want && this.evOffset.get(rec) >= 0 && mem.topics.includes(this.evTopic.get(rec))) {
+        const t = this.topics[this.evTopic.get(rec)];
+        if (this.evOffset.get(rec) < t.logEnd[this.evPartition.get(rec)]) return rec;
+      }
+    }
+    return -1;
   }
 
   private fireTopic(prod: ProducerRt, topic?: string): number {
@@ -944,7 +1525,7 @@ export class Engine {
         if (input.event) {
           prod.fired++;
           const e = input.event;
-          ev = this.createEvent(e.type, e.key ?? null, (e.data ?? {}) as Json, prod.node, this.fireTopic(prod, e.topic), -1, 1);
+          ev = this.createEvent(e.type, e.key ?? null, (e.data ?? {}) as Json, prod.node, this.fireTopic(prod, e.topic), -1, 1, -1);
         } else {
           ev = this.fromTemplate(prod, prod.templates[input.template ?? 0]);
         }
@@ -954,28 +1535,98 @@ export class Engine {
       }
       case 'crash': {
         const m = this.memberOfNode.get(i)!;
-        const mem = this.members[m];
-        const lost = mem.busy;
-        // Was the in-flight record already committed (at-most-once)? Then it is lost ([C5]).
-        const committed = lost >= 0 && this.groups[mem.group].committed.get(this.evTopic.get(lost))![this.evPartition.get(lost)] > this.evOffset.get(lost);
-        mem.alive = false;
-        mem.busy = -1;
-        mem.pollScheduled = false;
-        mem.workEpoch++;
-        mem.lifeEpoch++;
-        this.record(S_CRASH, i, lost, committed ? 1 : 0);
-        // [G1] The group notices after the member's session timeout.
-        this.schedule(this.now + mem.spec.config.sessionTimeoutMs, A_REBALANCE, mem.group, 1, i);
+        const point = input.point ?? 'now';
+        if (point === 'now') {
+          this.crashMember(m, 'now', 0, input.restartAfterMs);
+          return;
+        }
+        this.members[m].armed = { point, restartAfterMs: input.restartAfterMs ?? null };
+        this.record(S_INJECT, i, -1, 0, `You armed a crash: ${input.node} will crash ${CRASH_WORDS[point]}${input.restartAfterMs !== undefined ? `, and restart ${fmtMs(input.restartAfterMs)} later` : ''}`);
         return;
       }
-      case 'restart': {
+      case 'restart':
+        this.restartMember(i, false);
+        return;
+      case 'duplicate': {
         const m = this.memberOfNode.get(i)!;
-        this.members[m].alive = true;
-        this.record(S_RESTART, i, -1, 0);
-        this.schedule(this.now, A_REBALANCE, this.members[m].group, 2, i);
+        const mem = this.members[m];
+        const group = this.groups[mem.group];
+        const rec = this.findRecordFor(mem, input.event);
+        group.readyRec.push(rec);
+        group.readyKind.push(D_DUPLICATE);
+        this.record(S_INJECT, i, rec, 0, `You injected a duplicate: the broker delivers ${input.event} to group ${group.name} once more, as happens when an acknowledgement is lost`);
+        for (const mm of group.members) this.wake(mm);
+        return;
+      }
+      case 'redeliver': {
+        const mem = this.members[this.memberOfNode.get(i)!];
+        const moved: string[] = [];
+        for (const [t, p] of mem.assigned) {
+          const pos = mem.position.get(t)!;
+          const to = Math.max(0, pos[p] - input.count);
+          if (to !== pos[p]) moved.push(`${this.topics[t].id} p${p}: ${pos[p]} → ${to}`);
+          pos[p] = to;
+        }
+        this.record(S_INJECT, i, -1, 0, `You rewound ${input.node} by ${input.count} record${input.count > 1 ? 's' : ''} per partition (${moved.join('; ') || 'nothing to rewind'}): it reads them again`);
+        this.wake(this.memberOfNode.get(i)!);
+        return;
+      }
+      case 'deploy': {
+        const mem = this.members[this.memberOfNode.get(i)!];
+        const patch = v.parse(ConsumerPatch, input.config);
+        const config = { ...mem.spec.config, ...stripUndefined(patch) } as ConsumerSpec['config'];
+        mem.spec = { ...mem.spec, config };
+        mem.rules = compileRules(config.rules);
+        mem.failWhen = config.failWhen ? compileCondition(config.failWhen) : null;
+        mem.commitBefore = config.commit === 'before';
+        this.record(S_DEPLOY, i, -1, 0, `You deployed new settings to ${input.node} (${Object.keys(stripUndefined(patch)).join(', ')}): they apply to the events it handles from now on`);
+        return;
+      }
+      case 'redrive': {
+        const sent: string[] = [];
+        for (const d of this.deadLetters(input.node)) {
+          if (d.redriven || (input.events && !input.events.includes(d.eventId))) continue;
+          const source = this.deadInfo.get(d.record)!.source;
+          const copy = this.createEvent(d.type, d.key, this.evData[d.record], this.evSource.get(source), this.evTopic.get(source), -1, this.evSchema.get(d.record), d.record);
+          this.append(copy);
+          this.redriven.add(d.record);
+          sent.push(`${d.eventId} → ${this.topics[this.evTopic.get(copy)].id} p${this.evPartition.get(copy)} @${this.evOffset.get(copy)}`);
+        }
+        this.record(S_REDRIVE, i, -1, sent.length, `You redrove ${sent.length} event${sent.length > 1 ? 's' : ''} from ${input.node} back to where ${sent.length > 1 ? 'they' : 'it'} came from: ${sent.join('; ')}. Same ids, new offsets`);
         return;
       }
     }
+  }
+
+  /** Crashes a member now; `point` says where inside handling it was ([C5], [X1]). */
+  private crashMember(m: number, point: CrashPoint, effects = 0, restartAfterMs?: number | null): void {
+    const mem = this.members[m];
+    const group = this.groups[mem.group];
+    const lost = mem.busy;
+    restartAfterMs = restartAfterMs ?? mem.armed?.restartAfterMs ?? null;
+    // Was the in-flight record already committed (at-most-once)? Then it is lost ([C5]).
+    const committed = lost >= 0 && mem.busyKind === D_NORMAL && group.committed.get(this.evTopic.get(lost))![this.evPartition.get(lost)] > this.evOffset.get(lost);
+    if (committed && point !== 'after-save') this.lost(group, lost, `${mem.id} crashed after committing its offset but before handling it`);
+    this.requeueExtra(group, mem);
+    mem.alive = false;
+    mem.armed = null;
+    mem.busy = -1;
+    mem.busyKind = D_NORMAL;
+    mem.pollScheduled = false;
+    mem.workEpoch++;
+    mem.lifeEpoch++;
+    const aux = (committed ? 1 : 0) | (CRASH_POINTS.indexOf(point) << 1) | (effects << 4);
+    this.record(S_CRASH, mem.node, lost, aux);
+    // [G1] The group notices after the member's session timeout.
+    this.schedule(this.now + mem.spec.config.sessionTimeoutMs, A_REBALANCE, mem.group, 1, mem.node);
+    if (restartAfterMs !== null && restartAfterMs !== undefined) this.schedule(this.now + restartAfterMs, A_RESTART, m, mem.lifeEpoch, 0);
+  }
+
+  private restartMember(node: number, scheduled: boolean): void {
+    const m = this.memberOfNode.get(node)!;
+    this.members[m].alive = true;
+    this.record(S_RESTART, node, -1, scheduled ? 1 : 0);
+    this.schedule(this.now, A_REBALANCE, this.members[m].group, 2, node);
   }
 
   // -------------------------------------------------------------------------- explanations
@@ -983,7 +1634,7 @@ export class Engine {
   private explain(i: number, kind: number, node: number, ev: number, aux: number): string {
     const who = node >= 0 ? this.nodes[node].id : '';
     const note = this.notes.get(i);
-    const evText = ev >= 0 ? `${this.evType[ev]} evt-${ev}${this.evKey[ev] !== null ? ` (key ${this.evKey[ev]})` : ' (no key)'}` : '';
+    const evText = ev >= 0 ? `${this.evType[ev]} ${this.idOf(ev)}${this.evKey[ev] !== null ? ` (key ${this.evKey[ev]})` : ' (no key)'}` : '';
     const where = ev >= 0 ? `${this.topics[this.evTopic.get(ev)].id} p${this.evPartition.get(ev)} @${this.evOffset.get(ev)}` : '';
     const why = ev >= 0 ? (this.evKey[ev] !== null ? 'chosen by the hash of the key' : 'keyless events take partitions in turn') : '';
     switch (kind) {
@@ -993,16 +1644,18 @@ export class Engine {
         return `${who} produced ${evText} at its set rate: appended to ${where} (${why})`;
       case S_PUBLISH: {
         const cause = this.evCause.get(ev);
-        return `${who} emitted ${evText}${cause >= 0 ? ` while handling evt-${cause}` : ''}: appended to ${where} (${why})`;
+        return `${who} emitted ${evText}${cause >= 0 ? ` while handling ${this.idOf(cause)}` : ''}: appended to ${where} (${why})`;
       }
       case S_DELIVER: {
         const m = this.members[this.memberOfNode.get(node)!];
+        if (aux < 0) return `${who} received ${DELIVERY_WORDS[-1 - aux]}${evText} from ${where}`;
         return `${where} delivered ${evText} to ${who}, which owns that partition in group ${this.groups[m.group].name} (group committed offset ${aux})`;
       }
       case S_HANDLE: {
         const m = this.members[this.memberOfNode.get(node)!];
         if (aux < 0) return `${who} handled ${evText}: no rule matches ${this.evType[ev]}, so it is ignored`;
-        return `${who} handled ${evText} with rule ${aux + 1}: ${ruleText(m.spec.config.rules[aux])}`;
+        const rule = m.spec.config.rules[aux];
+        return `${who} handled ${evText} with rule ${aux + 1}${rule ? `: ${ruleText(rule)}` : ''}`;
       }
       case S_COMMIT: {
         const m = this.members[this.memberOfNode.get(node)!];
@@ -1011,17 +1664,42 @@ export class Engine {
       }
       case S_REBALANCE:
         return note ?? 'rebalance';
-      case S_CRASH:
-        if (ev < 0) return `You crashed ${who} while it was idle; its group notices after the session timeout`;
-        return aux === 1
-          ? `You crashed ${who} while it was working on ${evText}, whose offset was already committed: nobody will handle it again, the event is lost (at-most-once)`
-          : `You crashed ${who} while it was working on ${evText}, before committing its offset: once the group notices (after the session timeout) a member will be handed it again (at-least-once)`;
+      case S_CRASH: {
+        const point = CRASH_POINTS[(aux >> 1) & 7];
+        const lead = point === 'now' ? `You crashed ${who}` : `${who} crashed as you armed it`;
+        if (ev < 0) return `${lead} while it was idle; its group notices after the session timeout`;
+        switch (point) {
+          case 'before-handle':
+            return `${lead}: ${evText} arrived but was not handled or committed; a member will be handed it again after the group rebalances`;
+          case 'after-effects':
+            return `${lead}: the side effects of ${evText} already happened (${aux >> 4} counted) but its state was not saved and its offset not committed, so it will be handled again and the side effects repeat`;
+          case 'after-save':
+            return `${lead}: ${evText} was handled and its state saved, but the offset was not committed and its emitted events were not sent; it will be handled again`;
+          default:
+            return aux & 1
+              ? `${lead} while it was working on ${evText}, whose offset was already committed: nobody will handle it again, the event is lost (at-most-once)`
+              : `${lead} while it was working on ${evText}, before committing its offset: once the group notices (after the session timeout) a member will be handed it again (at-least-once)`;
+        }
+      }
       case S_RESTART:
-        return `You restarted ${who}: it rejoins its group`;
+        return aux ? `${who} restarted by itself and rejoins its group` : `You restarted ${who}: it rejoins its group`;
       case S_ERROR:
-        return `${who} failed handling ${evText}: ${note ?? 'error'}. Nothing was changed; the event is skipped and committed`;
+        return `${who} failed handling ${evText}: ${note ?? 'error'}`;
+      case S_SKIP:
+        return note ?? `${who} skipped ${evText} as a duplicate`;
+      case S_PARK:
+        return `${who} parked ${evText}: ${this.idOf(aux)} of the same key is being retried, and later events of a key wait behind it (block-key)`;
+      case S_RETRY:
+        return `${evText} is due for another attempt${who ? `; ${who} owns its partition` : ', but no member owns its partition right now'}`;
+      case S_DEAD:
+        return `${who} dead-lettered ${evText}: ${note ?? ''}`;
+      case S_MARK:
+        return `${who} saved ${this.idOf(ev)} in its ${PROCESSED_TABLE} table, in a step of its own after the state change (a crash between the two would handle it again)`;
+      case S_INJECT:
+      case S_DEPLOY:
+      case S_REDRIVE:
       case S_IGNORED:
-        return note ?? 'ignored';
+        return note ?? STEP_KINDS[kind];
     }
     return STEP_KINDS[kind];
   }
@@ -1038,25 +1716,11 @@ export class Engine {
       prng: this.prng.state,
       topics: this.topics.map((t) => ({ logEnd: t.logEnd.slice(), rr: t.rr })),
       producers: this.producers.map((p) => ({ fired: p.fired, remaining: p.remaining, cycle: p.cycle })),
-      groups: this.groups.map((g) => ({
-        committed: copyI32Map(g.committed),
-        owner: copyI32Map(g.owner),
-        store: copyStore(g.store),
-        effects: copyStore(g.effects),
-        generation: g.generation,
-      })),
-      members: this.members.map((m) => ({
-        alive: m.alive,
-        busy: m.busy,
-        pollScheduled: m.pollScheduled,
-        rr: m.rr,
-        workEpoch: m.workEpoch,
-        lifeEpoch: m.lifeEpoch,
-        handled: m.handled,
-        assigned: m.assigned.map(([t, p]) => [t, p] as [number, number]),
-        position: copyI32Map(m.position),
-      })),
+      groups: this.groups.map(copyGroupState),
+      members: this.members.map((m) => copyMemberState(m)),
       queue: this.queue.snapshot(),
+      redriven: new Set(this.redriven),
+      broken: this.broken.map((b) => ({ ...b })),
     };
   }
 
@@ -1072,21 +1736,11 @@ export class Engine {
       this.topics[i].rr = s.rr;
     });
     cp.producers.forEach((s, i) => Object.assign(this.producers[i], s));
-    cp.groups.forEach((s, i) => {
-      const g = this.groups[i];
-      g.committed = copyI32Map(s.committed);
-      g.owner = copyI32Map(s.owner);
-      g.store = copyStore(s.store);
-      g.effects = copyStore(s.effects);
-      g.generation = s.generation;
-    });
-    cp.members.forEach((s, i) => {
-      Object.assign(this.members[i], s, {
-        assigned: s.assigned.map(([t, p]) => [t, p] as [number, number]),
-        position: copyI32Map(s.position),
-      });
-    });
+    cp.groups.forEach((s, i) => Object.assign(this.groups[i], copyGroupState(s)));
+    cp.members.forEach((s, i) => Object.assign(this.members[i], copyMemberState(s)));
     this.queue.restore(cp.queue);
+    this.redriven = new Set(cp.redriven);
+    this.broken = cp.broken.map((b) => ({ ...b }));
   }
 
   /** Drops the recorded future beyond the playhead ([T3]). */
@@ -1099,17 +1753,22 @@ export class Engine {
     this.evType.length = Math.min(this.evType.length, n);
     this.evKey.length = Math.min(this.evKey.length, n);
     this.evData.length = Math.min(this.evData.length, n);
-    for (const c of [this.evSource, this.evTime, this.evCorr, this.evCause, this.evTopic, this.evPartition, this.evOffset, this.evSchema]) c.truncate(n);
+    for (const c of this.eventColumns()) c.truncate(n);
+    for (const k of [...this.deadInfo.keys()]) if (k >= n) this.deadInfo.delete(k);
     for (const t of this.topics) t.logs.forEach((log, p) => log.truncate(t.logEnd[p]));
     this.checkpoints = this.checkpoints.filter((c) => c.step <= step);
     this.inputs.length = this.inputCursor;
+  }
+
+  private eventColumns(): Column<Int32Array | Float64Array>[] {
+    return [this.evIdOf, this.evSource, this.evTime, this.evCorr, this.evCause, this.evTopic, this.evPartition, this.evOffset, this.evSchema];
   }
 
   /** Approximate bytes held by the recordings (trace, events, logs), for the benchmark. */
   recordingBytes(): number {
     let b = 0;
     for (const c of [this.tKind, this.tTime, this.tNode, this.tEvent, this.tAux]) b += c.bytes;
-    for (const c of [this.evSource, this.evTime, this.evCorr, this.evCause, this.evTopic, this.evPartition, this.evOffset, this.evSchema]) b += c.bytes;
+    for (const c of this.eventColumns()) b += c.bytes;
     for (const t of this.topics) for (const l of t.logs) b += l.bytes;
     return b;
   }
@@ -1117,6 +1776,49 @@ export class Engine {
   /** The session: what determines this run, never the run itself. */
   session(): { seed: number; inputs: Input[]; step: number } {
     return { seed: this.seed, inputs: this.inputs.map((x) => ({ ...x })), step: this.stepCount };
+  }
+}
+
+const PAST: Record<string, string> = { crash: 'crashed', restart: 'restarted', duplicate: 'sent duplicates', redeliver: 'rewound', deploy: 'deployed to' };
+const CRASH_POINTS: CrashPoint[] = ['now', 'before-handle', 'after-effects', 'after-save'];
+
+function copyMemberState(m: MemberState): MemberState {
+  return {
+    spec: m.spec,
+    rules: m.rules,
+    failWhen: m.failWhen,
+    commitBefore: m.commitBefore,
+    alive: m.alive,
+    busy: m.busy,
+    busyKind: m.busyKind,
+    pollScheduled: m.pollScheduled,
+    rr: m.rr,
+    workEpoch: m.workEpoch,
+    lifeEpoch: m.lifeEpoch,
+    handled: m.handled,
+    armed: m.armed ? { ...m.armed } : null,
+    assigned: m.assigned.map(([t, p]) => [t, p] as [number, number]),
+    position: copyI32Map(m.position),
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as Partial<T>;
+}
+
+/** A default sentence for an invariant the scenario did not label. */
+export function invariantLabel(inv: Invariant): string {
+  switch (inv.kind) {
+    case 'at-most-once':
+      return `${inv.node}: "${inv.effect}" happens at most once per key`;
+    case 'no-loss':
+      return `${inv.node}: no event is lost`;
+    case 'key-order':
+      return `${inv.node}: events of a key are handled in order`;
+    case 'state':
+      return `${inv.node}: every ${inv.table} value is ${({ eq: '=', ne: '≠', gt: '>', gte: '≥', lt: '<', lte: '≤' } as const)[inv.op]} ${JSON.stringify(inv.value)}`;
+    case 'fold':
+      return `${inv.node}: its state equals folding each event once`;
   }
 }
 
@@ -1137,10 +1839,17 @@ export interface ConsumerView {
   group: string;
   alive: boolean;
   commit: 'after' | 'before';
+  idempotency: ConsumerSpec['config']['idempotency'];
   assigned: { topic: string; partition: number; position: number }[];
   inFlight: string | null;
+  /** A crash armed for the next event, if any. */
+  armed: CrashPoint | null;
   handled: number;
   groupLag: number;
+  /** The group's counters ([M1]). */
+  metrics: Counters & { retrying: number };
+  /** Keys held by a retry, with the events waiting behind them (block-key). */
+  waiting: { key: string; behind: string; events: string[] }[];
   /** The group's store: table → key → value. */
   state: Record<string, Record<string, Json>>;
   /** Side effects counted per entity: name → key → count. */

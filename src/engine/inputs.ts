@@ -1,6 +1,7 @@
 // The learner's actions. Each is recorded with the step at which it was applied, so a
 // session (scenario + seed + inputs) replays exactly (SPEC [T2], [T3]).
 import type { Json } from './json.ts';
+import type { ConsumerPatch } from './scenario.ts';
 
 export interface FireIntent {
   kind: 'fire';
@@ -11,16 +12,51 @@ export interface FireIntent {
   /** An event written on the spot instead of a template. */
   event?: { type: string; key?: string | null; data?: Json; topic?: string };
 }
+
+/** Where inside handling a crash strikes ([X1]). */
+export type CrashPoint = 'now' | 'before-handle' | 'after-effects' | 'after-save';
+
 export interface CrashIntent {
   kind: 'crash';
   /** Consumer node id. */
   node: string;
+  /** `now` (default), or armed for the consumer's next event at that point. */
+  point?: CrashPoint;
+  /** Restart by itself this long after the crash. */
+  restartAfterMs?: number;
 }
 export interface RestartIntent {
   kind: 'restart';
   node: string;
 }
-export type Intent = FireIntent | CrashIntent | RestartIntent;
+/** Deliver one event again to a consumer's group ([X2]). */
+export interface DuplicateIntent {
+  kind: 'duplicate';
+  node: string;
+  /** CloudEvents id, e.g. `evt-3`. */
+  event: string;
+}
+/** Rewind a consumer's position on each of its partitions by `count` records ([X3]). */
+export interface RedeliverIntent {
+  kind: 'redeliver';
+  node: string;
+  count: number;
+}
+/** Deploy a new version of a consumer's settings from this step on ([X4]). */
+export interface DeployIntent {
+  kind: 'deploy';
+  node: string;
+  config: ConsumerPatch;
+}
+/** Send dead-lettered events back to the topic they came from ([R5]). */
+export interface RedriveIntent {
+  kind: 'redrive';
+  /** The dead-letter topic. */
+  node: string;
+  /** CloudEvents ids to redrive; all not yet redriven when left out. */
+  events?: string[];
+}
+export type Intent = FireIntent | CrashIntent | RestartIntent | DuplicateIntent | RedeliverIntent | DeployIntent | RedriveIntent;
 
 /** An intent as recorded: at which step (trace index) and logical time it was applied. */
 export type Input = Intent & { atStep: number; time: number };

@@ -99,7 +99,8 @@ function compileCond(c: Condition): (ctx: Ctx) => boolean {
   }
 }
 
-function compare(op: string, a: unknown, b: unknown): boolean {
+/** Compares two values as a condition does ([H7]). */
+export function compare(op: string, a: unknown, b: unknown): boolean {
   if (op === 'eq' || op === 'ne') {
     const same = a === b || (typeof a === 'object' && typeof b === 'object' && stableStringify(a) === stableStringify(b));
     return op === 'eq' ? same : !same;
@@ -184,6 +185,19 @@ function toJson(x: unknown): Json {
 
 function stage(ctx: Ctx, table: string, key: string, value: Json): void {
   ctx.staged.set(`${table}\u0000${key}`, { table, key, value });
+}
+
+/** A condition on its own (a consumer's `failWhen`), evaluated against an event and a store. */
+export function compileCondition(c: Condition): (input: RuleInput) => boolean {
+  const cond = compileCond(c);
+  return (input) => {
+    try {
+      return cond({ input, staged: new Map() });
+    } catch (e) {
+      if (e instanceof HandlerError) return false;
+      throw e;
+    }
+  };
 }
 
 export interface CompiledRules {

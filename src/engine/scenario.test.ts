@@ -33,7 +33,19 @@ describe('restoreScenario', () => {
     const c = s.nodes.find((n) => n.id === 'c')!;
     expect(c.label).toBe('c');
     expect(c.position).toEqual({ x: 0, y: 0 });
-    expect(c.kind === 'consumer' && c.config).toEqual({ group: 'c', commit: 'after', rules: [], processingMs: 10, sessionTimeoutMs: 100 });
+    expect(c.kind === 'consumer' && c.config).toEqual({
+      group: 'c',
+      commit: 'after',
+      rules: [],
+      processingMs: 10,
+      sessionTimeoutMs: 100,
+      idempotency: 'none',
+      retry: { maxAttempts: 1, backoff: 'exponential', initialMs: 100, maxMs: 10_000, jitter: true },
+      ordering: 'block-key',
+      deadLetter: null,
+      failWhen: null,
+    });
+    expect(s.invariants).toEqual([]);
     const p = s.nodes.find((n) => n.id === 'p')!;
     expect(p.kind === 'producer' && p.config.templates[0].schemaVersion).toBe(1);
     expect(s.edges[0]).toEqual({ id: 'p->t', source: 'p', target: 't' });
@@ -98,6 +110,14 @@ describe('restoreScenario', () => {
     const s = base();
     (s.nodes[2] as Record<string, unknown>).config = { rules: [{ on: 'A', do: [{ do: 'emit', topic: 't', type: 'B' }] }] };
     expect(errorsOf(s)[0]).toEqual({ path: 'nodes[2].config.rules[0].do[0].topic', message: expect.stringMatching(/not a topic that c is connected to/) });
+  });
+
+  it('[F5] a dead-letter topic must be connected; invariants must watch a consumer', () => {
+    const s = base();
+    (s.nodes[2] as Record<string, unknown>).config = { deadLetter: 't' };
+    expect(errorsOf(s)[0]).toEqual({ path: 'nodes[2].config.deadLetter', message: expect.stringMatching(/connect c → t first/) });
+    const s2 = { ...base(), invariants: [{ kind: 'no-loss', node: 't' }] };
+    expect(errorsOf(s2)[0]).toEqual({ path: 'invariants[0].node', message: '"t" is a topic: invariants watch consumers' });
   });
 
   it('[F5] a rate needs a template that exists', () => {

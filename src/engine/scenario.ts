@@ -147,6 +147,45 @@ const TopicNode = v.strictObject({
   config: v.optional(v.strictObject({ partitions: v.optional(Int(1, 64), 1) }), {}),
 });
 
+/** The consumer settings that a learner may also change while a run goes on ("deploy"). */
+const ConsumerReliability = {
+  /** How duplicates are absorbed ([D1]–[D4]). */
+  idempotency: v.optional(
+    v.picklist(['none', 'processed-ids', 'processed-ids-separate', 'version', 'natural'], 'must be none, processed-ids, processed-ids-separate, version or natural'),
+    'none',
+  ),
+  /** Retries after a handler error, then the dead-letter topic ([R1]–[R6]). */
+  retry: v.optional(
+    v.strictObject({
+      maxAttempts: v.optional(Int(1, 20), 1),
+      backoff: v.optional(v.picklist(['immediate', 'exponential'], 'must be immediate or exponential'), 'exponential'),
+      initialMs: v.optional(Num(0, 3_600_000), 100),
+      maxMs: v.optional(Num(0, 3_600_000), 10_000),
+      jitter: v.optional(v.boolean('must be true or false'), true),
+    }),
+    {},
+  ),
+  /** While an event of a key is being retried: later events of that key wait (block-key) or overtake it (skip). */
+  ordering: v.optional(v.picklist(['block-key', 'skip'], 'must be block-key or skip'), 'block-key'),
+  /** Topic that receives events that failed every attempt; it must be connected from this consumer. */
+  deadLetter: v.optional(v.nullable(Id), null),
+  /** A handler bug: events matching this condition make the handler fail (a poison message). */
+  failWhen: v.optional(v.nullable(ConditionSchema), null),
+};
+
+/** Validates a partial consumer config for a deploy; unknown fields are refused ([F6]). */
+export const ConsumerPatch = v.strictObject({
+  commit: v.optional(v.picklist(['after', 'before'], 'must be "after" (at-least-once) or "before" (at-most-once)')),
+  rules: v.optional(v.pipe(v.array(RuleSchema as v.GenericSchema<Rule>), v.maxLength(50))),
+  processingMs: v.optional(Num(0, 3_600_000)),
+  idempotency: v.optional(ConsumerReliability.idempotency.wrapped),
+  retry: v.optional(ConsumerReliability.retry.wrapped),
+  ordering: v.optional(ConsumerReliability.ordering.wrapped),
+  deadLetter: v.optional(v.nullable(Id)),
+  failWhen: v.optional(v.nullable(ConditionSchema)),
+});
+export type ConsumerPatch = v.InferOutput<typeof ConsumerPatch>;
+
 const ConsumerNode = v.strictObject({
   id: Id,
   kind: v.literal('consumer'),
@@ -159,6 +198,7 @@ const ConsumerNode = v.strictObject({
       rules: v.optional(v.pipe(v.array(RuleSchema as v.GenericSchema<Rule>), v.maxLength(50)), []),
       processingMs: v.optional(Num(0, 3_600_000), 10),
       sessionTimeoutMs: v.optional(Num(0, 3_600_000), 100),
+      ...ConsumerReliability,
     }),
     {},
   ),
@@ -168,6 +208,26 @@ const NodeSchema = v.variant('kind', [ProducerNode, TopicNode, ConsumerNode], 'm
 
 const EdgeSchema = v.strictObject({ id: v.optional(Id), source: Id, target: Id });
 
+export type Invariant =
+  | { kind: 'at-most-once'; node: string; effect: string; label?: string }
+  | { kind: 'no-loss'; node: string; label?: string }
+  | { kind: 'key-order'; node: string; label?: string }
+  | { kind: 'state'; node: string; table: string; op: CompareOp; value: Json; label?: string }
+  | { kind: 'fold'; node: string; label?: string };
+
+const Label = v.optional(Name(120));
+const InvariantSchema = v.variant(
+  'kind',
+  [
+    v.strictObject({ kind: v.literal('at-most-once'), node: Id, effect: Name(64), label: Label }),
+    v.strictObject({ kind: v.literal('no-loss'), node: Id, label: Label }),
+    v.strictObject({ kind: v.literal('key-order'), node: Id, label: Label }),
+    v.strictObject({ kind: v.literal('state'), node: Id, table: Name(64), op: v.picklist(['eq', 'ne', 'gt', 'gte', 'lt', 'lte']), value: JsonValue, label: Label }),
+    v.strictObject({ kind: v.literal('fold'), node: Id, label: Label }),
+  ],
+  'must have "kind": at-most-once, no-loss, key-order, state or fold',
+);
+
 const ScenarioV1 = v.strictObject({
   format: v.literal(SCENARIO_FORMAT),
   version: v.literal(1),
@@ -176,6 +236,7 @@ const ScenarioV1 = v.strictObject({
   seed: v.optional(Int(0, 2 ** 32 - 1), 1),
   nodes: v.pipe(v.array(NodeSchema), v.maxLength(200, 'at most 200 nodes')),
   edges: v.optional(v.pipe(v.array(EdgeSchema), v.maxLength(1000, 'at most 1000 connections')), []),
+  invariants: v.optional(v.pipe(v.array(InvariantSchema as v.GenericSchema<Invariant>), v.maxLength(50)), []),
 });
 
 type ParsedV1 = v.InferOutput<typeof ScenarioV1>;
@@ -315,22 +376,49 @@ export function restoreScenario(input: unknown): Restored<Scenario> {
       }
     }
     if (n.kind === 'consumer') {
-      const wired = outTopics(n.id);
-      n.config.rules.forEach((r, j) =>
-        r.do.forEach((a, k) => {
-          if (a.do === 'emit' && !wired.includes(a.topic)) {
-            errors.push({
-              path: `nodes[${i}].config.rules[${j}].do[${k}].topic`,
-              message: `"${a.topic}" is not a topic that ${n.id} is connected to: connect ${n.id} → ${a.topic} first`,
-            });
-          }
-        }),
-      );
+      const why = consumerPatchProblem(n.id, { rules: n.config.rules }, byId, outTopics(n.id));
+      if (why) errors.push({ path: `nodes[${i}].config.${why.path}`, message: why.message });
     }
+  });
+
+  nodes.forEach((n, i) => {
+    if (n.kind !== 'consumer' || n.config.deadLetter === null) return;
+    const why = consumerPatchProblem(n.id, { deadLetter: n.config.deadLetter }, byId, outTopics(n.id));
+    if (why) errors.push({ path: `nodes[${i}].config.${why.path}`, message: why.message });
+  });
+  s.invariants.forEach((inv, i) => {
+    const target = byId.get(inv.node);
+    if (!target) errors.push({ path: `invariants[${i}].node`, message: `no node has the id "${inv.node}"` });
+    else if (target.kind !== 'consumer') errors.push({ path: `invariants[${i}].node`, message: `"${inv.node}" is a ${target.kind}: invariants watch consumers` });
   });
 
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, value: { ...s, nodes, edges } };
+}
+
+/**
+ * Cross-node checks for consumer settings (used by restoreScenario and by a deploy): an
+ * emit or a dead-letter topic must be a topic this consumer is connected to.
+ */
+export function consumerPatchProblem(
+  id: string,
+  patch: { rules?: Rule[]; deadLetter?: string | null },
+  byId: ReadonlyMap<string, { kind: NodeKind }>,
+  wired: readonly string[],
+): FieldError | null {
+  if (patch.deadLetter) {
+    const dl = byId.get(patch.deadLetter);
+    if (!dl || dl.kind !== 'topic') return { path: 'deadLetter', message: `"${patch.deadLetter}" is not a topic` };
+    if (!wired.includes(patch.deadLetter)) return { path: 'deadLetter', message: `"${patch.deadLetter}" is not a topic that ${id} is connected to: connect ${id} → ${patch.deadLetter} first` };
+  }
+  for (const [j, r] of (patch.rules ?? []).entries()) {
+    for (const [k, a] of r.do.entries()) {
+      if (a.do === 'emit' && !wired.includes(a.topic)) {
+        return { path: `rules[${j}].do[${k}].topic`, message: `"${a.topic}" is not a topic that ${id} is connected to: connect ${id} → ${a.topic} first` };
+      }
+    }
+  }
+  return null;
 }
 
 /** Why a connection from one kind to another makes no sense, or null when it does. */
