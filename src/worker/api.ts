@@ -1,0 +1,200 @@
+// The simulation host: one Engine behind a small API of plain, structured-cloneable data.
+// No comlink here (engine.worker.ts exposes this object in one line), so Node tests call
+// it directly and the worker's type comes from the code (STYLE §5).
+//
+// The UI pulls: it calls one method per user action, and while playing at most one
+// `advance` per animation frame. Each call returns ONE update (the view at the playhead
+// plus the trace rows the client lacks); the worker never sends anything on its own.
+import { createEngine, describeErrors, restoreSessionOrScenario, ruleText, SESSION_FORMAT } from '../engine/index.ts';
+import type { Engine, EngineView, Intent, Scenario, TraceStep } from '../engine/index.ts';
+import { planWindow, targetWindow, type Range, type TraceWindow } from './trace-window.ts';
+
+/** A node as the canvas draws it: where it is and what never changes while it runs. */
+export type DrawNode =
+  | { id: string; kind: 'producer'; label: string; position: { x: number; y: number }; templates: { type: string; key: string | null }[]; rate: string | null }
+  | { id: string; kind: 'topic'; label: string; position: { x: number; y: number }; partitions: number }
+  | { id: string; kind: 'consumer'; label: string; position: { x: number; y: number }; group: string; commit: 'after' | 'before'; rules: string[] };
+
+export interface DrawEdge {
+  id: string;
+  source: string;
+  target: string;
+}
+
+/** What every call that moves the world returns. */
+export interface Update {
+  /** Everything shown about the world at the playhead. */
+  view: EngineView;
+  /** The playhead (steps applied). */
+  step: number;
+  /** Steps recorded on this timeline (≥ step after a step back). */
+  horizon: number;
+  /** Logical time the play clock has reached: ≥ view.time while playing through a quiet gap. */
+  clock: number;
+  /** Trace rows the client lacks; merge them with `applyTrace(rows, trace, newSteps)`. */
+  newSteps: TraceStep[];
+  /** Which rows the client keeps and which it holds afterwards. */
+  trace: TraceWindow;
+}
+
+export type LoadResult =
+  | ({ ok: true; kind: 'scenario' | 'session'; name: string; description: string; nodes: DrawNode[]; edges: DrawEdge[] } & Update)
+  | { ok: false; message: string };
+
+export type ActUpdate = ({ ok: true } | { ok: false; reason: string }) & Update;
+
+/** Steps `advance` applies in one call unless told otherwise: keeps a frame short. */
+export const DEFAULT_MAX_STEPS = 2000;
+
+function drawing(s: Scenario): { nodes: DrawNode[]; edges: DrawEdge[] } {
+  const nodes = s.nodes.map((n): DrawNode => {
+    const position = { x: n.position.x, y: n.position.y };
+    switch (n.kind) {
+      case 'producer': {
+        const rate = n.config.rate;
+        return {
+          id: n.id,
+          kind: 'producer',
+          label: n.label,
+          position,
+          templates: n.config.templates.map((t) => ({ type: t.type, key: t.key ?? null })),
+          rate: rate ? `${rate.perSecond} per second, ${rate.limit} in all` : null,
+        };
+      }
+      case 'topic':
+        return { id: n.id, kind: 'topic', label: n.label, position, partitions: n.config.partitions };
+      case 'consumer':
+        return { id: n.id, kind: 'consumer', label: n.label, position, group: n.config.group, commit: n.config.commit, rules: n.config.rules.map(ruleText) };
+    }
+  });
+  return { nodes, edges: s.edges.map((e) => ({ id: e.id, source: e.source, target: e.target })) };
+}
+
+const whole = (n: unknown, fallback: number): number => (typeof n === 'number' && Number.isFinite(n) ? Math.max(0, Math.floor(n)) : fallback);
+
+/** Creates the host. It holds no engine until the first successful `load`. */
+export function makeWorkerApi() {
+  let engine: Engine | null = null;
+  // The trace rows the client holds, so each update sends only what it lacks.
+  let known: Range = { lo: 0, hi: 0 };
+  // The play clock: logical time reached by `advance`, which may run ahead of the time of
+  // the last step while nothing is due (a session timeout, a rate producer's next tick).
+  let clock = 0;
+
+  function need(): Engine {
+    if (!engine) throw new Error('No scenario is loaded yet: call load() first');
+    return engine;
+  }
+
+  function update(): Update {
+    const e = need();
+    const step = e.step;
+    const horizon = e.horizon;
+    const { window, send } = planWindow(known, targetWindow(step, horizon));
+    const newSteps = send.flatMap((r) => e.steps(r.lo, r.hi));
+    known = { lo: window.from, hi: window.to };
+    return { view: e.view(), step, horizon, clock: Math.max(clock, e.time), newSteps, trace: window };
+  }
+
+  /** After a move of the playhead by hand, play resumes from the world's own time. */
+  function moved(): Update {
+    clock = need().time;
+    return update();
+  }
+
+  return {
+    /**
+     * Loads a scenario or a session (an object, or its JSON text). Bad input is refused
+     * with a message naming the fields, and the current engine stays as it was.
+     */
+    load(input: unknown): LoadResult {
+      let data = input;
+      if (typeof input === 'string') {
+        try {
+          data = JSON.parse(input);
+        } catch (err) {
+          return { ok: false, message: `(file): is not valid JSON: ${(err as Error).message}` };
+        }
+      }
+      const restored = restoreSessionOrScenario(data);
+      if (!restored.ok) return { ok: false, message: describeErrors(restored.errors) };
+      const session = restored.value;
+      let next: Engine;
+      try {
+        next = createEngine(session.scenario, { seed: session.seed, inputs: session.inputs });
+        // Time 0: the groups form and take their partitions before the learner acts ([G1]).
+        next.runUntil(0);
+        if (session.step > next.step) next.seek(session.step);
+      } catch (err) {
+        return { ok: false, message: `This scenario could not start: ${(err as Error).message}` };
+      }
+      engine = next;
+      known = { lo: 0, hi: 0 };
+      const isSession = data !== null && typeof data === 'object' && (data as { format?: unknown }).format === SESSION_FORMAT;
+      return {
+        ok: true,
+        kind: isSession ? 'session' : 'scenario',
+        name: session.scenario.name,
+        description: session.scenario.description,
+        ...drawing(session.scenario),
+        ...moved(),
+      };
+    },
+
+    /** A learner's action (fire, crash, restart), applied now as one step and recorded. */
+    act(intent: Intent): ActUpdate {
+      const e = need();
+      const at = e.step;
+      const forks = at < e.horizon;
+      const r = e.act(intent);
+      // Acting while scrubbed back drops the recorded future ([T3]): so do the client's rows.
+      if (r.ok && forks) known = { lo: known.lo, hi: Math.min(known.hi, at) };
+      return { ...r, ...moved() };
+    },
+
+    /** Applies up to `n` steps (default 1). */
+    step(n = 1): Update {
+      need().stepForward(whole(n, 1));
+      return moved();
+    },
+
+    /** Goes back `n` steps (default 1), re-executing from a checkpoint ([T5]). */
+    back(n = 1): Update {
+      const e = need();
+      e.seek(Math.max(0, e.step - whole(n, 1)));
+      return moved();
+    },
+
+    /** Moves the playhead to step `k`: the state after k steps. */
+    seek(k: number): Update {
+      need().seek(whole(k, 0));
+      return moved();
+    },
+
+    /**
+     * Play: moves the play clock on by `logicalMs` and applies every step due by then, at
+     * most `maxSteps`. The UI calls this once per animation frame and gets one update.
+     * When the step budget runs out the clock waits for the world instead of running ahead.
+     */
+    advance(logicalMs: number, maxSteps = DEFAULT_MAX_STEPS): Update {
+      const e = need();
+      const budget = Math.max(1, whole(maxSteps, DEFAULT_MAX_STEPS));
+      clock = Math.max(clock, e.time) + (Number.isFinite(logicalMs) ? Math.max(0, logicalMs) : 0);
+      const done = e.runUntil(clock, budget);
+      if (done === budget) {
+        const next = e.nextTime();
+        if (next !== null && next <= clock) clock = e.time;
+      }
+      return update();
+    },
+
+    /** The full current update, as if the client held no rows (after a reload of the UI). */
+    refresh(): Update {
+      known = { lo: 0, hi: 0 };
+      return update();
+    },
+  };
+}
+
+/** The worker's API, typed from the code so the two sides cannot drift. */
+export type WorkerApi = ReturnType<typeof makeWorkerApi>;
