@@ -1015,6 +1015,8 @@ export class Engine {
     if (dup) {
       group.counters.duplicatesSkipped++;
       group.accounted.add(rec);
+      group.attempts.delete(rec);
+      this.releaseKey(group, rec);
       this.record(S_SKIP, mem.node, rec, 0, dup);
       this.finishDelivery(m, rec);
       return;
@@ -1053,6 +1055,7 @@ export class Engine {
     this.checkOrder(group, rec);
     group.counters.processed++;
     group.accounted.add(rec);
+    group.attempts.delete(rec);
     this.releaseKey(group, rec);
 
     for (const e of out.emits) {
@@ -1463,8 +1466,17 @@ export class Engine {
             return null;
           case 'restart':
             return mem.alive ? `${node.id} is already running` : null;
-          case 'duplicate':
-            return this.findRecordFor(mem, intent.event) < 0 ? `${node.id} reads no event with the id ${intent.event}` : null;
+          case 'duplicate': {
+            const rec = this.findRecordFor(mem, intent.event);
+            if (rec < 0) return `${node.id} reads no event with the id ${intent.event}`;
+            // A duplicate repeats a delivery: the group must have been handed the record already ([X2]).
+            const group = this.groups[mem.group];
+            const t = this.evTopic.get(rec);
+            const p = this.evPartition.get(rec);
+            const owner = group.owner.get(t)![p];
+            const reached = Math.max(group.committed.get(t)![p], owner >= 0 ? this.members[owner].position.get(t)![p] : 0);
+            return this.evOffset.get(rec) < reached ? null : `${intent.event} has not been delivered to group ${group.name} yet: a duplicate can only repeat a delivery`;
+          }
           case 'redeliver':
             return mem.alive && mem.assigned.length > 0 ? null : `${node.id} has no partitions to rewind (it is down or owns none)`;
           case 'deploy':
@@ -1610,6 +1622,8 @@ export class Engine {
     this.requeueExtra(group, mem);
     mem.alive = false;
     mem.armed = null;
+    // [C5] Its positions are forgotten: when it comes back it starts from committed offsets.
+    mem.assigned = [];
     mem.busy = -1;
     mem.busyKind = D_NORMAL;
     mem.pollScheduled = false;
