@@ -28,6 +28,11 @@ const A_REBALANCE = 6; // a = group, b = reason, c = cause node
 const A_RETRY = 7; // a = group, b = record
 const A_MARK = 8; // a = member, b = work epoch, c = record
 const A_RESTART = 9; // a = member, b = life epoch at the crash
+const A_RELAY = 10; // a = producer, b = producer life epoch
+const A_SENT = 11; // a = producer, b = producer life epoch, c = outbox row
+const A_PCRASH = 12; // a = producer, b = producer life epoch: an armed producer crash
+const A_PRESTART = 13; // a = producer, b = producer life epoch at the crash
+const A_SCHEDULED = 14; // a = index in scenario.schedule
 
 export const STEP_KINDS = [
   'fire',
@@ -49,6 +54,8 @@ export const STEP_KINDS = [
   'deploy',
   'redrive',
   'mark',
+  'relay',
+  'sent',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 const S_FIRE = 0;
@@ -70,6 +77,8 @@ const S_INJECT = 15;
 const S_DEPLOY = 16;
 const S_REDRIVE = 17;
 const S_MARK = 18;
+const S_RELAY = 19;
+const S_SENT = 20;
 
 // What kind of delivery a member is working on ([X2], [R3]).
 const D_NORMAL = 0;
@@ -84,6 +93,11 @@ const CRASH_WORDS: Record<CrashPoint, string> = {
   'before-handle': 'when its next event arrives, before handling it',
   'after-effects': 'on its next event, after the side effects but before saving its state',
   'after-save': 'on its next event, after saving its state but before committing the offset',
+  'after-publish': 'on its next outbox relay, after publishing but before marking the row sent',
+};
+const PRODUCER_CRASH_WORDS: Partial<Record<CrashPoint, string>> = {
+  'after-save': 'right after its next save, before the event is published',
+  'after-publish': 'right after its relay publishes an outbox row, before marking it sent',
 };
 
 // ---------------------------------------------------------------------------- public types
@@ -178,6 +192,15 @@ interface TopicRt {
   groups: number[];
 }
 
+/** A row the service saved in its own table: its event, and how far publishing got ([O1]–[O3]). */
+interface SavedRow {
+  rec: number;
+  /** Outbox: 0 waiting, 1 published but not yet marked sent, 2 sent. */
+  state: number;
+  /** The event reached its topic at least once. */
+  published: boolean;
+}
+
 interface ProducerRt {
   node: number;
   spec: ProducerSpec;
@@ -186,7 +209,23 @@ interface ProducerRt {
   fired: number;
   remaining: number;
   cycle: number;
+  alive: boolean;
+  lifeEpoch: number;
+  rows: SavedRow[];
+  relayScheduled: boolean;
+  armed: { point: CrashPoint; restartAfterMs: number | null } | null;
 }
+type ProducerState = Pick<ProducerRt, 'fired' | 'remaining' | 'cycle' | 'alive' | 'lifeEpoch' | 'rows' | 'relayScheduled' | 'armed'>;
+const copyProducerState = (p: ProducerState): ProducerState => ({
+  fired: p.fired,
+  remaining: p.remaining,
+  cycle: p.cycle,
+  alive: p.alive,
+  lifeEpoch: p.lifeEpoch,
+  rows: p.rows.map((r) => ({ ...r })),
+  relayScheduled: p.relayScheduled,
+  armed: p.armed ? { ...p.armed } : null,
+});
 
 interface Counters {
   processed: number;
@@ -260,7 +299,7 @@ interface Checkpoint {
   inputCursor: number;
   prng: PrngState;
   topics: { logEnd: Int32Array; rr: number }[];
-  producers: { fired: number; remaining: number; cycle: number }[];
+  producers: ProducerState[];
   groups: Omit<GroupRt, 'name' | 'members' | 'topics' | 'watchers'>[];
   members: MemberState[];
   queue: QueuedAction[];
@@ -330,6 +369,8 @@ export class Engine {
   private tEvent = i32(1024);
   private tAux = i32(1024);
   private notes = new Map<number, string>();
+  /** Steps applied from the scenario's schedule rather than by the learner. */
+  private scheduledSteps = new Set<number>();
   private evType: string[] = [];
   private evKey: (string | null)[] = [];
   private evData: Json[] = [];
@@ -395,7 +436,20 @@ export class Engine {
         dynamic: hasPlaceholder(t.key) || hasPlaceholder(t.data),
       }));
       this.producerOfNode.set(i, this.producers.length);
-      this.producers.push({ node: i, spec: n, targets, templates, fired: 0, remaining: n.config.rate?.limit ?? 0, cycle: 0 });
+      this.producers.push({
+        node: i,
+        spec: n,
+        targets,
+        templates,
+        fired: 0,
+        remaining: n.config.rate?.limit ?? 0,
+        cycle: 0,
+        alive: true,
+        lifeEpoch: 0,
+        rows: [],
+        relayScheduled: false,
+        armed: null,
+      });
     });
 
     // Members of a group, sorted by id: the order the range assignor uses ([G2]).
@@ -463,8 +517,8 @@ export class Engine {
       }
     }
     this.invariants.forEach((inv, k) => {
-      const m = this.memberOfNode.get(this.nodeIndex.get(inv.node)!)!;
-      this.groups[this.members[m].group].watchers.push(k);
+      const m = this.memberOfNode.get(this.nodeIndex.get(inv.node)!);
+      if (m !== undefined) this.groups[this.members[m].group].watchers.push(k);
     });
     this.groups.forEach((g, gi) => {
       if (g.topics.length > 0) this.schedule(0, A_REBALANCE, gi, 0, -1);
@@ -473,6 +527,7 @@ export class Engine {
       const rate = p.spec.config.rate;
       if (rate && p.remaining > 0) this.schedule(1000 / rate.perSecond, A_TICK, pi, 0, 0);
     });
+    (this.scenario.schedule ?? []).forEach((f, k) => this.schedule(f.at, A_SCHEDULED, k, 0, 0));
   }
 
   // -------------------------------------------------------------------------- public: control
@@ -616,7 +671,7 @@ export class Engine {
       topic: hasEv ? this.topics[this.evTopic.get(ev)].id : null,
       partition: hasEv ? this.evPartition.get(ev) : null,
       offset: hasEv ? this.evOffset.get(ev) : null,
-      text: this.explain(i, kind, node, ev, aux),
+      text: this.scheduledSteps.has(i) ? this.explain(i, kind, node, ev, aux).replace(/^You /, 'As scheduled, the scenario ') : this.explain(i, kind, node, ev, aux),
     };
   }
 
@@ -687,9 +742,9 @@ export class Engine {
       const b = this.broken[k];
       const label = inv.label ?? invariantLabel(inv);
       if (b.at >= 0) return { label, kind: inv.kind, node: inv.node, status: 'broken', brokeAt: b.at, message: b.message };
-      if (inv.kind === 'fold') {
+      if (inv.kind === 'fold' || inv.kind === 'published') {
         if (!this.idle) return { label, kind: inv.kind, node: inv.node, status: 'pending', brokeAt: null, message: 'checked when nothing is left to do' };
-        const diff = this.foldDifference(inv.node);
+        const diff = inv.kind === 'fold' ? this.foldDifference(inv.node) : this.unpublished(inv.node);
         if (diff) return { label, kind: inv.kind, node: inv.node, status: 'broken', brokeAt: this.stepCount - 1, message: diff };
       }
       return { label, kind: inv.kind, node: inv.node, status: 'holding', brokeAt: null, message: null };
@@ -714,7 +769,19 @@ export class Engine {
       };
     });
     this.producers.forEach((p) => {
-      nodes[this.nodes[p.node].id] = { kind: 'producer', fired: p.fired, remaining: p.remaining, targets: p.targets.map((t) => this.topics[t].id) };
+      const table: Record<string, Json> = {};
+      for (const r of p.rows) table[this.evKey[r.rec] ?? this.idOf(r.rec)] = this.evData[r.rec];
+      nodes[this.nodes[p.node].id] = {
+        kind: 'producer',
+        fired: p.fired,
+        remaining: p.remaining,
+        targets: p.targets.map((t) => this.topics[t].id),
+        alive: p.alive,
+        pattern: p.spec.config.pattern,
+        armed: p.armed ? p.armed.point : null,
+        table: p.spec.config.pattern === 'direct' ? null : { name: p.spec.config.table, rows: table },
+        outbox: p.spec.config.pattern === 'outbox' ? p.rows.map((r) => ({ event: this.idOf(r.rec), state: (['waiting', 'published, not marked sent', 'sent'] as const)[r.state] })) : null,
+      };
     });
     this.members.forEach((m) => {
       const g = this.groups[m.group];
@@ -786,8 +853,10 @@ export class Engine {
 
   private isStale(kind: number, a: number, b: number, c: number): boolean {
     if (kind === A_DELIVER || kind === A_HANDLE || kind === A_COMMIT || kind === A_MARK) return this.members[a].workEpoch !== b;
-    if (kind === A_PUBLISH) return b >= 0 && this.members[b].lifeEpoch !== c;
+    if (kind === A_PUBLISH) return b >= 0 ? this.members[b].lifeEpoch !== c : b <= -2 && this.producers[-2 - b].lifeEpoch !== c;
     if (kind === A_RESTART) return this.members[a].lifeEpoch !== b || this.members[a].alive;
+    if (kind === A_RELAY || kind === A_SENT || kind === A_PCRASH) return this.producers[a].lifeEpoch !== b;
+    if (kind === A_PRESTART) return this.producers[a].lifeEpoch !== b || this.producers[a].alive;
     return false;
   }
 
@@ -829,6 +898,10 @@ export class Engine {
       case A_TICK:
         return this.tick(a);
       case A_PUBLISH:
+        if (b <= -2) {
+          const row = this.rowOf(this.producers[-2 - b], a);
+          if (row) row.published = true;
+        }
         this.append(a);
         this.record(S_PUBLISH, this.evSource.get(a), a, b);
         return true;
@@ -852,6 +925,20 @@ export class Engine {
       case A_RESTART:
         this.restartMember(this.members[a].node, true);
         return true;
+      case A_RELAY:
+        return this.relay(a);
+      case A_SENT:
+        this.sent(a, c);
+        return true;
+      case A_PCRASH:
+        this.crashProducer(a, true, null);
+        return true;
+      case A_PRESTART:
+        this.restartProducer(a, true);
+        return true;
+      case A_SCHEDULED:
+        this.applyScheduled(a);
+        return true;
     }
     throw new Error(`unknown action kind ${kind}`);
   }
@@ -869,10 +956,100 @@ export class Engine {
       this.record(S_IGNORED, prod.node, -1, 0, `${prod.spec.id} has no topic to publish to: connect it to a topic, or name the topic in its template`);
       return true;
     }
-    const ev = this.fromTemplate(prod, tpl);
-    this.append(ev);
-    this.record(S_PRODUCE, prod.node, ev, ti);
+    if (!prod.alive) {
+      this.record(S_IGNORED, prod.node, -1, 0, `${prod.spec.id} is down, so its next event at its set rate was never produced`);
+      return true;
+    }
+    this.emitFromProducer(p, this.fromTemplate(prod, tpl), S_PRODUCE, ti);
     return true;
+  }
+
+  /** A producer's new event, published as its pattern says ([P5], [O1]–[O3]). */
+  private emitFromProducer(p: number, rec: number, kind: number, aux: number): void {
+    const prod = this.producers[p];
+    const cfg = prod.spec.config;
+    if (cfg.pattern === 'direct') {
+      this.append(rec);
+      this.record(kind, prod.node, rec, aux);
+      return;
+    }
+    prod.rows.push({ rec, state: 0, published: false });
+    this.record(kind, prod.node, rec, aux);
+    if (cfg.pattern === 'dual-write') {
+      this.schedule(this.now + cfg.publishDelayMs, A_PUBLISH, rec, -2 - p, prod.lifeEpoch);
+    } else if (!prod.relayScheduled) {
+      prod.relayScheduled = true;
+      this.schedule(this.now + cfg.relayEveryMs, A_RELAY, p, prod.lifeEpoch, 0);
+    }
+    if (prod.armed?.point === 'after-save') this.schedule(this.now, A_PCRASH, p, prod.lifeEpoch, 0);
+  }
+
+  private rowOf(prod: ProducerRt, rec: number): SavedRow | undefined {
+    for (let i = prod.rows.length - 1; i >= 0; i--) if (prod.rows[i].rec === rec) return prod.rows[i];
+    return undefined;
+  }
+
+  /** [O3] The outbox relay publishes the oldest row not yet sent. */
+  private relay(p: number): boolean {
+    const prod = this.producers[p];
+    prod.relayScheduled = false;
+    const idx = prod.rows.findIndex((r) => r.state === 0);
+    if (idx < 0) return false;
+    const row = prod.rows[idx];
+    // A row published before a crash is published again: a copy with the same id.
+    const out = row.published ? this.createEvent(this.evType[row.rec], this.evKey[row.rec], this.evData[row.rec], prod.node, this.evTopic.get(row.rec), -1, this.evSchema.get(row.rec), row.rec) : row.rec;
+    this.append(out);
+    row.state = 1;
+    this.record(S_RELAY, prod.node, out, row.published ? 1 : 0);
+    row.published = true;
+    if (prod.armed?.point === 'after-publish') this.schedule(this.now, A_PCRASH, p, prod.lifeEpoch, 0);
+    this.schedule(this.now, A_SENT, p, prod.lifeEpoch, idx);
+    return true;
+  }
+
+  private sent(p: number, idx: number): void {
+    const prod = this.producers[p];
+    prod.rows[idx].state = 2;
+    this.record(S_SENT, prod.node, prod.rows[idx].rec, 0);
+    if (prod.rows.some((r) => r.state === 0)) {
+      prod.relayScheduled = true;
+      this.schedule(this.now + FETCH_DELAY_MS, A_RELAY, p, prod.lifeEpoch, 0);
+    }
+  }
+
+  private crashProducer(p: number, armed: boolean, restartAfterMs: number | null): void {
+    const prod = this.producers[p];
+    restartAfterMs = armed ? (prod.armed?.restartAfterMs ?? null) : restartAfterMs;
+    prod.alive = false;
+    prod.lifeEpoch++;
+    prod.armed = null;
+    prod.relayScheduled = false;
+    let unsent = 0;
+    let lost = 0;
+    for (const r of prod.rows) {
+      if (r.state === 1) r.state = 0; // published, never marked sent: the relay will send it again
+      if (!r.published && prod.spec.config.pattern === 'dual-write') lost++;
+      if (r.state === 0 && prod.spec.config.pattern === 'outbox') unsent++;
+    }
+    if (lost > 0) this.producerLost(prod, `${prod.spec.id} crashed between saving and publishing: ${lost} saved change${lost > 1 ? 's were' : ' was'} never published`);
+    this.record(S_CRASH, prod.node, -1, (armed ? 1 : 0) | (lost << 1), `${unsent}`);
+    if (restartAfterMs !== null) this.schedule(this.now + restartAfterMs, A_PRESTART, p, prod.lifeEpoch, 0);
+  }
+
+  private restartProducer(p: number, scheduled: boolean): void {
+    const prod = this.producers[p];
+    prod.alive = true;
+    this.record(S_RESTART, prod.node, -1, scheduled ? 1 : 0);
+    if (prod.spec.config.pattern === 'outbox' && prod.rows.some((r) => r.state === 0)) {
+      prod.relayScheduled = true;
+      this.schedule(this.now + FETCH_DELAY_MS, A_RELAY, p, prod.lifeEpoch, 0);
+    }
+  }
+
+  private producerLost(prod: ProducerRt, message: string): void {
+    this.invariants.forEach((inv, k) => {
+      if (inv.kind === 'published' && inv.node === prod.spec.id && this.broken[k].at < 0) this.broken[k] = { at: this.stepCount, message };
+    });
   }
 
   private fromTemplate(prod: ProducerRt, tpl: ProducerRt['templates'][number]): number {
@@ -1257,6 +1434,13 @@ export class Engine {
     if (last === undefined || offset > last) group.lastFirst.set(key, offset);
   }
 
+  /** [V7] Saved changes whose event never reached a topic. */
+  private unpublished(nodeId: string): string | null {
+    const prod = this.producers[this.producerOfNode.get(this.nodeIndex.get(nodeId)!)!];
+    const missing = prod.rows.filter((r) => !r.published).map((r) => `${this.idOf(r.rec)} (${this.evKey[r.rec] ?? this.evType[r.rec]})`);
+    return missing.length ? `saved but never published: ${missing.join(', ')}` : null;
+  }
+
   /** Folds every event a consumer should have seen, once each, in log order ([V5]). */
   private foldDifference(nodeId: string): string | null {
     const m = this.memberOfNode.get(this.nodeIndex.get(nodeId)!)!;
@@ -1438,6 +1622,7 @@ export class Engine {
       case 'fire': {
         if (node.kind !== 'producer') return `${node.id} is a ${node.kind}: only producers fire events`;
         const prod = this.producers[this.producerOfNode.get(i)!];
+        if (!prod.alive) return `${node.id} is down: restart it first`;
         if (intent.event) {
           if (!intent.event.type) return 'the event needs a type';
           const topic = this.fireTopic(prod, intent.event.topic);
@@ -1457,11 +1642,24 @@ export class Engine {
         return null;
       }
       default: {
+        if (node.kind === 'producer' && (intent.kind === 'crash' || intent.kind === 'restart')) {
+          const prod = this.producers[this.producerOfNode.get(i)!];
+          if (intent.kind === 'restart') return prod.alive ? `${node.id} is already running` : null;
+          if (!prod.alive) return `${node.id} is already down`;
+          const point = intent.point ?? 'now';
+          if (point === 'now') return null;
+          if (prod.armed) return `${node.id} already has a crash armed`;
+          const pattern = prod.spec.config.pattern;
+          if (point === 'after-save' && pattern !== 'direct') return null;
+          if (point === 'after-publish' && pattern === 'outbox') return null;
+          return `a ${pattern} producer cannot crash ${point}: after-save needs a dual write or an outbox, after-publish an outbox`;
+        }
         if (node.kind !== 'consumer') return `${node.id} is a ${node.kind}: only consumers can be ${PAST[intent.kind]}`;
         const mem = this.members[this.memberOfNode.get(i)!];
         switch (intent.kind) {
           case 'crash':
             if (!mem.alive) return `${node.id} is already down`;
+            if (intent.point === 'after-publish') return 'after-publish is a crash point of an outbox producer, not of a consumer';
             if (intent.point && intent.point !== 'now' && mem.armed) return `${node.id} already has a crash armed`;
             return null;
           case 'restart':
@@ -1541,11 +1739,21 @@ export class Engine {
         } else {
           ev = this.fromTemplate(prod, prod.templates[input.template ?? 0]);
         }
-        this.append(ev);
-        this.record(S_FIRE, i, ev, input.template ?? -1);
+        this.emitFromProducer(this.producerOfNode.get(i)!, ev, S_FIRE, input.template ?? -1);
         return;
       }
       case 'crash': {
+        const pi = this.producerOfNode.get(i);
+        if (pi !== undefined) {
+          const point = input.point ?? 'now';
+          if (point === 'now') {
+            this.crashProducer(pi, false, input.restartAfterMs ?? null);
+            return;
+          }
+          this.producers[pi].armed = { point, restartAfterMs: input.restartAfterMs ?? null };
+          this.record(S_INJECT, i, -1, 0, `You armed a crash: ${input.node} will crash ${PRODUCER_CRASH_WORDS[point]}${input.restartAfterMs !== undefined ? `, and restart ${fmtMs(input.restartAfterMs)} later` : ''}`);
+          return;
+        }
         const m = this.memberOfNode.get(i)!;
         const point = input.point ?? 'now';
         if (point === 'now') {
@@ -1556,9 +1764,12 @@ export class Engine {
         this.record(S_INJECT, i, -1, 0, `You armed a crash: ${input.node} will crash ${CRASH_WORDS[point]}${input.restartAfterMs !== undefined ? `, and restart ${fmtMs(input.restartAfterMs)} later` : ''}`);
         return;
       }
-      case 'restart':
-        this.restartMember(i, false);
+      case 'restart': {
+        const pi = this.producerOfNode.get(i);
+        if (pi !== undefined) this.restartProducer(pi, false);
+        else this.restartMember(i, false);
         return;
+      }
       case 'duplicate': {
         const m = this.memberOfNode.get(i)!;
         const mem = this.members[m];
@@ -1610,6 +1821,18 @@ export class Engine {
     }
   }
 
+  /** An action from the scenario's schedule, applied at its time like a learner's ([X5]). */
+  private applyScheduled(k: number): void {
+    const { at: _at, ...intent } = this.scenario.schedule[k];
+    const why = this.refusal(intent as Intent);
+    if (why) {
+      this.record(S_IGNORED, this.nodeIndex.get(intent.node) ?? -1, -1, 0, `the scenario's scheduled ${intent.kind} of ${intent.node} could not apply: ${why}`);
+      return;
+    }
+    this.applyInput({ ...(intent as Intent), atStep: this.stepCount, time: this.now } as Input);
+    if (this.traceOn) this.scheduledSteps.add(this.stepCount);
+  }
+
   /** Crashes a member now; `point` says where inside handling it was ([C5], [X1]). */
   private crashMember(m: number, point: CrashPoint, effects = 0, restartAfterMs?: number | null): void {
     const mem = this.members[m];
@@ -1651,15 +1874,25 @@ export class Engine {
     const evText = ev >= 0 ? `${this.evType[ev]} ${this.idOf(ev)}${this.evKey[ev] !== null ? ` (key ${this.evKey[ev]})` : ' (no key)'}` : '';
     const where = ev >= 0 ? `${this.topics[this.evTopic.get(ev)].id} p${this.evPartition.get(ev)} @${this.evOffset.get(ev)}` : '';
     const why = ev >= 0 ? (this.evKey[ev] !== null ? 'chosen by the hash of the key' : 'keyless events take partitions in turn') : '';
+    const prod = node >= 0 ? this.producers[this.producerOfNode.get(node) ?? -1] : undefined;
     switch (kind) {
       case S_FIRE:
-        return `You fired ${evText} from ${who}: appended to ${where} (${why})`;
-      case S_PRODUCE:
-        return `${who} produced ${evText} at its set rate: appended to ${where} (${why})`;
+      case S_PRODUCE: {
+        const lead = kind === S_FIRE ? `You fired ${evText} from ${who}` : `${who} produced ${evText} at its set rate`;
+        const cfg = prod!.spec.config;
+        if (cfg.pattern === 'dual-write') return `${lead}: it saved the change in its ${cfg.table} table and will publish the event ${fmtMs(cfg.publishDelayMs)} later, in a second step (a dual write: a crash in between loses the event)`;
+        if (cfg.pattern === 'outbox') return `${lead}: it saved the change in its ${cfg.table} table and an outbox row in the same transaction; its relay will publish the event`;
+        return `${lead}: appended to ${where} (${why})`;
+      }
       case S_PUBLISH: {
         const cause = this.evCause.get(ev);
+        if (prod) return `${who} published ${evText}, the second step of its dual write: appended to ${where} (${why})`;
         return `${who} emitted ${evText}${cause >= 0 ? ` while handling ${this.idOf(cause)}` : ''}: appended to ${where} (${why})`;
       }
+      case S_RELAY:
+        return `${who}'s outbox relay published ${evText}${aux ? ' again, because the row was never marked sent before a crash: a duplicate with the same id' : ''}: appended to ${where}`;
+      case S_SENT:
+        return `${who}'s outbox relay marked the row of ${this.idOf(ev)} as sent`;
       case S_DELIVER: {
         const m = this.members[this.memberOfNode.get(node)!];
         if (aux < 0) return `${who} received ${DELIVERY_WORDS[-1 - aux]}${evText} from ${where}`;
@@ -1679,6 +1912,14 @@ export class Engine {
       case S_REBALANCE:
         return note ?? 'rebalance';
       case S_CRASH: {
+        if (prod) {
+          const lead = aux & 1 ? `${who} crashed as you armed it` : `You crashed ${who}`;
+          const lost = aux >> 1;
+          const unsent = Number(note ?? 0);
+          if (lost > 0) return `${lead}: ${lost} change${lost > 1 ? 's it saved were' : ' it saved was'} never published, and nothing will publish ${lost > 1 ? 'them' : 'it'}: the dual write lost ${lost > 1 ? 'those events' : 'the event'}`;
+          if (unsent > 0) return `${lead}: ${unsent} outbox row${unsent > 1 ? 's are' : ' is'} not marked sent yet; the relay sends ${unsent > 1 ? 'them' : 'it'} when ${who} restarts`;
+          return `${lead}: it stops producing until it restarts`;
+        }
         const point = CRASH_POINTS[(aux >> 1) & 7];
         const lead = point === 'now' ? `You crashed ${who}` : `${who} crashed as you armed it`;
         if (ev < 0) return `${lead} while it was idle; its group notices after the session timeout`;
@@ -1696,6 +1937,7 @@ export class Engine {
         }
       }
       case S_RESTART:
+        if (prod) return aux ? `${who} restarted by itself` : `You restarted ${who}`;
         return aux ? `${who} restarted by itself and rejoins its group` : `You restarted ${who}: it rejoins its group`;
       case S_ERROR:
         return `${who} failed handling ${evText}: ${note ?? 'error'}`;
@@ -1729,7 +1971,7 @@ export class Engine {
       inputCursor: this.inputCursor,
       prng: this.prng.state,
       topics: this.topics.map((t) => ({ logEnd: t.logEnd.slice(), rr: t.rr })),
-      producers: this.producers.map((p) => ({ fired: p.fired, remaining: p.remaining, cycle: p.cycle })),
+      producers: this.producers.map(copyProducerState),
       groups: this.groups.map(copyGroupState),
       members: this.members.map((m) => copyMemberState(m)),
       queue: this.queue.snapshot(),
@@ -1749,7 +1991,7 @@ export class Engine {
       this.topics[i].logEnd.set(s.logEnd);
       this.topics[i].rr = s.rr;
     });
-    cp.producers.forEach((s, i) => Object.assign(this.producers[i], s));
+    cp.producers.forEach((s, i) => Object.assign(this.producers[i], copyProducerState(s)));
     cp.groups.forEach((s, i) => Object.assign(this.groups[i], copyGroupState(s)));
     cp.members.forEach((s, i) => Object.assign(this.members[i], copyMemberState(s)));
     this.queue.restore(cp.queue);
@@ -1763,6 +2005,7 @@ export class Engine {
     this.horizonSteps = step;
     for (const c of [this.tKind, this.tTime, this.tNode, this.tEvent, this.tAux]) c.truncate(step);
     for (const k of [...this.notes.keys()]) if (k >= step) this.notes.delete(k);
+    for (const k of [...this.scheduledSteps]) if (k >= step) this.scheduledSteps.delete(k);
     const n = this.eventCount;
     this.evType.length = Math.min(this.evType.length, n);
     this.evKey.length = Math.min(this.evKey.length, n);
@@ -1794,7 +2037,7 @@ export class Engine {
 }
 
 const PAST: Record<string, string> = { crash: 'crashed', restart: 'restarted', duplicate: 'sent duplicates', redeliver: 'rewound', deploy: 'deployed to' };
-const CRASH_POINTS: CrashPoint[] = ['now', 'before-handle', 'after-effects', 'after-save'];
+const CRASH_POINTS: CrashPoint[] = ['now', 'before-handle', 'after-effects', 'after-save', 'after-publish'];
 
 function copyMemberState(m: MemberState): MemberState {
   return {
@@ -1833,6 +2076,8 @@ export function invariantLabel(inv: Invariant): string {
       return `${inv.node}: every ${inv.table} value is ${({ eq: '=', ne: '≠', gt: '>', gte: '≥', lt: '<', lte: '≤' } as const)[inv.op]} ${JSON.stringify(inv.value)}`;
     case 'fold':
       return `${inv.node}: its state equals folding each event once`;
+    case 'published':
+      return `${inv.node}: every change it saves is published`;
   }
 }
 
@@ -1847,6 +2092,12 @@ export interface ProducerView {
   fired: number;
   remaining: number;
   targets: string[];
+  alive: boolean;
+  pattern: 'direct' | 'dual-write' | 'outbox';
+  armed: CrashPoint | null;
+  /** The service's own table (dual write and outbox): key → saved data. */
+  table: { name: string; rows: Record<string, Json> } | null;
+  outbox: { event: string; state: 'waiting' | 'published, not marked sent' | 'sent' }[] | null;
 }
 export interface ConsumerView {
   kind: 'consumer';

@@ -14,11 +14,11 @@ export interface FireIntent {
 }
 
 /** Where inside handling a crash strikes ([X1]). */
-export type CrashPoint = 'now' | 'before-handle' | 'after-effects' | 'after-save';
+export type CrashPoint = 'now' | 'before-handle' | 'after-effects' | 'after-save' | 'after-publish';
 
 export interface CrashIntent {
   kind: 'crash';
-  /** Consumer node id. */
+  /** Consumer or producer node id. */
   node: string;
   /** `now` (default), or armed for the consumer's next event at that point. */
   point?: CrashPoint;

@@ -117,7 +117,7 @@ describe('restoreScenario', () => {
     (s.nodes[2] as Record<string, unknown>).config = { deadLetter: 't' };
     expect(errorsOf(s)[0]).toEqual({ path: 'nodes[2].config.deadLetter', message: expect.stringMatching(/connect c → t first/) });
     const s2 = { ...base(), invariants: [{ kind: 'no-loss', node: 't' }] };
-    expect(errorsOf(s2)[0]).toEqual({ path: 'invariants[0].node', message: '"t" is a topic: invariants watch consumers' });
+    expect(errorsOf(s2)[0]).toEqual({ path: 'invariants[0].node', message: '"t" is a topic: a no-loss invariant watches a consumer' });
   });
 
   it('[F5] a rate needs a template that exists', () => {

@@ -134,6 +134,18 @@ const ProducerNode = v.strictObject({
         ),
         null,
       ),
+      /**
+       * How the service records its own change and publishes the event ([O1]–[O3]):
+       * `direct` only publishes; `dual-write` saves, then publishes in a second step;
+       * `outbox` saves the row and an outbox row in one step and a relay publishes later.
+       */
+      pattern: v.optional(v.picklist(['direct', 'dual-write', 'outbox'], 'must be direct, dual-write or outbox'), 'direct'),
+      /** The service's own table the change is saved to (dual-write and outbox). */
+      table: v.optional(Name(64), 'records'),
+      /** Dual write: time between saving and publishing. */
+      publishDelayMs: v.optional(Num(0, 3_600_000), 5),
+      /** Outbox: how often the relay looks for unpublished rows. */
+      relayEveryMs: v.optional(Num(1, 3_600_000), 50),
     }),
     {},
   ),
@@ -208,12 +220,50 @@ const NodeSchema = v.variant('kind', [ProducerNode, TopicNode, ConsumerNode], 'm
 
 const EdgeSchema = v.strictObject({ id: v.optional(Id), source: Id, target: Id });
 
+const Crash = v.picklist(['now', 'before-handle', 'after-effects', 'after-save', 'after-publish'], 'must be now, before-handle, after-effects, after-save or after-publish');
+const EventId = v.pipe(v.string(), v.regex(/^evt-\d{1,9}$/, 'must be an event id such as evt-3'));
+
+/** The learner's actions as data: a variant on `kind`, each with `extra` fields added. */
+export function intentSchema<E extends v.ObjectEntries>(extra: E) {
+  return v.variant(
+    'kind',
+    [
+      v.strictObject({
+        kind: v.literal('fire'),
+        node: Id,
+        template: v.optional(Int(0, 49)),
+        event: v.optional(
+          v.strictObject({
+            type: Name(100),
+            key: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(200)))),
+            data: v.optional(JsonValue),
+            topic: v.optional(Id),
+          }),
+        ),
+        ...extra,
+      }),
+      v.strictObject({ kind: v.literal('crash'), node: Id, point: v.optional(Crash), restartAfterMs: v.optional(Num(0, 3_600_000)), ...extra }),
+      v.strictObject({ kind: v.literal('restart'), node: Id, ...extra }),
+      v.strictObject({ kind: v.literal('duplicate'), node: Id, event: EventId, ...extra }),
+      v.strictObject({ kind: v.literal('redeliver'), node: Id, count: Int(1, 100_000), ...extra }),
+      v.strictObject({ kind: v.literal('deploy'), node: Id, config: ConsumerPatch, ...extra }),
+      v.strictObject({ kind: v.literal('redrive'), node: Id, events: v.optional(v.pipe(v.array(EventId), v.maxLength(10_000))), ...extra }),
+    ],
+    'must have "kind": fire, crash, restart, duplicate, redeliver, deploy or redrive',
+  );
+}
+
+/** A fault (or any action) the scenario schedules at a logical time ([X5]). */
+const ScheduledSchema = intentSchema({ at: Num(0, 1e12) });
+export type Scheduled = v.InferOutput<typeof ScheduledSchema>;
+
 export type Invariant =
   | { kind: 'at-most-once'; node: string; effect: string; label?: string }
   | { kind: 'no-loss'; node: string; label?: string }
   | { kind: 'key-order'; node: string; label?: string }
   | { kind: 'state'; node: string; table: string; op: CompareOp; value: Json; label?: string }
-  | { kind: 'fold'; node: string; label?: string };
+  | { kind: 'fold'; node: string; label?: string }
+  | { kind: 'published'; node: string; label?: string };
 
 const Label = v.optional(Name(120));
 const InvariantSchema = v.variant(
@@ -224,8 +274,9 @@ const InvariantSchema = v.variant(
     v.strictObject({ kind: v.literal('key-order'), node: Id, label: Label }),
     v.strictObject({ kind: v.literal('state'), node: Id, table: Name(64), op: v.picklist(['eq', 'ne', 'gt', 'gte', 'lt', 'lte']), value: JsonValue, label: Label }),
     v.strictObject({ kind: v.literal('fold'), node: Id, label: Label }),
+    v.strictObject({ kind: v.literal('published'), node: Id, label: Label }),
   ],
-  'must have "kind": at-most-once, no-loss, key-order, state or fold',
+  'must have "kind": at-most-once, no-loss, key-order, state, fold or published',
 );
 
 const ScenarioV1 = v.strictObject({
@@ -237,6 +288,7 @@ const ScenarioV1 = v.strictObject({
   nodes: v.pipe(v.array(NodeSchema), v.maxLength(200, 'at most 200 nodes')),
   edges: v.optional(v.pipe(v.array(EdgeSchema), v.maxLength(1000, 'at most 1000 connections')), []),
   invariants: v.optional(v.pipe(v.array(InvariantSchema as v.GenericSchema<Invariant>), v.maxLength(50)), []),
+  schedule: v.optional(v.pipe(v.array(ScheduledSchema), v.maxLength(1000)), []),
 });
 
 type ParsedV1 = v.InferOutput<typeof ScenarioV1>;
@@ -388,8 +440,12 @@ export function restoreScenario(input: unknown): Restored<Scenario> {
   });
   s.invariants.forEach((inv, i) => {
     const target = byId.get(inv.node);
+    const wants = inv.kind === 'published' ? 'producer' : 'consumer';
     if (!target) errors.push({ path: `invariants[${i}].node`, message: `no node has the id "${inv.node}"` });
-    else if (target.kind !== 'consumer') errors.push({ path: `invariants[${i}].node`, message: `"${inv.node}" is a ${target.kind}: invariants watch consumers` });
+    else if (target.kind !== wants) errors.push({ path: `invariants[${i}].node`, message: `"${inv.node}" is a ${target.kind}: a ${inv.kind} invariant watches a ${wants}` });
+  });
+  s.schedule.forEach((f, i) => {
+    if (!byId.has(f.node)) errors.push({ path: `schedule[${i}].node`, message: `no node has the id "${f.node}"` });
   });
 
   if (errors.length > 0) return { ok: false, errors };

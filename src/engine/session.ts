@@ -3,8 +3,7 @@
 // stored (SPEC [T2]). `restoreSession` is the one door for sessions, as restoreScenario is
 // for scenarios.
 import * as v from 'valibot';
-import { ConsumerPatch, formatPath, restoreScenario, type FieldError, type Restored, type Scenario } from './scenario.ts';
-import { isJson } from './json.ts';
+import { formatPath, intentSchema, restoreScenario, type FieldError, type Restored, type Scenario } from './scenario.ts';
 import type { Input } from './inputs.ts';
 
 export const SESSION_FORMAT = 'eventfold/session';
@@ -21,44 +20,7 @@ export interface Session {
 }
 
 const Stamp = { atStep: v.pipe(v.number(), v.integer(), v.minValue(0)), time: v.pipe(v.number(), v.finite(), v.minValue(0)) };
-const NodeId = v.pipe(v.string(), v.minLength(1), v.maxLength(64));
-const InputSchema = v.variant(
-  'kind',
-  [
-    v.strictObject({
-      kind: v.literal('fire'),
-      node: NodeId,
-      template: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(49))),
-      event: v.optional(
-        v.strictObject({
-          type: v.pipe(v.string(), v.minLength(1), v.maxLength(100)),
-          key: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(200)))),
-          data: v.optional(v.custom((x) => isJson(x), 'must be plain JSON')),
-          topic: v.optional(NodeId),
-        }),
-      ),
-      ...Stamp,
-    }),
-    v.strictObject({
-      kind: v.literal('crash'),
-      node: NodeId,
-      point: v.optional(v.picklist(['now', 'before-handle', 'after-effects', 'after-save'])),
-      restartAfterMs: v.optional(v.pipe(v.number(), v.finite(), v.minValue(0), v.maxValue(3_600_000))),
-      ...Stamp,
-    }),
-    v.strictObject({ kind: v.literal('restart'), node: NodeId, ...Stamp }),
-    v.strictObject({ kind: v.literal('duplicate'), node: NodeId, event: v.pipe(v.string(), v.regex(/^evt-\d{1,9}$/, 'must be an event id such as evt-3')), ...Stamp }),
-    v.strictObject({ kind: v.literal('redeliver'), node: NodeId, count: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100_000)), ...Stamp }),
-    v.strictObject({ kind: v.literal('deploy'), node: NodeId, config: ConsumerPatch, ...Stamp }),
-    v.strictObject({
-      kind: v.literal('redrive'),
-      node: NodeId,
-      events: v.optional(v.pipe(v.array(v.pipe(v.string(), v.regex(/^evt-\d{1,9}$/))), v.maxLength(10_000))),
-      ...Stamp,
-    }),
-  ],
-  'must have "kind": fire, crash, restart, duplicate, redeliver, deploy or redrive',
-);
+const InputSchema = intentSchema(Stamp);
 
 const SessionShape = v.object({
   format: v.literal(SESSION_FORMAT),
