@@ -1449,24 +1449,25 @@ export class Engine {
     const store = new Map<string, Map<string, Json>>();
     const shadow = { ...group, store } as GroupRt;
     const seen = new Set<number>();
+    // Every record of the group's topics up to the playhead, in the order they were created.
+    const records: number[] = [];
     for (const t of group.topics) {
       const topic = this.topics[t];
-      for (let p = 0; p < topic.partitions; p++) {
-        for (let o = 0; o < topic.logEnd[p]; o++) {
-          const rec = topic.logs[p].get(o);
-          const id = this.evIdOf.get(rec);
-          if (seen.has(id)) continue;
-          seen.add(id);
-          this.reader.ev = rec;
-          this.reader.group = shadow;
-          const out = mem.rules.run(this.evType[rec], this.reader);
-          if (out.error !== undefined) continue;
-          for (const w of out.writes) {
-            let table = store.get(w.table);
-            if (!table) store.set(w.table, (table = new Map()));
-            table.set(w.key, w.value);
-          }
-        }
+      for (let p = 0; p < topic.partitions; p++) for (let o = 0; o < topic.logEnd[p]; o++) records.push(topic.logs[p].get(o));
+    }
+    records.sort((a, b) => a - b);
+    for (const rec of records) {
+      const id = this.evIdOf.get(rec);
+      if (seen.has(id)) continue;
+      seen.add(id);
+      this.reader.ev = rec;
+      this.reader.group = shadow;
+      const out = mem.rules.run(this.evType[rec], this.reader);
+      if (out.error !== undefined) continue;
+      for (const w of out.writes) {
+        let table = store.get(w.table);
+        if (!table) store.set(w.table, (table = new Map()));
+        table.set(w.key, w.value);
       }
     }
     const actual = storeToObject(group.store);
@@ -1929,7 +1930,9 @@ export class Engine {
           case 'after-effects':
             return `${lead}: the side effects of ${evText} already happened (${aux >> 4} counted) but its state was not saved and its offset not committed, so it will be handled again and the side effects repeat`;
           case 'after-save':
-            return `${lead}: ${evText} was handled and its state saved, but the offset was not committed and its emitted events were not sent; it will be handled again`;
+            return aux & 1
+              ? `${lead}: ${evText} was handled and its state saved (its offset was committed before handling), but its emitted events were not sent`
+              : `${lead}: ${evText} was handled and its state saved, but the offset was not committed and its emitted events were not sent; it will be handled again`;
           default:
             return aux & 1
               ? `${lead} while it was working on ${evText}, whose offset was already committed: nobody will handle it again, the event is lost (at-most-once)`
