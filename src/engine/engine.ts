@@ -7,7 +7,7 @@ import { ActionQueue, type QueuedAction } from './queue.ts';
 import { partitionForKey } from './murmur2.ts';
 import { compileCondition, compileRules, compare, readPath, ruleText, type CompiledRules, type RuleInput } from './rules.ts';
 import { copyJson, stableStringify, type Json } from './json.ts';
-import { ConsumerPatch, consumerPatchProblem, describeErrors, formatPath, type ConsumerSpec, type Invariant, type NodeSpec, type ProducerSpec, type Scenario, type Template } from './scenario.ts';
+import { ConsumerPatch, consumerPatchProblem, describeErrors, formatPath, type ConsumerSpec, type Invariant, type NodeSpec, type ProducerSpec, type QueueSpec, type Scenario, type Template } from './scenario.ts';
 import * as v from 'valibot';
 import type { CrashPoint, Input, Intent } from './inputs.ts';
 
@@ -33,6 +33,8 @@ const A_SENT = 11; // a = producer, b = producer life epoch, c = outbox row
 const A_PCRASH = 12; // a = producer, b = producer life epoch: an armed producer crash
 const A_PRESTART = 13; // a = producer, b = producer life epoch at the crash
 const A_SCHEDULED = 14; // a = index in scenario.schedule
+const A_ACK = 15; // a = member, b = work epoch, c = record
+const A_VISIBLE = 16; // a = queue (topic index), b = message offset, c = receipt
 
 export const STEP_KINDS = [
   'fire',
@@ -56,6 +58,9 @@ export const STEP_KINDS = [
   'mark',
   'relay',
   'sent',
+  'receive',
+  'ack',
+  'reappear',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 const S_FIRE = 0;
@@ -79,13 +84,22 @@ const S_REDRIVE = 17;
 const S_MARK = 18;
 const S_RELAY = 19;
 const S_SENT = 20;
+const S_RECEIVE = 21;
+const S_ACK = 22;
+const S_VISIBLE = 23;
 
 // What kind of delivery a member is working on ([X2], [R3]).
 const D_NORMAL = 0;
 const D_DUPLICATE = 1;
 const D_RETRY = 2;
 const D_RELEASED = 3;
-const DELIVERY_WORDS = ['', 'an injected duplicate of ', 'a retry of ', 'a released '];
+const D_QUEUE = 4;
+const DELIVERY_WORDS = ['', 'an injected duplicate of ', 'a retry of ', 'a released ', 'its next prefetched message, '];
+// Queue message states ([Q1]).
+const Q_READY = 0;
+const Q_INFLIGHT = 1;
+const Q_ACKED = 2;
+const Q_DEAD = 3;
 
 const REASONS = ['the group started', 'a member crashed', 'a member restarted'] as const;
 const CRASH_WORDS: Record<CrashPoint, string> = {
@@ -190,6 +204,13 @@ interface TopicRt {
   rr: number;
   /** Groups that read this topic. */
   groups: number[];
+  /** Set when this channel is a queue ([Q1]): its settings, the consumers competing on it, and per-message state. */
+  queue: QueueSpec['config'] | null;
+  readers: number[];
+  qState: number[];
+  qReceives: number[];
+  qReceipt: number[];
+  qHolder: number[];
 }
 
 /** A row the service saved in its own table: its event, and how far publishing got ([O1]–[O3]). */
@@ -270,6 +291,12 @@ interface MemberRt {
   spec: ConsumerSpec;
   group: number;
   topics: number[];
+  /** Queues this consumer competes on ([Q2]). */
+  queues: number[];
+  /** Messages received but not yet started: [record, receipt] ([Q3]). */
+  buffer: [number, number][];
+  /** The receipt of the queue message in hand. */
+  busyReceipt: number;
   rules: CompiledRules;
   failWhen: ((input: RuleInput) => boolean) | null;
   commitBefore: boolean;
@@ -288,7 +315,7 @@ interface MemberRt {
 
 type MemberState = Pick<
   MemberRt,
-  'spec' | 'rules' | 'failWhen' | 'commitBefore' | 'alive' | 'busy' | 'busyKind' | 'pollScheduled' | 'rr' | 'workEpoch' | 'lifeEpoch' | 'handled' | 'armed' | 'assigned' | 'position'
+  'spec' | 'rules' | 'failWhen' | 'commitBefore' | 'alive' | 'busy' | 'busyKind' | 'pollScheduled' | 'rr' | 'workEpoch' | 'lifeEpoch' | 'handled' | 'armed' | 'assigned' | 'position' | 'buffer' | 'busyReceipt'
 >;
 
 interface Checkpoint {
@@ -298,7 +325,7 @@ interface Checkpoint {
   eventCount: number;
   inputCursor: number;
   prng: PrngState;
-  topics: { logEnd: Int32Array; rr: number }[];
+  topics: { logEnd: Int32Array; rr: number; qState: number[]; qReceives: number[]; qReceipt: number[]; qHolder: number[] }[];
   producers: ProducerState[];
   groups: Omit<GroupRt, 'name' | 'members' | 'topics' | 'watchers'>[];
   members: MemberState[];
@@ -424,6 +451,32 @@ export class Engine {
         logEnd: new Int32Array(P),
         rr: 0,
         groups: [],
+        queue: null,
+        readers: [],
+        qState: [],
+        qReceives: [],
+        qReceipt: [],
+        qHolder: [],
+      });
+    });
+    // A queue is a channel with one log and per-message state ([Q1]).
+    this.nodes.forEach((n, i) => {
+      if (n.kind !== 'queue') return;
+      this.topicOfNode.set(i, this.topics.length);
+      this.topics.push({
+        node: i,
+        id: n.id,
+        partitions: 1,
+        logs: [i32(256)],
+        logEnd: new Int32Array(1),
+        rr: 0,
+        groups: [],
+        queue: n.config,
+        readers: [],
+        qState: [],
+        qReceives: [],
+        qReceipt: [],
+        qHolder: [],
       });
     });
 
@@ -483,8 +536,11 @@ export class Engine {
         });
       }
       const group = this.groups[g];
-      const topics = into(n.id).map((t) => this.topicOfNode.get(t)!);
+      const channels = into(n.id).map((t) => this.topicOfNode.get(t)!);
+      const topics = channels.filter((t) => !this.topics[t].queue);
+      const queues = channels.filter((t) => this.topics[t].queue);
       const m = this.members.length;
+      for (const q of queues) this.topics[q].readers.push(m);
       this.memberOfNode.set(i, m);
       this.members.push({
         node: i,
@@ -492,6 +548,9 @@ export class Engine {
         spec: n,
         group: g,
         topics,
+        queues,
+        buffer: [],
+        busyReceipt: 0,
         rules: compileRules(n.config.rules),
         failWhen: n.config.failWhen ? compileCondition(n.config.failWhen) : null,
         commitBefore: n.config.commit === 'before',
@@ -637,6 +696,20 @@ export class Engine {
         return `${this.members[a].id} saves ${this.idOf(q.cOf(slot))} as processed ${at}`;
       case A_RESTART:
         return `${this.members[a].id} restarts ${at}`;
+      case A_ACK:
+        return `${this.members[a].id} acks ${this.idOf(q.cOf(slot))} ${at}`;
+      case A_VISIBLE:
+        return `the visibility timeout of ${this.idOf(this.topics[a].logs[0].get(q.bOf(slot)))} in ${this.topics[a].id} runs out ${at}`;
+      case A_RELAY:
+        return `${this.nodes[this.producers[a].node].id}'s outbox relay looks for rows to publish ${at}`;
+      case A_SENT:
+        return `${this.nodes[this.producers[a].node].id}'s relay marks a row sent ${at}`;
+      case A_PCRASH:
+        return `${this.nodes[this.producers[a].node].id} crashes as armed ${at}`;
+      case A_PRESTART:
+        return `${this.nodes[this.producers[a].node].id} restarts ${at}`;
+      case A_SCHEDULED:
+        return `the scenario's scheduled ${this.scenario.schedule[a].kind} of ${this.scenario.schedule[a].node} ${at}`;
     }
     return null;
   }
@@ -755,6 +828,23 @@ export class Engine {
   view(): EngineView {
     const nodes: Record<string, NodeView> = {};
     this.topics.forEach((t, ti) => {
+      if (t.queue) {
+        const count = (st: number) => t.qState.filter((x) => x === st).length;
+        nodes[t.id] = {
+          kind: 'queue',
+          ready: count(Q_READY),
+          inFlight: count(Q_INFLIGHT),
+          acked: count(Q_ACKED),
+          dead: count(Q_DEAD),
+          messages: t.qState.map((st, off) => ({
+            id: this.idOf(t.logs[0].get(off)),
+            state: (['ready', 'in flight', 'acked', 'dead-lettered'] as const)[st],
+            receives: t.qReceives[off],
+            holder: t.qHolder[off] >= 0 && st === Q_INFLIGHT ? this.members[t.qHolder[off]].id : null,
+          })),
+        };
+        return;
+      }
       nodes[t.id] = {
         kind: 'topic',
         partitions: Array.from({ length: t.partitions }, (_, p) => ({
@@ -798,6 +888,8 @@ export class Engine {
         idempotency: m.spec.config.idempotency,
         assigned: m.assigned.map(([t, p]) => ({ topic: this.topics[t].id, partition: p, position: m.position.get(t)![p] })),
         inFlight: m.busy >= 0 ? this.idOf(m.busy) : null,
+        queues: m.queues.map((q) => this.topics[q].id),
+        prefetched: m.buffer.map(([r]) => this.idOf(r)),
         armed: m.armed ? m.armed.point : null,
         handled: m.handled,
         groupLag: lag,
@@ -852,7 +944,8 @@ export class Engine {
   }
 
   private isStale(kind: number, a: number, b: number, c: number): boolean {
-    if (kind === A_DELIVER || kind === A_HANDLE || kind === A_COMMIT || kind === A_MARK) return this.members[a].workEpoch !== b;
+    if (kind === A_DELIVER || kind === A_HANDLE || kind === A_COMMIT || kind === A_MARK || kind === A_ACK) return this.members[a].workEpoch !== b;
+    if (kind === A_VISIBLE) return this.topics[a].qState[b] !== Q_INFLIGHT || this.topics[a].qReceipt[b] !== c;
     if (kind === A_PUBLISH) return b >= 0 ? this.members[b].lifeEpoch !== c : b <= -2 && this.producers[-2 - b].lifeEpoch !== c;
     if (kind === A_RESTART) return this.members[a].lifeEpoch !== b || this.members[a].alive;
     if (kind === A_RELAY || kind === A_SENT || kind === A_PCRASH) return this.producers[a].lifeEpoch !== b;
@@ -938,6 +1031,12 @@ export class Engine {
         return true;
       case A_SCHEDULED:
         this.applyScheduled(a);
+        return true;
+      case A_ACK:
+        this.ack(a, c);
+        return true;
+      case A_VISIBLE:
+        this.reappear(a, b);
         return true;
     }
     throw new Error(`unknown action kind ${kind}`);
@@ -1093,6 +1192,14 @@ export class Engine {
     const offset = t.logEnd[p]++;
     t.logs[p].set(offset, ev);
     this.evOffset.set(ev, offset);
+    if (t.queue) {
+      t.qState[offset] = Q_READY;
+      t.qReceives[offset] = 0;
+      t.qReceipt[offset] = 0;
+      t.qHolder[offset] = -1;
+      for (const m of t.readers) this.wake(m);
+      return;
+    }
     for (const g of t.groups) {
       const owner = this.groups[g].owner.get(ti)![p];
       if (owner >= 0) this.wake(owner);
@@ -1117,7 +1224,9 @@ export class Engine {
     const mem = this.members[m];
     const g = this.groups[mem.group];
     for (const rec of g.readyRec) if (this.owns(m, rec)) return true;
+    if (mem.buffer.length > 0) return true;
     for (const [t, p] of mem.assigned) if (mem.position.get(t)![p] < this.topics[t].logEnd[p]) return true;
+    for (const q of mem.queues) if (this.topics[q].qState.includes(Q_READY)) return true;
     return false;
   }
 
@@ -1135,6 +1244,15 @@ export class Engine {
       mem.busy = rec;
       mem.busyKind = kind;
       this.record(S_DELIVER, mem.node, rec, -1 - kind);
+      this.schedule(this.now + mem.spec.config.processingMs, A_HANDLE, m, mem.workEpoch, rec);
+      return true;
+    }
+    if (mem.buffer.length > 0) {
+      const [rec, receipt] = mem.buffer.shift()!;
+      mem.busy = rec;
+      mem.busyKind = D_QUEUE;
+      mem.busyReceipt = receipt;
+      this.record(S_DELIVER, mem.node, rec, -1 - D_QUEUE);
       this.schedule(this.now + mem.spec.config.processingMs, A_HANDLE, m, mem.workEpoch, rec);
       return true;
     }
@@ -1159,7 +1277,75 @@ export class Engine {
       this.schedule(this.now + mem.spec.config.processingMs, A_HANDLE, m, mem.workEpoch, ev);
       return true;
     }
+    for (const q of mem.queues) if (this.receive(m, q)) return true;
     return false;
+  }
+
+  /** [Q2] [Q3] A consumer takes up to `prefetch` ready messages; each is invisible until acked or timed out. */
+  private receive(m: number, q: number): boolean {
+    const mem = this.members[m];
+    const t = this.topics[q];
+    const cfg = t.queue!;
+    const got: [number, number][] = [];
+    const dead: string[] = [];
+    for (let off = 0; off < t.logEnd[0] && got.length < mem.spec.config.prefetch; off++) {
+      if (t.qState[off] !== Q_READY) continue;
+      const rec = t.logs[0].get(off);
+      if (cfg.maxReceiveCount !== null && t.qReceives[off] >= cfg.maxReceiveCount) {
+        // [Q5] Received too often without an ack: moved to the dead-letter channel instead.
+        t.qState[off] = Q_DEAD;
+        this.deadLetter(rec, t.node, cfg.deadLetter!, `received ${t.qReceives[off]} times without an ack (maxReceiveCount ${cfg.maxReceiveCount})`, t.qReceives[off]);
+        dead.push(this.idOf(rec));
+        continue;
+      }
+      t.qState[off] = mem.commitBefore ? Q_ACKED : Q_INFLIGHT;
+      t.qReceives[off]++;
+      const receipt = ++t.qReceipt[off];
+      t.qHolder[off] = m;
+      if (!mem.commitBefore) this.schedule(this.now + cfg.visibilityTimeoutMs, A_VISIBLE, q, off, receipt);
+      got.push([rec, receipt]);
+    }
+    if (got.length === 0 && dead.length === 0) return false;
+    const note = `${dead.length ? `${dead.join(', ')} went to ${cfg.deadLetter}; ` : ''}${got.map(([r]) => `${this.idOf(r)} (receive ${t.qReceives[this.evOffset.get(r)]})`).join(', ')}`;
+    if (got.length === 0) {
+      this.record(S_RECEIVE, mem.node, -1, 0, note);
+      this.wake(m);
+      return true;
+    }
+    const [first, receipt] = got.shift()!;
+    mem.buffer.push(...got);
+    mem.busy = first;
+    mem.busyKind = D_QUEUE;
+    mem.busyReceipt = receipt;
+    this.record(S_RECEIVE, mem.node, first, got.length + 1, note);
+    this.schedule(this.now + mem.spec.config.processingMs, A_HANDLE, m, mem.workEpoch, first);
+    return true;
+  }
+
+  /** [Q4] The handler is done: delete the message, if this receipt still holds it. */
+  private ack(m: number, rec: number): void {
+    const mem = this.members[m];
+    const t = this.topics[this.evTopic.get(rec)];
+    const off = this.evOffset.get(rec);
+    const held = t.qState[off] === Q_INFLIGHT && t.qReceipt[off] === mem.busyReceipt;
+    if (held) t.qState[off] = Q_ACKED;
+    this.record(S_ACK, mem.node, rec, held ? 1 : 0);
+    this.finish(m);
+  }
+
+  /** [Q3] The visibility timeout ran out before an ack: the message is offered again. */
+  private reappear(q: number, off: number): void {
+    const t = this.topics[q];
+    const holder = t.qHolder[off];
+    const rec = t.logs[0].get(off);
+    t.qState[off] = Q_READY;
+    t.qHolder[off] = -1;
+    if (holder >= 0) {
+      const mem = this.members[holder];
+      mem.buffer = mem.buffer.filter(([r]) => r !== rec);
+    }
+    this.record(S_VISIBLE, t.node, rec, holder >= 0 ? this.members[holder].node : -1);
+    for (const m of t.readers) this.wake(m);
   }
 
   private handle(m: number, rec: number): void {
@@ -1289,6 +1475,10 @@ export class Engine {
   /** After handling (or skipping, parking, failing) a record: commit it or go idle. */
   private finishDelivery(m: number, rec: number): void {
     const mem = this.members[m];
+    if (mem.busyKind === D_QUEUE && !mem.commitBefore) {
+      this.schedule(this.now, A_ACK, m, mem.workEpoch, rec);
+      return;
+    }
     if (mem.busyKind !== D_NORMAL || mem.commitBefore) {
       // Extra deliveries are not part of the log position: nothing to commit ([X2]).
       this.finish(m);
@@ -1331,6 +1521,22 @@ export class Engine {
     const group = this.groups[mem.group];
     const cfg = mem.spec.config;
     group.counters.failed++;
+    if (mem.busyKind === D_QUEUE) {
+      // [Q4] A queue consumer nacks: the message is ready again at once; the queue's
+      // maxReceiveCount, not the consumer's retry settings, decides when it is dead-lettered.
+      const t = this.topics[this.evTopic.get(rec)];
+      const off = this.evOffset.get(rec);
+      const held = t.qState[off] === Q_INFLIGHT && t.qReceipt[off] === mem.busyReceipt;
+      if (held) {
+        t.qState[off] = Q_READY;
+        t.qHolder[off] = -1;
+      }
+      group.accounted.add(rec);
+      this.record(S_ERROR, mem.node, rec, 0, `${error}. ${held ? `It nacked the message: back in ${t.id} (received ${t.qReceives[off]} time${t.qReceives[off] > 1 ? 's' : ''} so far)` : 'Its visibility timeout had already run out'}`);
+      this.finish(m);
+      for (const r of t.readers) this.wake(r);
+      return;
+    }
     const attempts = (group.attempts.get(rec) ?? 0) + 1;
     const key = this.evKey[rec];
     if (attempts < cfg.retry.maxAttempts) {
@@ -1349,10 +1555,7 @@ export class Engine {
     const dl = cfg.deadLetter;
     if (dl !== null) {
       // [R5] Out of attempts: the event goes to the dead-letter topic, keeping its id.
-      const topic = this.topicOfNode.get(this.nodeIndex.get(dl)!)!;
-      const copy = this.createEvent(this.evType[rec], key, this.evData[rec], mem.node, topic, -1, this.evSchema.get(rec), rec);
-      this.deadInfo.set(copy, { source: rec, error, attempts });
-      this.append(copy);
+      const copy = this.deadLetter(rec, mem.node, dl, error, attempts);
       group.counters.deadLettered++;
       group.accounted.add(rec);
       this.record(S_DEAD, mem.node, copy, attempts, `${error}. After ${attempts} attempt${attempts > 1 ? 's' : ''} ${mem.id} moved it to ${dl} p${this.evPartition.get(copy)} @${this.evOffset.get(copy)}`);
@@ -1364,6 +1567,15 @@ export class Engine {
     }
     this.releaseKey(group, rec);
     this.finishDelivery(m, rec);
+  }
+
+  /** Appends a copy of `rec` (same id) to the dead-letter channel `target`; returns the copy. */
+  private deadLetter(rec: number, from: number, target: string, error: string, attempts: number): number {
+    const topic = this.topicOfNode.get(this.nodeIndex.get(target)!)!;
+    const copy = this.createEvent(this.evType[rec], this.evKey[rec], this.evData[rec], from, topic, -1, this.evSchema.get(rec), rec);
+    this.deadInfo.set(copy, { source: rec, error, attempts });
+    this.append(copy);
+    return copy;
   }
 
   private backoff(r: ConsumerSpec['config']['retry'], attempt: number): number {
@@ -1637,7 +1849,7 @@ export class Engine {
         return null;
       }
       case 'redrive': {
-        if (node.kind !== 'topic') return `${node.id} is a ${node.kind}: redrive works on a dead-letter topic`;
+        if (node.kind !== 'topic' && node.kind !== 'queue') return `${node.id} is a ${node.kind}: redrive works on a dead-letter topic or queue`;
         const pending = this.deadLetters(node.id).filter((d) => !d.redriven && (!intent.events || intent.events.includes(d.eventId)));
         if (pending.length === 0) return `${node.id} holds no dead-lettered event${intent.events ? ` with the id ${intent.events.join(', ')}` : ''} that is not redriven yet`;
         return null;
@@ -1841,7 +2053,13 @@ export class Engine {
     const lost = mem.busy;
     restartAfterMs = restartAfterMs ?? mem.armed?.restartAfterMs ?? null;
     // Was the in-flight record already committed (at-most-once)? Then it is lost ([C5]).
-    const committed = lost >= 0 && mem.busyKind === D_NORMAL && group.committed.get(this.evTopic.get(lost))![this.evPartition.get(lost)] > this.evOffset.get(lost);
+    const committed =
+      lost >= 0 &&
+      ((mem.busyKind === D_NORMAL && group.committed.get(this.evTopic.get(lost))![this.evPartition.get(lost)] > this.evOffset.get(lost)) ||
+        (mem.busyKind === D_QUEUE && mem.commitBefore));
+    // [Q6] Prefetched messages stay invisible until their timeout; auto-acked ones are gone.
+    if (mem.commitBefore) for (const [r] of mem.buffer) this.lost(group, r, `${mem.id} crashed holding it after an auto-ack`);
+    mem.buffer = [];
     if (committed && point !== 'after-save') this.lost(group, lost, `${mem.id} crashed after committing its offset but before handling it`);
     this.requeueExtra(group, mem);
     mem.alive = false;
@@ -1856,7 +2074,7 @@ export class Engine {
     const aux = (committed ? 1 : 0) | (CRASH_POINTS.indexOf(point) << 1) | (effects << 4);
     this.record(S_CRASH, mem.node, lost, aux);
     // [G1] The group notices after the member's session timeout.
-    this.schedule(this.now + mem.spec.config.sessionTimeoutMs, A_REBALANCE, mem.group, 1, mem.node);
+    if (group.topics.length > 0) this.schedule(this.now + mem.spec.config.sessionTimeoutMs, A_REBALANCE, mem.group, 1, mem.node);
     if (restartAfterMs !== null && restartAfterMs !== undefined) this.schedule(this.now + restartAfterMs, A_RESTART, m, mem.lifeEpoch, 0);
   }
 
@@ -1864,7 +2082,8 @@ export class Engine {
     const m = this.memberOfNode.get(node)!;
     this.members[m].alive = true;
     this.record(S_RESTART, node, -1, scheduled ? 1 : 0);
-    this.schedule(this.now, A_REBALANCE, this.members[m].group, 2, node);
+    if (this.groups[this.members[m].group].topics.length > 0) this.schedule(this.now, A_REBALANCE, this.members[m].group, 2, node);
+    this.wake(m);
   }
 
   // -------------------------------------------------------------------------- explanations
@@ -1889,6 +2108,19 @@ export class Engine {
         const cause = this.evCause.get(ev);
         if (prod) return `${who} published ${evText}, the second step of its dual write: appended to ${where} (${why})`;
         return `${who} emitted ${evText}${cause >= 0 ? ` while handling ${this.idOf(cause)}` : ''}: appended to ${where} (${why})`;
+      }
+      case S_RECEIVE: {
+        const mem = this.members[this.memberOfNode.get(node)!];
+        if (ev < 0) return `${who} found only messages received too often: ${note}`;
+        return `${who} received ${aux} message${aux > 1 ? 's' : ''} (prefetch ${mem.spec.config.prefetch}): ${note}. ${mem.commitBefore ? 'They are acked at once (auto-ack, at-most-once)' : `Each stays invisible to the other consumers until acked or until the visibility timeout runs out`}`;
+      }
+      case S_ACK:
+        return aux
+          ? `${who} acked ${evText}: it is deleted from the queue`
+          : `${who} tried to ack ${evText}, but its visibility timeout had run out and the message is back in the queue: it will be handled again`;
+      case S_VISIBLE: {
+        const holder = aux >= 0 ? this.nodes[aux].id : null;
+        return `The visibility timeout of ${evText} ran out before ${holder ?? 'anyone'} acked it: it is back in ${who} for any consumer to take`;
       }
       case S_RELAY:
         return `${who}'s outbox relay published ${evText}${aux ? ' again, because the row was never marked sent before a crash: a duplicate with the same id' : ''}: appended to ${where}`;
@@ -1973,7 +2205,7 @@ export class Engine {
       eventCount: this.eventCount,
       inputCursor: this.inputCursor,
       prng: this.prng.state,
-      topics: this.topics.map((t) => ({ logEnd: t.logEnd.slice(), rr: t.rr })),
+      topics: this.topics.map((t) => ({ logEnd: t.logEnd.slice(), rr: t.rr, qState: [...t.qState], qReceives: [...t.qReceives], qReceipt: [...t.qReceipt], qHolder: [...t.qHolder] })),
       producers: this.producers.map(copyProducerState),
       groups: this.groups.map(copyGroupState),
       members: this.members.map((m) => copyMemberState(m)),
@@ -1991,8 +2223,13 @@ export class Engine {
     this.inputCursor = cp.inputCursor;
     this.prng.state = cp.prng;
     cp.topics.forEach((s, i) => {
-      this.topics[i].logEnd.set(s.logEnd);
-      this.topics[i].rr = s.rr;
+      const t = this.topics[i];
+      t.logEnd.set(s.logEnd);
+      t.rr = s.rr;
+      t.qState = [...s.qState];
+      t.qReceives = [...s.qReceives];
+      t.qReceipt = [...s.qReceipt];
+      t.qHolder = [...s.qHolder];
     });
     cp.producers.forEach((s, i) => Object.assign(this.producers[i], copyProducerState(s)));
     cp.groups.forEach((s, i) => Object.assign(this.groups[i], copyGroupState(s)));
@@ -2059,6 +2296,8 @@ function copyMemberState(m: MemberState): MemberState {
     armed: m.armed ? { ...m.armed } : null,
     assigned: m.assigned.map(([t, p]) => [t, p] as [number, number]),
     position: copyI32Map(m.position),
+    buffer: m.buffer.map(([r, q]) => [r, q] as [number, number]),
+    busyReceipt: m.busyReceipt,
   };
 }
 
@@ -2110,6 +2349,9 @@ export interface ConsumerView {
   idempotency: ConsumerSpec['config']['idempotency'];
   assigned: { topic: string; partition: number; position: number }[];
   inFlight: string | null;
+  /** Queues it competes on, and messages it took but has not started ([Q3]). */
+  queues: string[];
+  prefetched: string[];
   /** A crash armed for the next event, if any. */
   armed: CrashPoint | null;
   handled: number;
@@ -2123,7 +2365,15 @@ export interface ConsumerView {
   /** Side effects counted per entity: name → key → count. */
   effects: Record<string, Record<string, number>>;
 }
-export type NodeView = TopicView | ProducerView | ConsumerView;
+export interface QueueView {
+  kind: 'queue';
+  ready: number;
+  inFlight: number;
+  acked: number;
+  dead: number;
+  messages: { id: string; state: 'ready' | 'in flight' | 'acked' | 'dead-lettered'; receives: number; holder: string | null }[];
+}
+export type NodeView = TopicView | QueueView | ProducerView | ConsumerView;
 export interface EngineView {
   step: number;
   horizon: number;

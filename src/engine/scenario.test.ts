@@ -44,6 +44,7 @@ describe('restoreScenario', () => {
       ordering: 'block-key',
       deadLetter: null,
       failWhen: null,
+      prefetch: 1,
     });
     expect(s.invariants).toEqual([]);
     const p = s.nodes.find((n) => n.id === 'p')!;

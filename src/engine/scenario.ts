@@ -159,6 +159,25 @@ const TopicNode = v.strictObject({
   config: v.optional(v.strictObject({ partitions: v.optional(Int(1, 64), 1) }), {}),
 });
 
+/** A queue (RabbitMQ / SQS style): competing consumers, acks, visibility timeout ([Q1]–[Q6]). */
+const QueueNode = v.strictObject({
+  id: Id,
+  kind: v.literal('queue'),
+  label: v.optional(Name(80)),
+  position: Position,
+  config: v.optional(
+    v.strictObject({
+      /** How long a received message stays invisible before it is offered again. */
+      visibilityTimeoutMs: v.optional(Num(1, 3_600_000), 300),
+      /** After this many receives without an ack the message goes to `deadLetter`; null: never. */
+      maxReceiveCount: v.optional(v.nullable(Int(1, 1000)), null),
+      /** Queue or topic that takes messages received too often; it must be connected from this queue. */
+      deadLetter: v.optional(v.nullable(Id), null),
+    }),
+    {},
+  ),
+});
+
 /** The consumer settings that a learner may also change while a run goes on ("deploy"). */
 const ConsumerReliability = {
   /** How duplicates are absorbed ([D1]–[D4]). */
@@ -210,13 +229,15 @@ const ConsumerNode = v.strictObject({
       rules: v.optional(v.pipe(v.array(RuleSchema as v.GenericSchema<Rule>), v.maxLength(50)), []),
       processingMs: v.optional(Num(0, 3_600_000), 10),
       sessionTimeoutMs: v.optional(Num(0, 3_600_000), 100),
+      /** Messages a consumer takes from a queue at once ([Q3]). */
+      prefetch: v.optional(Int(1, 100), 1),
       ...ConsumerReliability,
     }),
     {},
   ),
 });
 
-const NodeSchema = v.variant('kind', [ProducerNode, TopicNode, ConsumerNode], 'must have "kind": producer, topic or consumer');
+const NodeSchema = v.variant('kind', [ProducerNode, TopicNode, QueueNode, ConsumerNode], 'must have "kind": producer, topic, queue or consumer');
 
 const EdgeSchema = v.strictObject({ id: v.optional(Id), source: Id, target: Id });
 
@@ -294,8 +315,9 @@ const ScenarioV1 = v.strictObject({
 type ParsedV1 = v.InferOutput<typeof ScenarioV1>;
 export type ProducerSpec = v.InferOutput<typeof ProducerNode> & { label: string };
 export type TopicSpec = v.InferOutput<typeof TopicNode> & { label: string };
+export type QueueSpec = v.InferOutput<typeof QueueNode> & { label: string };
 export type ConsumerSpec = v.InferOutput<typeof ConsumerNode> & { label: string; config: { group: string } };
-export type NodeSpec = ProducerSpec | TopicSpec | ConsumerSpec;
+export type NodeSpec = ProducerSpec | TopicSpec | QueueSpec | ConsumerSpec;
 export type NodeKind = NodeSpec['kind'];
 export interface EdgeSpec {
   id: string;
@@ -434,6 +456,15 @@ export function restoreScenario(input: unknown): Restored<Scenario> {
   });
 
   nodes.forEach((n, i) => {
+    if (n.kind === 'queue' && n.config.deadLetter !== null) {
+      const dl = byId.get(n.config.deadLetter);
+      if (!dl || (dl.kind !== 'queue' && dl.kind !== 'topic')) errors.push({ path: `nodes[${i}].config.deadLetter`, message: `"${n.config.deadLetter}" is not a queue or a topic` });
+      else if (!outTopics(n.id).includes(n.config.deadLetter)) errors.push({ path: `nodes[${i}].config.deadLetter`, message: `connect ${n.id} → ${n.config.deadLetter} first` });
+      else if (n.config.deadLetter === n.id) errors.push({ path: `nodes[${i}].config.deadLetter`, message: 'a queue cannot be its own dead-letter queue' });
+    }
+    if (n.kind === 'queue' && n.config.maxReceiveCount !== null && n.config.deadLetter === null) {
+      errors.push({ path: `nodes[${i}].config.deadLetter`, message: 'a maxReceiveCount needs a dead-letter queue to move messages to' });
+    }
     if (n.kind !== 'consumer' || n.config.deadLetter === null) return;
     const why = consumerPatchProblem(n.id, { deadLetter: n.config.deadLetter }, byId, outTopics(n.id));
     if (why) errors.push({ path: `nodes[${i}].config.${why.path}`, message: why.message });
@@ -464,7 +495,7 @@ export function consumerPatchProblem(
 ): FieldError | null {
   if (patch.deadLetter) {
     const dl = byId.get(patch.deadLetter);
-    if (!dl || dl.kind !== 'topic') return { path: 'deadLetter', message: `"${patch.deadLetter}" is not a topic` };
+    if (!dl || (dl.kind !== 'topic' && dl.kind !== 'queue')) return { path: 'deadLetter', message: `"${patch.deadLetter}" is not a topic or a queue` };
     if (!wired.includes(patch.deadLetter)) return { path: 'deadLetter', message: `"${patch.deadLetter}" is not a topic that ${id} is connected to: connect ${id} → ${patch.deadLetter} first` };
   }
   for (const [j, r] of (patch.rules ?? []).entries()) {
@@ -479,10 +510,13 @@ export function consumerPatchProblem(
 
 /** Why a connection from one kind to another makes no sense, or null when it does. */
 export function connectionProblem(from: NodeKind, to: NodeKind): string | null {
-  if (from === 'producer' && to === 'topic') return null;
-  if (from === 'topic' && to === 'consumer') return null;
-  if (from === 'consumer' && to === 'topic') return null;
-  if (from === 'topic' && to === 'topic') return 'a topic cannot feed another topic directly: put a consumer between them';
+  const channel = (k: NodeKind) => k === 'topic' || k === 'queue';
+  if (from === 'producer' && channel(to)) return null;
+  if (channel(from) && to === 'consumer') return null;
+  if (from === 'consumer' && channel(to)) return null;
+  // A queue's dead-letter target ([Q5]).
+  if (from === 'queue' && channel(to)) return null;
+  if (from === 'topic' && channel(to)) return `a topic cannot feed a ${to} directly: put a consumer between them`;
   if (to === 'producer') return 'nothing flows into a producer: it is where events start';
   if (from === 'producer' && to === 'consumer') return 'a producer publishes to a topic, not straight to a consumer: put a topic between them';
   if (from === 'consumer' && to === 'consumer') return 'consumers talk through topics: connect this consumer to a topic';
