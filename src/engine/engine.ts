@@ -7,7 +7,7 @@ import { ActionQueue, type QueuedAction } from './queue.ts';
 import { partitionForKey } from './murmur2.ts';
 import { compileCondition, compileRules, compare, readPath, ruleText, type CompiledRules, type RuleInput } from './rules.ts';
 import { copyJson, stableStringify, type Json } from './json.ts';
-import { ConsumerPatch, consumerPatchProblem, describeErrors, formatPath, type ConsumerSpec, type Invariant, type NodeSpec, type ProducerSpec, type QueueSpec, type Scenario, type Template } from './scenario.ts';
+import { ConsumerPatch, consumerPatchProblem, describeErrors, formatPath, type ConsumerSpec, type Invariant, type NodeSpec, type Link, NO_LINK_FAULTS, type ProducerSpec, type QueueSpec, type Scenario, type Template } from './scenario.ts';
 import * as v from 'valibot';
 import type { CrashPoint, Input, Intent } from './inputs.ts';
 
@@ -35,6 +35,8 @@ const A_PRESTART = 13; // a = producer, b = producer life epoch at the crash
 const A_SCHEDULED = 14; // a = index in scenario.schedule
 const A_ACK = 15; // a = member, b = work epoch, c = record
 const A_VISIBLE = 16; // a = queue (topic index), b = message offset, c = receipt
+const A_RECOVER = 17; // a = channel (topic index), b = outage number
+const A_HEAL = 18; // a = node, b = node, c = cut number
 
 export const STEP_KINDS = [
   'fire',
@@ -61,6 +63,13 @@ export const STEP_KINDS = [
   'receive',
   'ack',
   'reappear',
+  'send-failed',
+  'dedup',
+  'outage',
+  'recover',
+  'partition',
+  'heal',
+  'link',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 const S_FIRE = 0;
@@ -87,6 +96,13 @@ const S_SENT = 20;
 const S_RECEIVE = 21;
 const S_ACK = 22;
 const S_VISIBLE = 23;
+const S_SENDFAIL = 24;
+const S_DEDUP = 25;
+const S_OUTAGE = 26;
+const S_RECOVER = 27;
+const S_CUT = 28;
+const S_HEAL = 29;
+const S_LINK = 30;
 
 // What kind of delivery a member is working on ([X2], [R3]).
 const D_NORMAL = 0;
@@ -101,7 +117,7 @@ const Q_INFLIGHT = 1;
 const Q_ACKED = 2;
 const Q_DEAD = 3;
 
-const REASONS = ['the group started', 'a member crashed', 'a member restarted'] as const;
+const REASONS = ['the group started', 'a member crashed', 'a member restarted', 'a member lost contact', 'a member is reachable again'] as const;
 const CRASH_WORDS: Record<CrashPoint, string> = {
   now: 'now',
   'before-handle': 'when its next event arrives, before handling it',
@@ -211,6 +227,10 @@ interface TopicRt {
   qReceives: number[];
   qReceipt: number[];
   qHolder: number[];
+  /** Outage: until when (-1 none), and whether writes fail or only their acks are lost ([N4]). */
+  outageUntil: number;
+  outageAcksLost: boolean;
+  outageNo: number;
 }
 
 /** A row the service saved in its own table: its event, and how far publishing got ([O1]–[O3]). */
@@ -325,7 +345,11 @@ interface Checkpoint {
   eventCount: number;
   inputCursor: number;
   prng: PrngState;
-  topics: { logEnd: Int32Array; rr: number; qState: number[]; qReceives: number[]; qReceipt: number[]; qHolder: number[] }[];
+  topics: { logEnd: Int32Array; rr: number; qState: number[]; qReceives: number[]; qReceipt: number[]; qHolder: number[]; outageUntil: number; outageAcksLost: boolean; outageNo: number }[];
+  links: Map<string, Link>;
+  cuts: Map<string, number>;
+  cutNo: number;
+  ackLost: Set<number>;
   producers: ProducerState[];
   groups: Omit<GroupRt, 'name' | 'members' | 'topics' | 'watchers'>[];
   members: MemberState[];
@@ -385,6 +409,13 @@ export class Engine {
   private prng: Prng;
   private queue = new ActionQueue();
   private redriven = new Set<number>();
+  /** Network settings per connection, keyed `source>target` by node index ([N1]–[N3]). */
+  private links = new Map<string, Link>();
+  /** Cut connections, keyed `a|b` (a < b), with the number of the cut ([N5]). */
+  private cuts = new Map<string, number>();
+  private cutNo = 0;
+  /** Records appended whose ack was lost: the producer will send them again ([N4]). */
+  private ackLost = new Set<number>();
   private broken: { at: number; message: string }[];
 
   // Recordings: written at the playhead, truncated only on a fork ([T4]).
@@ -457,6 +488,9 @@ export class Engine {
         qReceives: [],
         qReceipt: [],
         qHolder: [],
+        outageUntil: -1,
+        outageAcksLost: false,
+        outageNo: 0,
       });
     });
     // A queue is a channel with one log and per-message state ([Q1]).
@@ -477,6 +511,9 @@ export class Engine {
         qReceives: [],
         qReceipt: [],
         qHolder: [],
+        outageUntil: -1,
+        outageAcksLost: false,
+        outageNo: 0,
       });
     });
 
@@ -587,6 +624,10 @@ export class Engine {
       if (rate && p.remaining > 0) this.schedule(1000 / rate.perSecond, A_TICK, pi, 0, 0);
     });
     (this.scenario.schedule ?? []).forEach((f, k) => this.schedule(f.at, A_SCHEDULED, k, 0, 0));
+    for (const e of this.scenario.edges) {
+      const link = { ...NO_LINK_FAULTS, ...stripUndefined({ delayMs: e.delayMs, jitterMs: e.jitterMs, duplicateChance: e.duplicateChance, ackLossChance: e.ackLossChance }) };
+      if (link.delayMs || link.jitterMs || link.duplicateChance || link.ackLossChance) this.links.set(`${this.nodeIndex.get(e.source)}>${this.nodeIndex.get(e.target)}`, link);
+    }
   }
 
   // -------------------------------------------------------------------------- public: control
@@ -708,6 +749,10 @@ export class Engine {
         return `${this.nodes[this.producers[a].node].id} crashes as armed ${at}`;
       case A_PRESTART:
         return `${this.nodes[this.producers[a].node].id} restarts ${at}`;
+      case A_RECOVER:
+        return `${this.topics[a].id} comes back ${at}`;
+      case A_HEAL:
+        return `the network between ${this.nodes[a].id} and ${this.nodes[q.bOf(slot)].id} heals ${at}`;
       case A_SCHEDULED:
         return `the scenario's scheduled ${this.scenario.schedule[a].kind} of ${this.scenario.schedule[a].node} ${at}`;
     }
@@ -899,7 +944,15 @@ export class Engine {
         effects: storeToObject(g.effects),
       };
     });
-    return { step: this.stepCount, horizon: this.horizon, time: this.now, next: this.nextAction(), idle: this.idle, nodes };
+    const network = {
+      cuts: [...this.cuts.keys()].map((k) => k.split('|').map((n) => this.nodes[Number(n)].id) as [string, string]),
+      links: [...this.links].map(([k, l]) => {
+        const [a, b] = k.split('>').map((n) => this.nodes[Number(n)].id);
+        return { source: a, target: b, ...l };
+      }),
+      outages: this.topics.filter((t) => t.outageUntil >= 0).map((t) => ({ node: t.id, until: t.outageUntil, mode: t.outageAcksLost ? ('acks-lost' as const) : ('down' as const) })),
+    };
+    return { step: this.stepCount, horizon: this.horizon, time: this.now, next: this.nextAction(), idle: this.idle, nodes, network };
   }
 
   // -------------------------------------------------------------------------- the step loop
@@ -945,6 +998,8 @@ export class Engine {
 
   private isStale(kind: number, a: number, b: number, c: number): boolean {
     if (kind === A_DELIVER || kind === A_HANDLE || kind === A_COMMIT || kind === A_MARK || kind === A_ACK) return this.members[a].workEpoch !== b;
+    if (kind === A_RECOVER) return this.topics[a].outageNo !== b;
+    if (kind === A_HEAL) return this.cuts.get(this.cutKey(a, b)) !== c;
     if (kind === A_VISIBLE) return this.topics[a].qState[b] !== Q_INFLIGHT || this.topics[a].qReceipt[b] !== c;
     if (kind === A_PUBLISH) return b >= 0 ? this.members[b].lifeEpoch !== c : b <= -2 && this.producers[-2 - b].lifeEpoch !== c;
     if (kind === A_RESTART) return this.members[a].lifeEpoch !== b || this.members[a].alive;
@@ -990,13 +1045,17 @@ export class Engine {
     switch (kind) {
       case A_TICK:
         return this.tick(a);
-      case A_PUBLISH:
-        if (b <= -2) {
-          const row = this.rowOf(this.producers[-2 - b], a);
-          if (row) row.published = true;
-        }
-        this.append(a);
-        this.record(S_PUBLISH, this.evSource.get(a), a, b);
+      case A_PUBLISH: {
+        const note = this.attempt(a, b);
+        const kind = note === null ? S_PUBLISH : note.startsWith('!') ? S_SENDFAIL : note.startsWith('=') ? S_DEDUP : S_PUBLISH;
+        this.record(kind, this.evSource.get(a), a, b, note === null ? undefined : note.replace(/^[!=]/, ''));
+        return true;
+      }
+      case A_RECOVER:
+        this.recover(a);
+        return true;
+      case A_HEAL:
+        this.heal(a, b, true, c);
         return true;
       case A_DELIVER:
         return this.deliver(a);
@@ -1068,19 +1127,140 @@ export class Engine {
     const prod = this.producers[p];
     const cfg = prod.spec.config;
     if (cfg.pattern === 'direct') {
-      this.append(rec);
-      this.record(kind, prod.node, rec, aux);
+      const latency = this.latency(prod.node, this.topics[this.evTopic.get(rec)].node);
+      if (latency > 0) {
+        this.schedule(this.now + latency, A_PUBLISH, rec, -2 - p, prod.lifeEpoch);
+        this.record(kind, prod.node, rec, aux, `sent; the network takes ${fmtMs(latency)} to deliver it to ${this.topics[this.evTopic.get(rec)].id}`);
+        return;
+      }
+      const note = this.attempt(rec, -2 - p);
+      this.record(kind, prod.node, rec, aux, note ?? undefined);
       return;
     }
     prod.rows.push({ rec, state: 0, published: false });
     this.record(kind, prod.node, rec, aux);
     if (cfg.pattern === 'dual-write') {
-      this.schedule(this.now + cfg.publishDelayMs, A_PUBLISH, rec, -2 - p, prod.lifeEpoch);
+      this.schedule(this.now + cfg.publishDelayMs + this.latency(prod.node, this.topics[this.evTopic.get(rec)].node), A_PUBLISH, rec, -2 - p, prod.lifeEpoch);
     } else if (!prod.relayScheduled) {
       prod.relayScheduled = true;
       this.schedule(this.now + cfg.relayEveryMs, A_RELAY, p, prod.lifeEpoch, 0);
     }
     if (prod.armed?.point === 'after-save') this.schedule(this.now, A_PCRASH, p, prod.lifeEpoch, 0);
+  }
+
+  // -------------------------------------------------------------------------- the network
+
+  private linkOf(from: number, to: number): Link {
+    return this.links.get(`${from}>${to}`) ?? NO_LINK_FAULTS;
+  }
+
+  /** Latency of one message on a connection: delay plus seeded jitter ([N1], [N2]). */
+  private latency(from: number, to: number): number {
+    const l = this.linkOf(from, to);
+    if (l.jitterMs === 0) return l.delayMs;
+    return l.delayMs + Math.round(this.prng.next() * l.jitterMs);
+  }
+
+  private cutKey(a: number, b: number): string {
+    return a < b ? `${a}|${b}` : `${b}|${a}`;
+  }
+
+  private isCut(a: number, b: number): boolean {
+    return this.cuts.size > 0 && this.cuts.has(this.cutKey(a, b));
+  }
+
+  /** Why `node` cannot reach channel `t` now, or null. */
+  private unreachable(node: number, t: TopicRt): string | null {
+    // A `down` outage stops reads and writes; an `acks-lost` one lets both through ([N4]).
+    if (t.outageUntil >= 0 && !t.outageAcksLost) return `${t.id} is unavailable`;
+    if (this.isCut(node, t.node)) return `the network between ${this.nodes[node].id} and ${t.id} is cut`;
+    return null;
+  }
+
+  private retryBackoff(owner: number): number {
+    return owner <= -2 ? this.producers[-2 - owner].spec.config.retryBackoffMs : 100;
+  }
+
+  /**
+   * One attempt to publish `rec` for its owner (a producer `-2 - p` or a member `m`).
+   * Returns null when it simply appended, else a sentence: `!…` nothing was written,
+   * `=…` the broker dropped a duplicate ([N4]).
+   */
+  private attempt(rec: number, owner: number): string | null {
+    const t = this.topics[this.evTopic.get(rec)];
+    const src = this.evSource.get(rec);
+    const epoch = owner <= -2 ? this.producers[-2 - owner].lifeEpoch : owner >= 0 ? this.members[owner].lifeEpoch : 0;
+    const backoff = this.retryBackoff(owner);
+    const who = this.nodes[src].id;
+    const why = this.unreachable(src, t);
+    if (why) {
+      this.schedule(this.now + backoff, A_PUBLISH, rec, owner, epoch);
+      return `!${who} could not publish ${this.evType[rec]} ${this.idOf(rec)}: ${why}. It retries in ${fmtMs(backoff)}`;
+    }
+    const idempotent = owner <= -2 && this.producers[-2 - owner].spec.config.idempotent;
+    let out = rec;
+    let note: string | null = null;
+    if (this.ackLost.has(rec)) {
+      this.ackLost.delete(rec);
+      if (idempotent) {
+        this.markPublished(rec, owner);
+        return `=${who} retried ${this.idOf(rec)}, but the broker already had it: with an idempotent producer it recognises the same producer id and sequence number and drops the copy`;
+      }
+      out = this.createEvent(this.evType[rec], this.evKey[rec], this.evData[rec], src, this.evTopic.get(rec), -1, this.evSchema.get(rec), rec);
+      note = `${who} retried ${this.idOf(rec)} after a lost ack, and the broker appended it again at ${t.id} p${this.evPartition.get(out)}: a duplicate with the same id`;
+    }
+    this.append(out);
+    this.markPublished(rec, owner);
+    const chance = this.linkOf(src, t.node).ackLossChance;
+    if ((t.outageUntil >= 0 && t.outageAcksLost) || (chance > 0 && this.prng.next() < chance)) {
+      this.ackLost.add(rec);
+      this.schedule(this.now + backoff, A_PUBLISH, rec, owner, epoch);
+      const lost = `the broker wrote ${this.idOf(rec)} to ${t.id} p${this.evPartition.get(out)} @${this.evOffset.get(out)}, but its acknowledgement was lost, so ${who} will send it again in ${fmtMs(backoff)}`;
+      return note ? `${note}; and again ${lost}` : lost;
+    }
+    return note;
+  }
+
+  private markPublished(rec: number, owner: number): void {
+    if (owner > -2) return;
+    const row = this.rowOf(this.producers[-2 - owner], rec);
+    if (row) row.published = true;
+  }
+
+  private recover(t: number): void {
+    const topic = this.topics[t];
+    topic.outageUntil = -1;
+    this.record(S_RECOVER, topic.node, -1, 0);
+    this.wakeReaders(topic);
+  }
+
+  private wakeReaders(topic: TopicRt): void {
+    for (const m of topic.readers) this.wake(m);
+    for (const g of topic.groups) for (const m of this.groups[g].members) this.wake(m);
+  }
+
+  /** Is member `m` cut off from any topic its group reads? Then the group leaves it out ([N5]). */
+  private cutFromGroup(m: number): boolean {
+    if (this.cuts.size === 0) return false;
+    const mem = this.members[m];
+    return mem.topics.some((t) => this.isCut(mem.node, this.topics[t].node));
+  }
+
+  private heal(a: number, b: number, scheduled: boolean, cutNo = -1): void {
+    const key = this.cutKey(a, b);
+    if (!this.cuts.has(key) || (cutNo >= 0 && this.cuts.get(key) !== cutNo)) return;
+    this.cuts.delete(key);
+    this.record(S_HEAL, a, -1, scheduled ? 1 : 0, this.nodes[b].id);
+    for (const n of [a, b]) {
+      const m = this.memberOfNode.get(n);
+      if (m !== undefined) {
+        const g = this.groups[this.members[m].group];
+        if (g.topics.length > 0) this.schedule(this.now, A_REBALANCE, this.members[m].group, 4, n);
+        this.wake(m);
+      }
+      const t = this.topicOfNode.get(n);
+      if (t !== undefined) this.wakeReaders(this.topics[t]);
+    }
   }
 
   private rowOf(prod: ProducerRt, rec: number): SavedRow | undefined {
@@ -1095,10 +1275,36 @@ export class Engine {
     const idx = prod.rows.findIndex((r) => r.state === 0);
     if (idx < 0) return false;
     const row = prod.rows[idx];
+    const cfg = prod.spec.config;
+    const t = this.topics[this.evTopic.get(row.rec)];
+    const why = this.unreachable(prod.node, t);
+    if (why) {
+      // [N4] The relay retries later; the row waits in the outbox, nothing is lost.
+      prod.relayScheduled = true;
+      this.schedule(this.now + cfg.retryBackoffMs, A_RELAY, p, prod.lifeEpoch, 0);
+      this.record(S_SENDFAIL, prod.node, row.rec, 0, `${prod.spec.id}'s outbox relay could not publish ${this.idOf(row.rec)}: ${why}. The row stays in the outbox; the relay tries again in ${fmtMs(cfg.retryBackoffMs)}`);
+      return true;
+    }
+    if (row.published && cfg.idempotent) {
+      row.state = 1;
+      this.record(S_DEDUP, prod.node, row.rec, 0, `${prod.spec.id}'s relay sent ${this.idOf(row.rec)} again, but the broker already had it: the idempotent producer's copy is dropped`);
+      this.schedule(this.now, A_SENT, p, prod.lifeEpoch, idx);
+      return true;
+    }
     // A row published before a crash is published again: a copy with the same id.
     const out = row.published ? this.createEvent(this.evType[row.rec], this.evKey[row.rec], this.evData[row.rec], prod.node, this.evTopic.get(row.rec), -1, this.evSchema.get(row.rec), row.rec) : row.rec;
     this.append(out);
     row.state = 1;
+    const chance = this.linkOf(prod.node, t.node).ackLossChance;
+    if ((t.outageUntil >= 0 && t.outageAcksLost) || (chance > 0 && this.prng.next() < chance)) {
+      // The ack is lost: the relay does not mark the row sent and will publish it again.
+      row.state = 0;
+      row.published = true;
+      prod.relayScheduled = true;
+      this.schedule(this.now + cfg.retryBackoffMs, A_RELAY, p, prod.lifeEpoch, 0);
+      this.record(S_RELAY, prod.node, out, 2, `its acknowledgement was lost, so the row is not marked sent and the relay will publish it again in ${fmtMs(cfg.retryBackoffMs)}`);
+      return true;
+    }
     this.record(S_RELAY, prod.node, out, row.published ? 1 : 0);
     row.published = true;
     if (prod.armed?.point === 'after-publish') this.schedule(this.now, A_PCRASH, p, prod.lifeEpoch, 0);
@@ -1212,7 +1418,24 @@ export class Engine {
     const mem = this.members[m];
     if (!mem.alive || mem.busy >= 0 || mem.pollScheduled || !this.hasRecords(m)) return;
     mem.pollScheduled = true;
-    this.schedule(this.now + FETCH_DELAY_MS, A_DELIVER, m, mem.workEpoch, 0);
+    this.schedule(this.now + FETCH_DELAY_MS + this.inboundLatency(m), A_DELIVER, m, mem.workEpoch, 0);
+  }
+
+  /** The slowest connection into a member adds to its fetch delay ([N1], [N2]). */
+  private inboundLatency(m: number): number {
+    if (this.links.size === 0) return 0;
+    const mem = this.members[m];
+    let worst: Link = NO_LINK_FAULTS;
+    for (const t of [...mem.topics, ...mem.queues]) {
+      const l = this.linkOf(this.topics[t].node, mem.node);
+      if (l.delayMs + l.jitterMs > worst.delayMs + worst.jitterMs) worst = l;
+    }
+    return worst.delayMs + (worst.jitterMs ? Math.round(this.prng.next() * worst.jitterMs) : 0);
+  }
+
+  /** Can this member read from channel `t` now? ([N4], [N5]) */
+  private canRead(mem: MemberRt, t: number): boolean {
+    return this.unreachable(mem.node, this.topics[t]) === null;
   }
 
   private owns(m: number, rec: number): boolean {
@@ -1223,10 +1446,10 @@ export class Engine {
   private hasRecords(m: number): boolean {
     const mem = this.members[m];
     const g = this.groups[mem.group];
-    for (const rec of g.readyRec) if (this.owns(m, rec)) return true;
+    for (const rec of g.readyRec) if (this.owns(m, rec) && this.canRead(mem, this.evTopic.get(rec))) return true;
     if (mem.buffer.length > 0) return true;
-    for (const [t, p] of mem.assigned) if (mem.position.get(t)![p] < this.topics[t].logEnd[p]) return true;
-    for (const q of mem.queues) if (this.topics[q].qState.includes(Q_READY)) return true;
+    for (const [t, p] of mem.assigned) if (mem.position.get(t)![p] < this.topics[t].logEnd[p] && this.canRead(mem, t)) return true;
+    for (const q of mem.queues) if (this.topics[q].qState.includes(Q_READY) && this.canRead(mem, q)) return true;
     return false;
   }
 
@@ -1237,7 +1460,7 @@ export class Engine {
     // Records handed back (duplicates, due retries, released ones) come first ([X2], [R3]).
     for (let i = 0; i < group.readyRec.length; i++) {
       const rec = group.readyRec[i];
-      if (!this.owns(m, rec)) continue;
+      if (!this.owns(m, rec) || !this.canRead(mem, this.evTopic.get(rec))) continue;
       const kind = group.readyKind[i];
       group.readyRec.splice(i, 1);
       group.readyKind.splice(i, 1);
@@ -1263,7 +1486,7 @@ export class Engine {
       const [t, p] = mem.assigned[idx];
       const pos = mem.position.get(t)!;
       const topic = this.topics[t];
-      if (pos[p] >= topic.logEnd[p]) continue;
+      if (pos[p] >= topic.logEnd[p] || !this.canRead(mem, t)) continue;
       const ev = topic.logs[p].get(pos[p]);
       pos[p]++;
       mem.rr = (idx + 1) % n;
@@ -1277,7 +1500,7 @@ export class Engine {
       this.schedule(this.now + mem.spec.config.processingMs, A_HANDLE, m, mem.workEpoch, ev);
       return true;
     }
-    for (const q of mem.queues) if (this.receive(m, q)) return true;
+    for (const q of mem.queues) if (this.canRead(mem, q) && this.receive(m, q)) return true;
     return false;
   }
 
@@ -1327,9 +1550,10 @@ export class Engine {
     const mem = this.members[m];
     const t = this.topics[this.evTopic.get(rec)];
     const off = this.evOffset.get(rec);
-    const held = t.qState[off] === Q_INFLIGHT && t.qReceipt[off] === mem.busyReceipt;
+    const reachable = !this.isCut(mem.node, t.node);
+    const held = reachable && t.qState[off] === Q_INFLIGHT && t.qReceipt[off] === mem.busyReceipt;
     if (held) t.qState[off] = Q_ACKED;
-    this.record(S_ACK, mem.node, rec, held ? 1 : 0);
+    this.record(S_ACK, mem.node, rec, held ? 1 : reachable ? 0 : -1);
     this.finish(m);
   }
 
@@ -1424,7 +1648,7 @@ export class Engine {
     for (const e of out.emits) {
       const topic = this.topicOfNode.get(this.nodeIndex.get(e.topic)!)!;
       const child = this.createEvent(e.type, e.key, e.data, mem.node, topic, rec, 1, -1);
-      this.schedule(this.now, A_PUBLISH, child, m, mem.lifeEpoch);
+      this.schedule(this.now + this.latency(mem.node, this.topics[topic].node), A_PUBLISH, child, m, mem.lifeEpoch);
     }
     if (mem.armed?.point === 'after-save') {
       this.crashMember(m, 'after-save');
@@ -1495,8 +1719,20 @@ export class Engine {
     const next = this.evOffset.get(ev) + 1;
     const committed = group.committed.get(t)!;
     const before = committed[p];
+    if (this.isCut(mem.node, this.topics[t].node)) {
+      // [N5] The commit cannot reach the broker: the record will be delivered again.
+      this.record(S_COMMIT, mem.node, ev, -1);
+      if (!mem.commitBefore) this.finish(m);
+      return;
+    }
     committed[p] = next;
-    this.record(S_COMMIT, mem.node, ev, next);
+    const dup = this.linkOf(this.topics[t].node, mem.node).duplicateChance;
+    if (dup > 0 && this.prng.next() < dup) {
+      // [N3] The nemesis on this connection repeats the delivery.
+      group.readyRec.push(ev);
+      group.readyKind.push(D_DUPLICATE);
+      this.record(S_COMMIT, mem.node, ev, next, `and the network will deliver ${this.idOf(ev)} again (a ${Math.round(dup * 100)}% duplicate chance on ${this.topics[t].id} → ${mem.id})`);
+    } else this.record(S_COMMIT, mem.node, ev, next);
     if (group.watchers.length) {
       // [V3] Offsets committed past records the group never accounted for are lost events.
       for (let o = before; o < next; o++) {
@@ -1767,7 +2003,8 @@ export class Engine {
   private rebalance(g: number, reason: number, cause: number): void {
     const group = this.groups[g];
     group.generation++;
-    const live = group.members.filter((m) => this.members[m].alive);
+    // A member cut off from the group's topics is left out, as if it had crashed ([N5]).
+    const live = group.members.filter((m) => this.members[m].alive && !this.cutFromGroup(m));
     const before = new Map(group.members.map((m) => [m, new Set(this.members[m].assigned.map(([t, p]) => `${t}:${p}`))]));
     for (const m of group.members) this.members[m].assigned = [];
     const parts: string[] = [];
@@ -1854,6 +2091,26 @@ export class Engine {
         if (pending.length === 0) return `${node.id} holds no dead-lettered event${intent.events ? ` with the id ${intent.events.join(', ')}` : ''} that is not redriven yet`;
         return null;
       }
+      case 'outage': {
+        if (node.kind !== 'topic' && node.kind !== 'queue') return `${node.id} is a ${node.kind}: only a topic or a queue can be unavailable`;
+        if (this.topics[this.topicOfNode.get(i)!].outageUntil >= 0) return `${node.id} is already unavailable`;
+        return null;
+      }
+      case 'partition':
+      case 'heal': {
+        const j = this.nodeIndex.get(intent.from);
+        if (j === undefined) return `there is no node "${intent.from}"`;
+        if (!this.connected(i, j)) return `${node.id} and ${intent.from} are not connected, so there is no network between them to ${intent.kind === 'heal' ? 'heal' : 'cut'}`;
+        if (intent.kind === 'partition' && this.isCut(i, j)) return `the network between ${node.id} and ${intent.from} is already cut`;
+        if (intent.kind === 'heal' && !this.isCut(i, j)) return `the network between ${node.id} and ${intent.from} is not cut`;
+        return null;
+      }
+      case 'link': {
+        const j = this.nodeIndex.get(intent.to);
+        if (j === undefined) return `there is no node "${intent.to}"`;
+        if (!this.scenario.edges.some((e) => e.source === intent.node && e.target === intent.to)) return `there is no connection ${intent.node} → ${intent.to}`;
+        return null;
+      }
       default: {
         if (node.kind === 'producer' && (intent.kind === 'crash' || intent.kind === 'restart')) {
           const prod = this.producers[this.producerOfNode.get(i)!];
@@ -1895,6 +2152,12 @@ export class Engine {
         }
       }
     }
+  }
+
+  private connected(a: number, b: number): boolean {
+    const x = this.nodes[a].id;
+    const y = this.nodes[b].id;
+    return this.scenario.edges.some((e) => (e.source === x && e.target === y) || (e.source === y && e.target === x));
   }
 
   private deployProblem(mem: MemberRt, patch: unknown): string | null {
@@ -2018,6 +2281,55 @@ export class Engine {
         this.record(S_DEPLOY, i, -1, 0, `You deployed new settings to ${input.node} (${Object.keys(stripUndefined(patch)).join(', ')}): they apply to the events it handles from now on`);
         return;
       }
+      case 'outage': {
+        const t = this.topics[this.topicOfNode.get(i)!];
+        t.outageUntil = this.now + input.durationMs;
+        t.outageAcksLost = input.mode === 'acks-lost';
+        t.outageNo++;
+        this.schedule(t.outageUntil, A_RECOVER, this.topicOfNode.get(i)!, t.outageNo, 0);
+        this.record(
+          S_OUTAGE,
+          i,
+          -1,
+          t.outageUntil,
+          t.outageAcksLost
+            ? 'writes still land, but their acknowledgements are lost, so producers send them again (duplicates, unless the producer is idempotent)'
+            : 'publishes fail and producers retry; consumers cannot fetch from it',
+        );
+        return;
+      }
+      case 'partition': {
+        const j = this.nodeIndex.get(input.from)!;
+        const no = ++this.cutNo;
+        this.cuts.set(this.cutKey(i, j), no);
+        const healAt = input.durationMs !== undefined ? this.now + input.durationMs : -1;
+        if (healAt >= 0) this.schedule(healAt, A_HEAL, i, j, no);
+        this.record(S_CUT, i, -1, healAt, input.from);
+        for (const n of [i, j]) {
+          const m = this.memberOfNode.get(n);
+          if (m === undefined || !this.cutFromGroup(m)) continue;
+          // [N5] Its heartbeats stop: the group drops it after its session timeout.
+          this.schedule(this.now + this.members[m].spec.config.sessionTimeoutMs, A_REBALANCE, this.members[m].group, 3, n);
+        }
+        return;
+      }
+      case 'heal':
+        this.heal(i, this.nodeIndex.get(input.from)!, false);
+        return;
+      case 'link': {
+        const j = this.nodeIndex.get(input.to)!;
+        const before = this.linkOf(i, j);
+        const link: Link = { ...before, ...stripUndefined({ delayMs: input.delayMs, jitterMs: input.jitterMs, duplicateChance: input.duplicateChance, ackLossChance: input.ackLossChance }) };
+        this.links.set(`${i}>${j}`, link);
+        const parts = [
+          `delay ${fmtMs(link.delayMs)}`,
+          `jitter up to ${fmtMs(link.jitterMs)}`,
+          `${Math.round(link.duplicateChance * 100)}% duplicate deliveries`,
+          `${Math.round(link.ackLossChance * 100)}% lost acks`,
+        ];
+        this.record(S_LINK, i, -1, 0, `You changed the network on ${input.node} → ${input.to}: ${parts.join(', ')}`);
+        return;
+      }
       case 'redrive': {
         const sent: string[] = [];
         for (const d of this.deadLetters(input.node)) {
@@ -2100,12 +2412,15 @@ export class Engine {
       case S_PRODUCE: {
         const lead = kind === S_FIRE ? `You fired ${evText} from ${who}` : `${who} produced ${evText} at its set rate`;
         const cfg = prod!.spec.config;
+        if (note && cfg.pattern === 'direct') return `${lead}: ${note}`;
         if (cfg.pattern === 'dual-write') return `${lead}: it saved the change in its ${cfg.table} table and will publish the event ${fmtMs(cfg.publishDelayMs)} later, in a second step (a dual write: a crash in between loses the event)`;
         if (cfg.pattern === 'outbox') return `${lead}: it saved the change in its ${cfg.table} table and an outbox row in the same transaction; its relay will publish the event`;
         return `${lead}: appended to ${where} (${why})`;
       }
       case S_PUBLISH: {
         const cause = this.evCause.get(ev);
+        if (note) return note;
+        if (prod && prod.spec.config.pattern === 'direct') return `${who}'s ${evText} arrived at ${where} after the network delay (${why})`;
         if (prod) return `${who} published ${evText}, the second step of its dual write: appended to ${where} (${why})`;
         return `${who} emitted ${evText}${cause >= 0 ? ` while handling ${this.idOf(cause)}` : ''}: appended to ${where} (${why})`;
       }
@@ -2115,6 +2430,7 @@ export class Engine {
         return `${who} received ${aux} message${aux > 1 ? 's' : ''} (prefetch ${mem.spec.config.prefetch}): ${note}. ${mem.commitBefore ? 'They are acked at once (auto-ack, at-most-once)' : `Each stays invisible to the other consumers until acked or until the visibility timeout runs out`}`;
       }
       case S_ACK:
+        if (aux < 0) return `${who} could not ack ${evText}: the network to the queue is cut; the message will reappear after its visibility timeout`;
         return aux
           ? `${who} acked ${evText}: it is deleted from the queue`
           : `${who} tried to ack ${evText}, but its visibility timeout had run out and the message is back in the queue: it will be handled again`;
@@ -2123,7 +2439,20 @@ export class Engine {
         return `The visibility timeout of ${evText} ran out before ${holder ?? 'anyone'} acked it: it is back in ${who} for any consumer to take`;
       }
       case S_RELAY:
-        return `${who}'s outbox relay published ${evText}${aux ? ' again, because the row was never marked sent before a crash: a duplicate with the same id' : ''}: appended to ${where}`;
+        if (aux === 2) return `${who}'s outbox relay published ${evText} to ${where}, but ${note}`;
+        return `${who}'s outbox relay published ${evText}${aux ? ' again, because the row was never marked sent: a duplicate with the same id' : ''}: appended to ${where}`;
+      case S_SENDFAIL:
+      case S_DEDUP:
+      case S_LINK:
+        return note ?? STEP_KINDS[kind];
+      case S_OUTAGE:
+        return `You made ${who} unavailable until ${fmtMs(aux)}: ${note}`;
+      case S_RECOVER:
+        return `${who} is available again: waiting publishes and reads go through`;
+      case S_CUT:
+        return `You cut the network between ${who} and ${note}${aux >= 0 ? `, healing at ${fmtMs(aux)}` : ''}: messages between them fail${this.memberOfNode.has(node) ? `; ${who} cannot fetch or commit, and its group drops it after the session timeout` : ''}`;
+      case S_HEAL:
+        return `${aux ? 'The network healed by itself' : 'You healed the network'} between ${who} and ${note}`;
       case S_SENT:
         return `${who}'s outbox relay marked the row of ${this.idOf(ev)} as sent`;
       case S_DELIVER: {
@@ -2139,6 +2468,8 @@ export class Engine {
       }
       case S_COMMIT: {
         const m = this.members[this.memberOfNode.get(node)!];
+        if (aux < 0) return `${who} could not commit after ${evText}: the network to ${this.topics[this.evTopic.get(ev)].id} is cut, so the group will deliver it again`;
+        if (note) return `${who} committed offset ${aux} on ${this.topics[this.evTopic.get(ev)].id} p${this.evPartition.get(ev)}, ${note}`;
         const mode = m.commitBefore ? 'before handling (at-most-once)' : 'after handling (at-least-once)';
         return `${who} committed offset ${aux} on ${this.topics[this.evTopic.get(ev)].id} p${this.evPartition.get(ev)} for group ${this.groups[m.group].name}, ${mode}`;
       }
@@ -2205,7 +2536,21 @@ export class Engine {
       eventCount: this.eventCount,
       inputCursor: this.inputCursor,
       prng: this.prng.state,
-      topics: this.topics.map((t) => ({ logEnd: t.logEnd.slice(), rr: t.rr, qState: [...t.qState], qReceives: [...t.qReceives], qReceipt: [...t.qReceipt], qHolder: [...t.qHolder] })),
+      topics: this.topics.map((t) => ({
+        logEnd: t.logEnd.slice(),
+        rr: t.rr,
+        qState: [...t.qState],
+        qReceives: [...t.qReceives],
+        qReceipt: [...t.qReceipt],
+        qHolder: [...t.qHolder],
+        outageUntil: t.outageUntil,
+        outageAcksLost: t.outageAcksLost,
+        outageNo: t.outageNo,
+      })),
+      links: new Map([...this.links].map(([k, l]) => [k, { ...l }])),
+      cuts: new Map(this.cuts),
+      cutNo: this.cutNo,
+      ackLost: new Set(this.ackLost),
       producers: this.producers.map(copyProducerState),
       groups: this.groups.map(copyGroupState),
       members: this.members.map((m) => copyMemberState(m)),
@@ -2230,7 +2575,14 @@ export class Engine {
       t.qReceives = [...s.qReceives];
       t.qReceipt = [...s.qReceipt];
       t.qHolder = [...s.qHolder];
+      t.outageUntil = s.outageUntil;
+      t.outageAcksLost = s.outageAcksLost;
+      t.outageNo = s.outageNo;
     });
+    this.links = new Map([...cp.links].map(([k, l]) => [k, { ...l }]));
+    this.cuts = new Map(cp.cuts);
+    this.cutNo = cp.cutNo;
+    this.ackLost = new Set(cp.ackLost);
     cp.producers.forEach((s, i) => Object.assign(this.producers[i], copyProducerState(s)));
     cp.groups.forEach((s, i) => Object.assign(this.groups[i], copyGroupState(s)));
     cp.members.forEach((s, i) => Object.assign(this.members[i], copyMemberState(s)));
@@ -2381,6 +2733,12 @@ export interface EngineView {
   next: string | null;
   idle: boolean;
   nodes: Record<string, NodeView>;
+  /** Cut connections, network settings that differ from none, and channels that are down. */
+  network: {
+    cuts: [string, string][];
+    links: ({ source: string; target: string } & Link)[];
+    outages: { node: string; until: number; mode: 'down' | 'acks-lost' }[];
+  };
 }
 
 function storeToObject<T>(m: Map<string, Map<string, T>>): Record<string, Record<string, T>> {

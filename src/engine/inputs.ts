@@ -56,7 +56,48 @@ export interface RedriveIntent {
   /** CloudEvents ids to redrive; all not yet redriven when left out. */
   events?: string[];
 }
-export type Intent = FireIntent | CrashIntent | RestartIntent | DuplicateIntent | RedeliverIntent | DeployIntent | RedriveIntent;
+/** A topic or queue is unavailable for a while ([N4]). */
+export interface OutageIntent {
+  kind: 'outage';
+  node: string;
+  durationMs: number;
+  /** `down` (default): publishes fail and are retried; `acks-lost`: writes land but their acks are lost. */
+  mode?: 'down' | 'acks-lost';
+}
+/** Cut the network between two nodes, optionally healing by itself ([N5]). */
+export interface PartitionIntent {
+  kind: 'partition';
+  node: string;
+  from: string;
+  durationMs?: number;
+}
+export interface HealIntent {
+  kind: 'heal';
+  node: string;
+  from: string;
+}
+/** Change what the network does on one connection ([N1]–[N3]). */
+export interface LinkIntent {
+  kind: 'link';
+  node: string;
+  to: string;
+  delayMs?: number;
+  jitterMs?: number;
+  duplicateChance?: number;
+  ackLossChance?: number;
+}
+export type Intent =
+  | FireIntent
+  | CrashIntent
+  | RestartIntent
+  | DuplicateIntent
+  | RedeliverIntent
+  | DeployIntent
+  | RedriveIntent
+  | OutageIntent
+  | PartitionIntent
+  | HealIntent
+  | LinkIntent;
 
 /** An intent as recorded: at which step (trace index) and logical time it was applied. */
 export type Input = Intent & { atStep: number; time: number };

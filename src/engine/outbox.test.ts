@@ -77,7 +77,7 @@ describe('producer patterns', () => {
     s.act({ kind: 'crash', node: 'checkout', point: 'after-publish', restartAfterMs: 100 }).fire('checkout').run();
     const relays = s.stepsOf('relay');
     expect(relays.map((r) => r.eventId)).toEqual(['evt-0', 'evt-0']);
-    expect(relays[1].text).toMatch(/again, because the row was never marked sent before a crash/);
+    expect(relays[1].text).toMatch(/again, because the row was never marked sent: a duplicate with the same id/);
     expect(s.engine.log('orders', 0)).toEqual(['evt-0', 'evt-0']);
     s.expectEffect('shipping', 'shipped', 'ORD-1', 1);
     expect(s.stepsOf('skip')).toHaveLength(1);

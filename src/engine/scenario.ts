@@ -146,6 +146,10 @@ const ProducerNode = v.strictObject({
       publishDelayMs: v.optional(Num(0, 3_600_000), 5),
       /** Outbox: how often the relay looks for unpublished rows. */
       relayEveryMs: v.optional(Num(1, 3_600_000), 50),
+      /** The broker drops a producer's retried duplicates (Kafka's enable.idempotence) ([N4]). */
+      idempotent: v.optional(v.boolean('must be true or false'), false),
+      /** Wait before a producer retries a publish that failed or whose ack was lost. */
+      retryBackoffMs: v.optional(Num(1, 3_600_000), 100),
     }),
     {},
   ),
@@ -239,7 +243,26 @@ const ConsumerNode = v.strictObject({
 
 const NodeSchema = v.variant('kind', [ProducerNode, TopicNode, QueueNode, ConsumerNode], 'must have "kind": producer, topic, queue or consumer');
 
-const EdgeSchema = v.strictObject({ id: v.optional(Id), source: Id, target: Id });
+/** What the network does on one connection ([N1]–[N3]); all off by default. */
+const LinkEntries = {
+  /** Added latency on this connection. */
+  delayMs: v.optional(Num(0, 3_600_000)),
+  /** Up to this much more latency, drawn per message from the seeded PRNG: messages can overtake each other. */
+  jitterMs: v.optional(Num(0, 3_600_000)),
+  /** Chance that a delivery on a channel → consumer connection is repeated later (a nemesis). */
+  duplicateChance: v.optional(Num(0, 1)),
+  /** Chance that the broker's acknowledgement of a publish on a producer → channel connection is lost. */
+  ackLossChance: v.optional(Num(0, 1)),
+};
+export interface Link {
+  delayMs: number;
+  jitterMs: number;
+  duplicateChance: number;
+  ackLossChance: number;
+}
+export const NO_LINK_FAULTS: Link = { delayMs: 0, jitterMs: 0, duplicateChance: 0, ackLossChance: 0 };
+
+const EdgeSchema = v.strictObject({ id: v.optional(Id), source: Id, target: Id, ...LinkEntries });
 
 const Crash = v.picklist(['now', 'before-handle', 'after-effects', 'after-save', 'after-publish'], 'must be now, before-handle, after-effects, after-save or after-publish');
 const EventId = v.pipe(v.string(), v.regex(/^evt-\d{1,9}$/, 'must be an event id such as evt-3'));
@@ -269,8 +292,12 @@ export function intentSchema<E extends v.ObjectEntries>(extra: E) {
       v.strictObject({ kind: v.literal('redeliver'), node: Id, count: Int(1, 100_000), ...extra }),
       v.strictObject({ kind: v.literal('deploy'), node: Id, config: ConsumerPatch, ...extra }),
       v.strictObject({ kind: v.literal('redrive'), node: Id, events: v.optional(v.pipe(v.array(EventId), v.maxLength(10_000))), ...extra }),
+      v.strictObject({ kind: v.literal('outage'), node: Id, durationMs: Num(1, 3_600_000), mode: v.optional(v.picklist(['down', 'acks-lost'], 'must be down or acks-lost')), ...extra }),
+      v.strictObject({ kind: v.literal('partition'), node: Id, from: Id, durationMs: v.optional(Num(1, 3_600_000)), ...extra }),
+      v.strictObject({ kind: v.literal('heal'), node: Id, from: Id, ...extra }),
+      v.strictObject({ kind: v.literal('link'), node: Id, to: Id, ...LinkEntries, ...extra }),
     ],
-    'must have "kind": fire, crash, restart, duplicate, redeliver, deploy or redrive',
+    'must have "kind": fire, crash, restart, duplicate, redeliver, deploy, redrive, outage, partition, heal or link',
   );
 }
 
@@ -319,7 +346,7 @@ export type QueueSpec = v.InferOutput<typeof QueueNode> & { label: string };
 export type ConsumerSpec = v.InferOutput<typeof ConsumerNode> & { label: string; config: { group: string } };
 export type NodeSpec = ProducerSpec | TopicSpec | QueueSpec | ConsumerSpec;
 export type NodeKind = NodeSpec['kind'];
-export interface EdgeSpec {
+export interface EdgeSpec extends Partial<Link> {
   id: string;
   source: string;
   target: string;
@@ -428,7 +455,8 @@ export function restoreScenario(input: unknown): Restored<Scenario> {
     const id = e.id ?? `${e.source}->${e.target}`;
     if (edgeIds.has(id)) return errors.push({ path: `edges[${i}].id`, message: `"${id}" is already the id of another connection` });
     edgeIds.add(id);
-    edges.push({ id, source: e.source, target: e.target });
+    const { id: _id, ...rest } = e;
+    edges.push({ ...rest, id });
   });
 
   // References inside node configs must point along a wire.
@@ -477,6 +505,8 @@ export function restoreScenario(input: unknown): Restored<Scenario> {
   });
   s.schedule.forEach((f, i) => {
     if (!byId.has(f.node)) errors.push({ path: `schedule[${i}].node`, message: `no node has the id "${f.node}"` });
+    const other = f.kind === 'partition' || f.kind === 'heal' ? f.from : f.kind === 'link' ? f.to : null;
+    if (other !== null && !byId.has(other)) errors.push({ path: `schedule[${i}].${f.kind === 'link' ? 'to' : 'from'}`, message: `no node has the id "${other}"` });
   });
 
   if (errors.length > 0) return { ok: false, errors };
