@@ -7,7 +7,7 @@ import { ActionQueue, type QueuedAction } from './queue.ts';
 import { partitionForKey } from './murmur2.ts';
 import { compileCondition, compileRules, compare, readPath, ruleText, type CompiledRules, type RuleInput } from './rules.ts';
 import { copyJson, stableStringify, type Json } from './json.ts';
-import { ConsumerPatch, consumerPatchProblem, describeErrors, formatPath, type ConsumerSpec, type Invariant, type NodeSpec, type Link, NO_LINK_FAULTS, type ProducerSpec, type QueueSpec, type Scenario, type Template } from './scenario.ts';
+import { ConsumerPatch, consumerPatchProblem, describeErrors, formatPath, type ConsumerSpec, type Invariant, type NodeSpec, type Link, NO_LINK_FAULTS, type ProducerSpec, type ProjectionSpec, type Upcaster, type QueueSpec, type Scenario, type Template } from './scenario.ts';
 import * as v from 'valibot';
 import type { CrashPoint, Input, Intent } from './inputs.ts';
 
@@ -70,6 +70,8 @@ export const STEP_KINDS = [
   'partition',
   'heal',
   'link',
+  'rebuild',
+  'query',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 const S_FIRE = 0;
@@ -103,6 +105,8 @@ const S_RECOVER = 27;
 const S_CUT = 28;
 const S_HEAL = 29;
 const S_LINK = 30;
+const S_REBUILD = 31;
+const S_QUERY = 32;
 
 // What kind of delivery a member is working on ([X2], [R3]).
 const D_NORMAL = 0;
@@ -158,6 +162,8 @@ export interface TraceStep {
   eventId: string | null;
   /** The record (one append to one log) this step is about; differs between copies of one event. */
   record: number | null;
+  /** The conversation this event belongs to ([E3]). */
+  correlationId: string | null;
   eventType: string | null;
   key: string | null;
   topic: string | null;
@@ -331,11 +337,31 @@ interface MemberRt {
   lifeEpoch: number;
   handled: number;
   armed: { point: CrashPoint; restartAfterMs: number | null } | null;
+  /** A read model ([J1]); its last rebuild: the table before it and how far the replay must go. */
+  projection: boolean;
+  rebuild: { previous: Map<string, Map<string, Json>>; target: number; from: number } | null;
 }
 
 type MemberState = Pick<
   MemberRt,
-  'spec' | 'rules' | 'failWhen' | 'commitBefore' | 'alive' | 'busy' | 'busyKind' | 'pollScheduled' | 'rr' | 'workEpoch' | 'lifeEpoch' | 'handled' | 'armed' | 'assigned' | 'position' | 'buffer' | 'busyReceipt'
+  | 'spec'
+  | 'rules'
+  | 'failWhen'
+  | 'commitBefore'
+  | 'alive'
+  | 'busy'
+  | 'busyKind'
+  | 'pollScheduled'
+  | 'rr'
+  | 'workEpoch'
+  | 'lifeEpoch'
+  | 'handled'
+  | 'armed'
+  | 'assigned'
+  | 'position'
+  | 'buffer'
+  | 'busyReceipt'
+  | 'rebuild'
 >;
 
 interface Checkpoint {
@@ -543,11 +569,11 @@ export class Engine {
     });
 
     // Members of a group, sorted by id: the order the range assignor uses ([G2]).
-    const consumerIdx = this.nodes.map((n, i) => (n.kind === 'consumer' ? i : -1)).filter((i) => i >= 0);
+    const consumerIdx = this.nodes.map((n, i) => (n.kind === 'consumer' || n.kind === 'projection' ? i : -1)).filter((i) => i >= 0);
     consumerIdx.sort((a, b) => (this.nodes[a].id < this.nodes[b].id ? -1 : 1));
     const groupByName = new Map<string, number>();
     for (const i of consumerIdx) {
-      const n = this.nodes[i] as ConsumerSpec;
+      const n = asConsumer(this.nodes[i] as ConsumerSpec | ProjectionSpec);
       let g = groupByName.get(n.config.group);
       if (g === undefined) {
         g = this.groups.length;
@@ -602,6 +628,8 @@ export class Engine {
         lifeEpoch: 0,
         handled: 0,
         armed: null,
+        projection: this.nodes[i].kind === 'projection',
+        rebuild: null,
       });
       group.members.push(m);
       for (const t of topics) {
@@ -784,6 +812,7 @@ export class Engine {
       node: node >= 0 ? this.nodes[node].id : null,
       eventId: hasEv ? this.idOf(ev) : null,
       record: hasEv ? ev : null,
+      correlationId: hasEv ? `evt-${this.evCorr.get(ev)}` : null,
       eventType: hasEv ? this.evType[ev] : null,
       key: hasEv ? this.evKey[ev] : null,
       topic: hasEv ? this.topics[this.evTopic.get(ev)].id : null,
@@ -869,6 +898,15 @@ export class Engine {
     });
   }
 
+  /** The view as it was after `step` steps, without moving the playhead: a temporal query ([J4]). */
+  viewAt(step: number): EngineView {
+    const here = this.stepCount;
+    this.seek(step);
+    const then = this.view();
+    this.seek(here);
+    return then;
+  }
+
   /** Everything the UI shows about the world at the playhead, as plain data. */
   view(): EngineView {
     const nodes: Record<string, NodeView> = {};
@@ -920,10 +958,20 @@ export class Engine {
     });
     this.members.forEach((m) => {
       const g = this.groups[m.group];
-      let lag = 0;
-      for (const t of g.topics) {
-        const c = g.committed.get(t)!;
-        for (let p = 0; p < c.length; p++) lag += this.topics[t].logEnd[p] - c[p];
+      const lag = this.groupLag(g);
+      if (m.projection) {
+        let committed = 0;
+        for (const c of g.committed.values()) for (const x of c) committed += x;
+        nodes[m.id] = {
+          kind: 'projection',
+          alive: m.alive,
+          behind: lag,
+          inFlight: m.busy >= 0 ? this.idOf(m.busy) : null,
+          tables: storeToObject(g.store),
+          rebuild: m.rebuild ? { done: Math.min(committed, m.rebuild.target), target: m.rebuild.target, previous: storeToObject(m.rebuild.previous), since: m.rebuild.from } : null,
+          metrics: { ...g.counters, retrying: g.attempts.size },
+        };
+        return;
       }
       nodes[m.id] = {
         kind: 'consumer',
@@ -1611,12 +1659,15 @@ export class Engine {
 
     this.reader.ev = rec;
     this.reader.group = group;
-    const out = mem.failWhen && mem.failWhen(this.reader) ? null : mem.rules.run(this.evType[rec], this.reader);
+    const schemaProblem = this.upcastFor(mem, rec);
+    const out = schemaProblem || (mem.failWhen && mem.failWhen(this.reader)) ? null : mem.rules.run(this.evType[rec], this.reader);
     mem.handled++;
     if (!out || out.error !== undefined) {
-      this.fail(m, rec, out ? out.error! : 'the handler has a bug for events like this one (its failWhen condition matches): a poison message');
+      this.reader.upcast = null;
+      this.fail(m, rec, out ? out.error! : (schemaProblem ?? 'the handler has a bug for events like this one (its failWhen condition matches): a poison message'));
       return;
     }
+    this.reader.upcast = null;
 
     // Side effects happen in the outside world first; they cannot be rolled back ([X1]).
     for (const e of out.effects) {
@@ -1661,6 +1712,35 @@ export class Engine {
       return;
     }
     this.finishDelivery(m, rec);
+  }
+
+  /**
+   * Applies the member's upcasters to the event's data for its rules ([S2]); returns why
+   * the handler cannot read this schema version, or null ([S3]).
+   */
+  private upcastFor(mem: MemberRt, rec: number): string | null {
+    this.reader.upcast = null;
+    let version = this.evSchema.get(rec);
+    const ups = mem.spec.config.upcasters;
+    if (ups.length > 0) {
+      let data = this.evData[rec];
+      const type = this.evType[rec];
+      for (let changed = true; changed; ) {
+        changed = false;
+        for (const u of ups) {
+          if (u.type !== type || u.from !== version) continue;
+          data = upcast(data, u);
+          version = u.to;
+          changed = true;
+        }
+      }
+      if (version !== this.evSchema.get(rec)) this.reader.upcast = { data, version };
+    }
+    const max = mem.spec.config.schema;
+    if (max !== null && version > max) {
+      return `${mem.id} only understands ${this.evType[rec]} up to schema version ${max}, and this event is version ${version}${ups.length ? ' even after its upcasters' : ''}`;
+    }
+    return null;
   }
 
   private duplicateReason(mem: MemberRt, group: GroupRt, rec: number, id: number): string | null {
@@ -1940,12 +2020,16 @@ export class Engine {
   private readonly reader = new (class implements RuleInput {
     ev = 0;
     group: GroupRt | null = null;
+    /** The event as the handler's upcasters turned it, when they did ([S2]). */
+    upcast: { data: Json; version: number } | null = null;
     constructor(private readonly e: Engine) {}
     field(path: readonly string[]): unknown {
+      if (this.upcast && path[0] === 'data') return readPath(this.upcast.data, path, 1);
+      if (this.upcast && path[0] === 'schemaversion') return this.upcast.version;
       return this.e.eventField(this.ev, path);
     }
     data(): Json {
-      return this.e.evData[this.ev];
+      return this.upcast ? this.upcast.data : this.e.evData[this.ev];
     }
     read(table: string, key: string): Json | undefined {
       return this.group!.store.get(table)?.get(key);
@@ -2124,7 +2208,11 @@ export class Engine {
           if (point === 'after-publish' && pattern === 'outbox') return null;
           return `a ${pattern} producer cannot crash ${point}: after-save needs a dual write or an outbox, after-publish an outbox`;
         }
-        if (node.kind !== 'consumer') return `${node.id} is a ${node.kind}: only consumers can be ${PAST[intent.kind]}`;
+        if (intent.kind === 'rebuild' || intent.kind === 'query') {
+          if (node.kind !== 'projection') return `${node.id} is a ${node.kind}: only a projection can be ${intent.kind === 'rebuild' ? 'rebuilt' : 'queried'}`;
+          return null;
+        }
+        if (node.kind !== 'consumer' && node.kind !== 'projection') return `${node.id} is a ${node.kind}: only consumers can be ${PAST[intent.kind]}`;
         const mem = this.members[this.memberOfNode.get(i)!];
         switch (intent.kind) {
           case 'crash':
@@ -2152,6 +2240,15 @@ export class Engine {
         }
       }
     }
+  }
+
+  private groupLag(g: GroupRt): number {
+    let lag = 0;
+    for (const t of g.topics) {
+      const c = g.committed.get(t)!;
+      for (let p = 0; p < c.length; p++) lag += this.topics[t].logEnd[p] - c[p];
+    }
+    return lag;
   }
 
   private connected(a: number, b: number): boolean {
@@ -2211,7 +2308,7 @@ export class Engine {
         if (input.event) {
           prod.fired++;
           const e = input.event;
-          ev = this.createEvent(e.type, e.key ?? null, (e.data ?? {}) as Json, prod.node, this.fireTopic(prod, e.topic), -1, 1, -1);
+          ev = this.createEvent(e.type, e.key ?? null, (e.data ?? {}) as Json, prod.node, this.fireTopic(prod, e.topic), -1, e.schemaVersion ?? 1, -1);
         } else {
           ev = this.fromTemplate(prod, prod.templates[input.template ?? 0]);
         }
@@ -2330,6 +2427,38 @@ export class Engine {
         this.record(S_LINK, i, -1, 0, `You changed the network on ${input.node} → ${input.to}: ${parts.join(', ')}`);
         return;
       }
+      case 'rebuild': {
+        const m = this.memberOfNode.get(i)!;
+        const mem = this.members[m];
+        const group = this.groups[mem.group];
+        // [J3] Replay: the table is thrown away and rebuilt from offset 0 of every topic.
+        let target = 0;
+        for (const t of group.topics) for (let p = 0; p < this.topics[t].partitions; p++) target += this.topics[t].logEnd[p];
+        mem.rebuild = { previous: copyStore(group.store), target, from: this.stepCount };
+        group.store = new Map();
+        group.effects = new Map();
+        group.accounted = new Set();
+        group.lastFirst = new Map();
+        group.attempts = new Map();
+        group.readyRec = [];
+        group.readyKind = [];
+        for (const c of group.committed.values()) c.fill(0);
+        for (const [t, p] of mem.assigned) mem.position.get(t)![p] = 0;
+        mem.busy = -1;
+        mem.busyKind = D_NORMAL;
+        mem.pollScheduled = false;
+        mem.workEpoch++;
+        this.record(S_REBUILD, i, -1, target);
+        this.wake(m);
+        return;
+      }
+      case 'query': {
+        const mem = this.members[this.memberOfNode.get(i)!];
+        const group = this.groups[mem.group];
+        const value = group.store.get(input.table)?.get(input.key);
+        this.record(S_QUERY, i, -1, this.groupLag(group), `${input.table}[${input.key}] = ${value === undefined ? 'nothing (no row)' : JSON.stringify(value)}`);
+        return;
+      }
       case 'redrive': {
         const sent: string[] = [];
         for (const d of this.deadLetters(input.node)) {
@@ -2441,6 +2570,10 @@ export class Engine {
       case S_RELAY:
         if (aux === 2) return `${who}'s outbox relay published ${evText} to ${where}, but ${note}`;
         return `${who}'s outbox relay published ${evText}${aux ? ' again, because the row was never marked sent: a duplicate with the same id' : ''}: appended to ${where}`;
+      case S_REBUILD:
+        return `You rebuilt ${who}: its table is emptied and it replays ${aux} event${aux === 1 ? '' : 's'} from offset 0 of its topics, with its current reducers`;
+      case S_QUERY:
+        return `You queried ${who}: ${note}${aux > 0 ? ` — a stale answer: ${who} is ${aux} event${aux > 1 ? 's' : ''} behind its topics (eventual consistency)` : ' — up to date with its topics'}`;
       case S_SENDFAIL:
       case S_DEDUP:
       case S_LINK:
@@ -2650,7 +2783,43 @@ function copyMemberState(m: MemberState): MemberState {
     position: copyI32Map(m.position),
     buffer: m.buffer.map(([r, q]) => [r, q] as [number, number]),
     busyReceipt: m.busyReceipt,
+    rebuild: m.rebuild ? { ...m.rebuild, previous: copyStore(m.rebuild.previous) } : null,
   };
+}
+
+/** A projection runs as a consumer of its own group with fixed delivery settings ([J1]). */
+function asConsumer(n: ConsumerSpec | ProjectionSpec): ConsumerSpec {
+  if (n.kind === 'consumer') return n;
+  return {
+    id: n.id,
+    kind: 'consumer',
+    label: n.label,
+    position: n.position,
+    config: {
+      group: n.id,
+      commit: 'after',
+      rules: n.config.rules,
+      processingMs: n.config.processingMs,
+      sessionTimeoutMs: 100,
+      prefetch: 1,
+      idempotency: 'none',
+      retry: { maxAttempts: 1, backoff: 'immediate', initialMs: 0, maxMs: 0, jitter: false },
+      ordering: 'block-key',
+      deadLetter: null,
+      failWhen: null,
+      upcasters: n.config.upcasters,
+      schema: n.config.schema,
+    },
+  };
+}
+
+/** [S2] One upcaster step on an event's data: rename fields, add defaults. */
+function upcast(data: Json, u: Upcaster): Json {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return data;
+  const out: Record<string, Json> = {};
+  for (const [k, val] of Object.entries(data)) out[Object.prototype.hasOwnProperty.call(u.rename, k) ? u.rename[k] : k] = val;
+  for (const [k, val] of Object.entries(u.defaults)) if (!Object.prototype.hasOwnProperty.call(out, k)) out[k] = copyJson(val);
+  return out;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
@@ -2725,7 +2894,18 @@ export interface QueueView {
   dead: number;
   messages: { id: string; state: 'ready' | 'in flight' | 'acked' | 'dead-lettered'; receives: number; holder: string | null }[];
 }
-export type NodeView = TopicView | QueueView | ProducerView | ConsumerView;
+export interface ProjectionView {
+  kind: 'projection';
+  alive: boolean;
+  /** Events appended to its topics that it has not applied yet: how stale a query is ([J2]). */
+  behind: number;
+  inFlight: string | null;
+  tables: Record<string, Record<string, Json>>;
+  /** The last rebuild: progress, and the tables as they were before it, to compare ([J3]). */
+  rebuild: { done: number; target: number; previous: Record<string, Record<string, Json>>; since: number } | null;
+  metrics: Counters & { retrying: number };
+}
+export type NodeView = TopicView | QueueView | ProducerView | ConsumerView | ProjectionView;
 export interface EngineView {
   step: number;
   horizon: number;

@@ -10,7 +10,7 @@ export interface FireIntent {
   /** Template index (default 0), unless `event` is given. */
   template?: number;
   /** An event written on the spot instead of a template. */
-  event?: { type: string; key?: string | null; data?: Json; topic?: string };
+  event?: { type: string; key?: string | null; data?: Json; topic?: string; schemaVersion?: number };
 }
 
 /** Where inside handling a crash strikes ([X1]). */
@@ -86,7 +86,21 @@ export interface LinkIntent {
   duplicateChance?: number;
   ackLossChance?: number;
 }
+/** Rebuild a projection from offset 0: replay ([J3]). */
+export interface RebuildIntent {
+  kind: 'rebuild';
+  node: string;
+}
+/** Read one row of a projection now, stale or not ([J2]). */
+export interface QueryIntent {
+  kind: 'query';
+  node: string;
+  table: string;
+  key: string;
+}
 export type Intent =
+  | RebuildIntent
+  | QueryIntent
   | FireIntent
   | CrashIntent
   | RestartIntent

@@ -45,6 +45,8 @@ describe('restoreScenario', () => {
       deadLetter: null,
       failWhen: null,
       prefetch: 1,
+      upcasters: [],
+      schema: null,
     });
     expect(s.invariants).toEqual([]);
     const p = s.nodes.find((n) => n.id === 'p')!;
@@ -118,7 +120,7 @@ describe('restoreScenario', () => {
     (s.nodes[2] as Record<string, unknown>).config = { deadLetter: 't' };
     expect(errorsOf(s)[0]).toEqual({ path: 'nodes[2].config.deadLetter', message: expect.stringMatching(/connect c → t first/) });
     const s2 = { ...base(), invariants: [{ kind: 'no-loss', node: 't' }] };
-    expect(errorsOf(s2)[0]).toEqual({ path: 'invariants[0].node', message: '"t" is a topic: a no-loss invariant watches a consumer' });
+    expect(errorsOf(s2)[0]).toEqual({ path: 'invariants[0].node', message: '"t" is a topic: a no-loss invariant watches a consumer or a projection' });
   });
 
   it('[F5] a rate needs a template that exists', () => {

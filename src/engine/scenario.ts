@@ -163,6 +163,20 @@ const TopicNode = v.strictObject({
   config: v.optional(v.strictObject({ partitions: v.optional(Int(1, 64), 1) }), {}),
 });
 
+const UpcasterSchema = v.pipe(
+  v.strictObject({
+    type: Name(100),
+    from: Int(1, 999),
+    to: Int(2, 1000),
+    /** Old field name → new field name, in `data`. */
+    rename: v.optional(v.record(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_]{1,64}$/, 'must be a field name')), v.pipe(v.string(), v.regex(/^[A-Za-z0-9_]{1,64}$/, 'must be a field name'))), {}),
+    /** Fields added with a default value when missing. */
+    defaults: v.optional(v.record(v.pipe(v.string(), v.regex(/^[A-Za-z0-9_]{1,64}$/, 'must be a field name')), JsonValue), {}),
+  }),
+  v.check((u) => u.to > u.from, 'to must be a newer version than from'),
+);
+export type Upcaster = v.InferOutput<typeof UpcasterSchema>;
+
 /** A queue (RabbitMQ / SQS style): competing consumers, acks, visibility timeout ([Q1]–[Q6]). */
 const QueueNode = v.strictObject({
   id: Id,
@@ -206,6 +220,10 @@ const ConsumerReliability = {
   deadLetter: v.optional(v.nullable(Id), null),
   /** A handler bug: events matching this condition make the handler fail (a poison message). */
   failWhen: v.optional(v.nullable(ConditionSchema), null),
+  /** Upcasters: turn an old schema version of an event type into the next before the rules see it ([S2]). */
+  upcasters: v.optional(v.pipe(v.array(UpcasterSchema), v.maxLength(50)), []),
+  /** The newest schema version the handler understands; a newer event is a handler error ([S3]). null: any. */
+  schema: v.optional(v.nullable(Int(1, 1000)), null),
 };
 
 /** Validates a partial consumer config for a deploy; unknown fields are refused ([F6]). */
@@ -218,6 +236,8 @@ export const ConsumerPatch = v.strictObject({
   ordering: v.optional(ConsumerReliability.ordering.wrapped),
   deadLetter: v.optional(v.nullable(Id)),
   failWhen: v.optional(v.nullable(ConditionSchema)),
+  upcasters: v.optional(ConsumerReliability.upcasters.wrapped),
+  schema: v.optional(v.nullable(Int(1, 1000))),
 });
 export type ConsumerPatch = v.InferOutput<typeof ConsumerPatch>;
 
@@ -241,7 +261,24 @@ const ConsumerNode = v.strictObject({
   ),
 });
 
-const NodeSchema = v.variant('kind', [ProducerNode, TopicNode, QueueNode, ConsumerNode], 'must have "kind": producer, topic, queue or consumer');
+/** A read model: a table built by reducers from one or more topics, with a checkpoint ([J1]–[J5]). */
+const ProjectionNode = v.strictObject({
+  id: Id,
+  kind: v.literal('projection'),
+  label: v.optional(Name(80)),
+  position: Position,
+  config: v.optional(
+    v.strictObject({
+      rules: v.optional(v.pipe(v.array(RuleSchema as v.GenericSchema<Rule>), v.maxLength(50)), []),
+      processingMs: v.optional(Num(0, 3_600_000), 2),
+      upcasters: ConsumerReliability.upcasters,
+      schema: ConsumerReliability.schema,
+    }),
+    {},
+  ),
+});
+
+const NodeSchema = v.variant('kind', [ProducerNode, TopicNode, QueueNode, ConsumerNode, ProjectionNode], 'must have "kind": producer, topic, queue, consumer or projection');
 
 /** What the network does on one connection ([N1]–[N3]); all off by default. */
 const LinkEntries = {
@@ -282,6 +319,7 @@ export function intentSchema<E extends v.ObjectEntries>(extra: E) {
             key: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(200)))),
             data: v.optional(JsonValue),
             topic: v.optional(Id),
+            schemaVersion: v.optional(Int(1, 1000)),
           }),
         ),
         ...extra,
@@ -296,8 +334,10 @@ export function intentSchema<E extends v.ObjectEntries>(extra: E) {
       v.strictObject({ kind: v.literal('partition'), node: Id, from: Id, durationMs: v.optional(Num(1, 3_600_000)), ...extra }),
       v.strictObject({ kind: v.literal('heal'), node: Id, from: Id, ...extra }),
       v.strictObject({ kind: v.literal('link'), node: Id, to: Id, ...LinkEntries, ...extra }),
+      v.strictObject({ kind: v.literal('rebuild'), node: Id, ...extra }),
+      v.strictObject({ kind: v.literal('query'), node: Id, table: Name(64), key: v.pipe(v.string(), v.maxLength(200)), ...extra }),
     ],
-    'must have "kind": fire, crash, restart, duplicate, redeliver, deploy, redrive, outage, partition, heal or link',
+    'must have "kind": fire, crash, restart, duplicate, redeliver, deploy, redrive, outage, partition, heal, link, rebuild or query',
   );
 }
 
@@ -344,7 +384,8 @@ export type ProducerSpec = v.InferOutput<typeof ProducerNode> & { label: string 
 export type TopicSpec = v.InferOutput<typeof TopicNode> & { label: string };
 export type QueueSpec = v.InferOutput<typeof QueueNode> & { label: string };
 export type ConsumerSpec = v.InferOutput<typeof ConsumerNode> & { label: string; config: { group: string } };
-export type NodeSpec = ProducerSpec | TopicSpec | QueueSpec | ConsumerSpec;
+export type ProjectionSpec = v.InferOutput<typeof ProjectionNode> & { label: string };
+export type NodeSpec = ProducerSpec | TopicSpec | QueueSpec | ConsumerSpec | ProjectionSpec;
 export type NodeKind = NodeSpec['kind'];
 export interface EdgeSpec extends Partial<Link> {
   id: string;
@@ -499,9 +540,9 @@ export function restoreScenario(input: unknown): Restored<Scenario> {
   });
   s.invariants.forEach((inv, i) => {
     const target = byId.get(inv.node);
-    const wants = inv.kind === 'published' ? 'producer' : 'consumer';
+    const wants = inv.kind === 'published' ? ['producer'] : ['consumer', 'projection'];
     if (!target) errors.push({ path: `invariants[${i}].node`, message: `no node has the id "${inv.node}"` });
-    else if (target.kind !== wants) errors.push({ path: `invariants[${i}].node`, message: `"${inv.node}" is a ${target.kind}: a ${inv.kind} invariant watches a ${wants}` });
+    else if (!wants.includes(target.kind)) errors.push({ path: `invariants[${i}].node`, message: `"${inv.node}" is a ${target.kind}: a ${inv.kind} invariant watches a ${wants.join(' or a ')}` });
   });
   s.schedule.forEach((f, i) => {
     if (!byId.has(f.node)) errors.push({ path: `schedule[${i}].node`, message: `no node has the id "${f.node}"` });
@@ -543,6 +584,9 @@ export function connectionProblem(from: NodeKind, to: NodeKind): string | null {
   const channel = (k: NodeKind) => k === 'topic' || k === 'queue';
   if (from === 'producer' && channel(to)) return null;
   if (channel(from) && to === 'consumer') return null;
+  if (from === 'topic' && to === 'projection') return null;
+  if (from === 'queue' && to === 'projection') return 'a projection reads a topic, which keeps every event for replay; a queue deletes what it delivered';
+  if (from === 'projection') return 'a projection is a read model: nothing flows out of it (query it instead)';
   if (from === 'consumer' && channel(to)) return null;
   // A queue's dead-letter target ([Q5]).
   if (from === 'queue' && channel(to)) return null;
