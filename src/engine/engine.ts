@@ -7,7 +7,7 @@ import { ActionQueue, type QueuedAction } from './queue.ts';
 import { partitionForKey } from './murmur2.ts';
 import { compileCondition, compileRules, compare, readPath, ruleText, type CompiledRules, type RuleInput } from './rules.ts';
 import { copyJson, stableStringify, type Json } from './json.ts';
-import { ConsumerPatch, consumerPatchProblem, describeErrors, formatPath, type ConsumerSpec, type Invariant, type NodeSpec, type Link, NO_LINK_FAULTS, type ProducerSpec, type ProjectionSpec, type Upcaster, type QueueSpec, type Scenario, type Template } from './scenario.ts';
+import { ConsumerPatch, consumerPatchProblem, describeErrors, formatPath, type ConsumerSpec, type Invariant, type NodeSpec, type Link, NO_LINK_FAULTS, type ProducerSpec, type ProjectionSpec, type Upcaster, type AggregateSpec, type Rule, type QueueSpec, type Scenario, type Template } from './scenario.ts';
 import * as v from 'valibot';
 import type { CrashPoint, Input, Intent } from './inputs.ts';
 
@@ -37,6 +37,8 @@ const A_ACK = 15; // a = member, b = work epoch, c = record
 const A_VISIBLE = 16; // a = queue (topic index), b = message offset, c = receipt
 const A_RECOVER = 17; // a = channel (topic index), b = outage number
 const A_HEAL = 18; // a = node, b = node, c = cut number
+const A_LOAD = 19; // a = command
+const A_APPEND = 20; // a = command, b = expected version
 
 export const STEP_KINDS = [
   'fire',
@@ -72,6 +74,10 @@ export const STEP_KINDS = [
   'link',
   'rebuild',
   'query',
+  'command',
+  'load',
+  'append',
+  'conflict',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 const S_FIRE = 0;
@@ -107,6 +113,10 @@ const S_HEAL = 29;
 const S_LINK = 30;
 const S_REBUILD = 31;
 const S_QUERY = 32;
+const S_COMMAND = 33;
+const S_LOAD = 34;
+const S_APPEND = 35;
+const S_CONFLICT = 36;
 
 // What kind of delivery a member is working on ([X2], [R3]).
 const D_NORMAL = 0;
@@ -274,6 +284,38 @@ const copyProducerState = (p: ProducerState): ProducerState => ({
   armed: p.armed ? { ...p.armed } : null,
 });
 
+/** An event-sourced aggregate: its event store is an internal one-partition log ([A1]). */
+interface AggregateRt {
+  node: number;
+  id: string;
+  spec: AggregateSpec;
+  /** Index of its event store in `topics`. */
+  store: number;
+  /** Topics it publishes its events to. */
+  targets: number[];
+  apply: CompiledRules;
+  decide: CompiledRules;
+  /** Stream id → offsets of its events in the store, in order (state). */
+  streams: Map<string, number[]>;
+  /** Stream id → the latest snapshot: version and state (state). */
+  snapshots: Map<string, { version: number; state: Map<string, Map<string, Json>> }>;
+}
+
+/** A command on its way through an aggregate ([A2], [A4]). */
+interface CommandRt {
+  agg: number;
+  stream: string;
+  command: string;
+  data: Json;
+  /** The record that caused it (a consumer's handled event), or -1 (the learner). */
+  cause: number;
+  origin: number;
+  attempt: number;
+  /** Decided at load: the events to append, or null when refused. */
+  events: { type: string; data: Json }[] | null;
+  status: 'loading' | 'appending' | 'appended' | 'rejected' | 'failed';
+}
+
 interface Counters {
   processed: number;
   failed: number;
@@ -382,6 +424,8 @@ interface Checkpoint {
   queue: QueuedAction[];
   redriven: Set<number>;
   broken: { at: number; message: string }[];
+  aggregates: { streams: Map<string, number[]>; snapshots: AggregateRt['snapshots'] }[];
+  commands: CommandRt[];
 }
 
 const copyI32Map = (m: Map<number, Int32Array>) => new Map([...m].map(([k, v]) => [k, v.slice()]));
@@ -435,6 +479,9 @@ export class Engine {
   private prng: Prng;
   private queue = new ActionQueue();
   private redriven = new Set<number>();
+  private aggregates: AggregateRt[] = [];
+  private aggregateOfNode = new Map<number, number>();
+  private commands: CommandRt[] = [];
   /** Network settings per connection, keyed `source>target` by node index ([N1]–[N3]). */
   private links = new Map<string, Link>();
   /** Cut connections, keyed `a|b` (a < b), with the number of the cut ([N5]). */
@@ -518,6 +565,37 @@ export class Engine {
         outageAcksLost: false,
         outageNo: 0,
       });
+    });
+    // An aggregate's event store is an internal channel with one log ([A1]).
+    this.nodes.forEach((n, i) => {
+      if (n.kind !== 'aggregate') return;
+      const store = this.topics.length;
+      this.topicOfNode.set(i, store);
+      this.topics.push({
+        node: i,
+        id: n.id,
+        partitions: 1,
+        logs: [i32(256)],
+        logEnd: new Int32Array(1),
+        rr: 0,
+        groups: [],
+        queue: null,
+        readers: [],
+        qState: [],
+        qReceives: [],
+        qReceipt: [],
+        qHolder: [],
+        outageUntil: -1,
+        outageAcksLost: false,
+        outageNo: 0,
+      });
+      this.aggregateOfNode.set(i, this.aggregates.length);
+      const decide: Rule[] = n.config.commands.map((c) => ({
+        on: c.name,
+        ...(c.when ? { when: c.when } : {}),
+        do: c.emit.map((e) => ({ do: 'emit' as const, topic: n.id, type: e.type, key: { event: 'key' }, ...(e.data ? { data: e.data } : {}) })),
+      }));
+      this.aggregates.push({ node: i, id: n.id, spec: n, store, targets: [], apply: compileRules(n.config.apply), decide: compileRules(decide), streams: new Map(), snapshots: new Map() });
     });
     // A queue is a channel with one log and per-message state ([Q1]).
     this.nodes.forEach((n, i) => {
@@ -652,6 +730,7 @@ export class Engine {
       if (rate && p.remaining > 0) this.schedule(1000 / rate.perSecond, A_TICK, pi, 0, 0);
     });
     (this.scenario.schedule ?? []).forEach((f, k) => this.schedule(f.at, A_SCHEDULED, k, 0, 0));
+    for (const a of this.aggregates) a.targets = out(a.id).map((t) => this.topicOfNode.get(t)!).filter((t) => !this.aggregates.some((x) => x.store === t) && this.nodes[this.topics[t].node].kind === 'topic');
     for (const e of this.scenario.edges) {
       const link = { ...NO_LINK_FAULTS, ...stripUndefined({ delayMs: e.delayMs, jitterMs: e.jitterMs, duplicateChance: e.duplicateChance, ackLossChance: e.ackLossChance }) };
       if (link.delayMs || link.jitterMs || link.duplicateChance || link.ackLossChance) this.links.set(`${this.nodeIndex.get(e.source)}>${this.nodeIndex.get(e.target)}`, link);
@@ -779,6 +858,10 @@ export class Engine {
         return `${this.nodes[this.producers[a].node].id} restarts ${at}`;
       case A_RECOVER:
         return `${this.topics[a].id} comes back ${at}`;
+      case A_LOAD:
+        return `${this.aggregates[this.commands[a].agg].id} loads ${this.commands[a].stream} for ${this.commands[a].command} ${at}`;
+      case A_APPEND:
+        return `${this.aggregates[this.commands[a].agg].id} appends the events of ${this.commands[a].command} to ${this.commands[a].stream} ${at}`;
       case A_HEAL:
         return `the network between ${this.nodes[a].id} and ${this.nodes[q.bOf(slot)].id} heals ${at}`;
       case A_SCHEDULED:
@@ -911,6 +994,16 @@ export class Engine {
   view(): EngineView {
     const nodes: Record<string, NodeView> = {};
     this.topics.forEach((t, ti) => {
+      const agg = this.aggregateOfNode.get(t.node);
+      if (agg !== undefined) {
+        const a = this.aggregates[agg];
+        nodes[t.id] = {
+          kind: 'aggregate',
+          streams: [...a.streams].map(([id, offs]) => ({ id, version: offs.length, state: this.streamState(a, id), snapshot: a.snapshots.get(id)?.version ?? null })),
+          commands: this.commands.filter((c) => c.agg === agg).slice(-20).map((c) => ({ command: c.command, stream: c.stream, status: c.status, attempt: c.attempt })),
+        };
+        return;
+      }
       if (t.queue) {
         const count = (st: number) => t.qState.filter((x) => x === st).length;
         nodes[t.id] = {
@@ -1105,6 +1198,12 @@ export class Engine {
       case A_HEAL:
         this.heal(a, b, true, c);
         return true;
+      case A_LOAD:
+        this.loadCommand(a);
+        return true;
+      case A_APPEND:
+        this.appendCommand(a, b);
+        return true;
       case A_DELIVER:
         return this.deliver(a);
       case A_HANDLE:
@@ -1194,6 +1293,143 @@ export class Engine {
       this.schedule(this.now + cfg.relayEveryMs, A_RELAY, p, prod.lifeEpoch, 0);
     }
     if (prod.armed?.point === 'after-save') this.schedule(this.now, A_PCRASH, p, prod.lifeEpoch, 0);
+  }
+
+  // -------------------------------------------------------------------------- aggregates
+
+  /** Folds a stream from its latest snapshot ([A1], [A5]). */
+  private foldStream(a: AggregateRt, stream: string, upTo = Infinity): { store: Map<string, Map<string, Json>>; version: number; snapshot: number | null; replayed: number } {
+    const offs = a.streams.get(stream) ?? [];
+    const end = Math.min(upTo, offs.length);
+    const snap = a.snapshots.get(stream);
+    const useSnap = snap && snap.version <= end ? snap : undefined;
+    const store = useSnap ? copyStore(useSnap.state) : new Map<string, Map<string, Json>>();
+    const shadow = { store } as GroupRt;
+    const log = this.topics[a.store].logs[0];
+    for (let i = useSnap ? useSnap.version : 0; i < end; i++) {
+      const rec = log.get(offs[i]);
+      this.reader.ev = rec;
+      this.reader.group = shadow;
+      const out = a.apply.run(this.evType[rec], this.reader);
+      for (const w of out.writes) {
+        let t = store.get(w.table);
+        if (!t) store.set(w.table, (t = new Map()));
+        t.set(w.key, w.value);
+      }
+    }
+    return { store, version: end, snapshot: useSnap ? useSnap.version : null, replayed: end - (useSnap ? useSnap.version : 0) };
+  }
+
+  private streamState(a: AggregateRt, stream: string, upTo = Infinity): Record<string, Json> {
+    const { store } = this.foldStream(a, stream, upTo);
+    const out: Record<string, Json> = {};
+    for (const [table, rows] of [...store].sort(([x], [y]) => (x < y ? -1 : 1))) {
+      const v = rows.get(stream);
+      if (v !== undefined) out[table] = v;
+    }
+    return out;
+  }
+
+  /** A stream's events with the state after each one: the fold, event by event ([A1]). */
+  streamHistory(aggregateId: string, stream: string): { eventId: string; type: string; version: number; data: Json; state: Record<string, Json> }[] {
+    const ai = this.aggregateOfNode.get(this.nodeIndex.get(aggregateId) ?? -1);
+    if (ai === undefined) return [];
+    const a = this.aggregates[ai];
+    const offs = a.streams.get(stream) ?? [];
+    const log = this.topics[a.store].logs[0];
+    return offs.map((off, i) => {
+      const rec = log.get(off);
+      return { eventId: this.idOf(rec), type: this.evType[rec], version: i + 1, data: this.evData[rec], state: this.streamState(a, stream, i + 1) };
+    });
+  }
+
+  private sendCommand(agg: number, stream: string, command: string, data: Json, cause: number, origin: number, delay: number): number {
+    const c = this.commands.length;
+    this.commands.push({ agg, stream, command, data, cause, origin, attempt: 0, events: null, status: 'loading' });
+    this.schedule(this.now + delay, A_LOAD, c, 0, 0);
+    return c;
+  }
+
+  /** [A2] Load the stream, fold it, decide: accept (events to append) or reject. */
+  private loadCommand(c: number): void {
+    const cmd = this.commands[c];
+    const a = this.aggregates[cmd.agg];
+    const { store, version, snapshot, replayed } = this.foldStream(a, cmd.stream);
+    const input: RuleInput = {
+      field: (path) => {
+        switch (path[0]) {
+          case 'data':
+            return readPath(cmd.data, path, 1);
+          case 'type':
+            return cmd.command;
+          case 'key':
+          case 'subject':
+          case 'stream':
+            return cmd.stream;
+          default:
+            return undefined;
+        }
+      },
+      data: () => cmd.data,
+      read: (table, key) => store.get(table)?.get(key),
+    };
+    const out = a.decide.run(cmd.command, input);
+    const loaded = `loaded ${cmd.stream} at version ${version}${snapshot !== null ? ` (from the snapshot at v${snapshot} + ${replayed} event${replayed === 1 ? '' : 's'})` : ` (${replayed} event${replayed === 1 ? '' : 's'} folded)`}`;
+    const spec = a.spec.config.commands.find((x) => x.name === cmd.command)!;
+    if (out.error !== undefined || out.rule < 0) {
+      cmd.status = 'rejected';
+      this.record(S_LOAD, a.node, cmd.cause, c, `${cmd.command} on ${cmd.stream}: ${loaded}, state ${JSON.stringify(this.stateOf(store, cmd.stream))}. Rejected: ${out.error ?? spec.reject}`);
+      return;
+    }
+    cmd.events = out.emits.map((e) => ({ type: e.type, data: e.data }));
+    cmd.status = 'appending';
+    this.schedule(this.now + a.spec.config.processingMs, A_APPEND, c, version, 0);
+    this.record(S_LOAD, a.node, cmd.cause, c, `${cmd.command} on ${cmd.stream}: ${loaded}, state ${JSON.stringify(this.stateOf(store, cmd.stream))}. Accepted: it will append ${cmd.events.map((e) => e.type).join(', ')} expecting version ${version}`);
+  }
+
+  private stateOf(store: Map<string, Map<string, Json>>, stream: string): Record<string, Json> {
+    const out: Record<string, Json> = {};
+    for (const [table, rows] of store) if (rows.has(stream)) out[table] = rows.get(stream)!;
+    return out;
+  }
+
+  /** [A4] Append with the expected version; a stream that moved on is a conflict. */
+  private appendCommand(c: number, expected: number): void {
+    const cmd = this.commands[c];
+    const a = this.aggregates[cmd.agg];
+    let offs = a.streams.get(cmd.stream);
+    const version = offs?.length ?? 0;
+    if (version !== expected) {
+      cmd.attempt++;
+      if (cmd.attempt > a.spec.config.maxConflictRetries) {
+        cmd.status = 'failed';
+        this.record(S_CONFLICT, a.node, cmd.cause, c, `${cmd.command} on ${cmd.stream} expected version ${expected}, but the stream is at ${version}: a concurrency conflict, and it has been retried ${cmd.attempt - 1} times, so it gives up`);
+        return;
+      }
+      cmd.status = 'loading';
+      this.schedule(this.now + 1, A_LOAD, c, 0, 0);
+      this.record(S_CONFLICT, a.node, cmd.cause, c, `${cmd.command} on ${cmd.stream} expected version ${expected}, but another command appended first (the stream is at ${version}): a concurrency conflict. Nothing was written; it reloads the stream and decides again`);
+      return;
+    }
+    if (!offs) a.streams.set(cmd.stream, (offs = []));
+    const recs: number[] = [];
+    for (const e of cmd.events!) {
+      const rec = this.createEvent(e.type, cmd.stream, e.data, a.node, a.store, cmd.cause, 1, -1);
+      this.append(rec);
+      offs.push(this.evOffset.get(rec));
+      recs.push(rec);
+      for (const t of a.targets) this.append(this.createEvent(e.type, cmd.stream, e.data, a.node, t, cmd.cause, 1, rec));
+    }
+    cmd.status = 'appended';
+    let snap = '';
+    const every = a.spec.config.snapshotEvery;
+    if (every !== null && Math.floor(version / every) !== Math.floor(offs.length / every)) {
+      const { store } = this.foldStream(a, cmd.stream);
+      a.snapshots.set(cmd.stream, { version: offs.length, state: store });
+      snap = `; snapshot of ${cmd.stream} taken at v${offs.length}`;
+    }
+    const published = a.targets.length ? `, published to ${a.targets.map((t) => this.topics[t].id).join(', ')}` : '';
+    this.record(S_APPEND, a.node, recs[0], recs.length, `${a.id} appended ${recs.map((r) => `${this.evType[r]} ${this.idOf(r)}`).join(', ')} to ${cmd.stream}: version ${version} → ${offs.length} (expected ${expected})${published}${snap}`);
   }
 
   // -------------------------------------------------------------------------- the network
@@ -1696,6 +1932,10 @@ export class Engine {
     group.attempts.delete(rec);
     this.releaseKey(group, rec);
 
+    for (const c of out.commands) {
+      const agg = this.aggregateOfNode.get(this.nodeIndex.get(c.aggregate)!)!;
+      this.sendCommand(agg, c.stream, c.command, c.data, rec, mem.node, this.latency(mem.node, this.aggregates[agg].node));
+    }
     for (const e of out.emits) {
       const topic = this.topicOfNode.get(this.nodeIndex.get(e.topic)!)!;
       const child = this.createEvent(e.type, e.key, e.data, mem.node, topic, rec, 1, -1);
@@ -2175,6 +2415,11 @@ export class Engine {
         if (pending.length === 0) return `${node.id} holds no dead-lettered event${intent.events ? ` with the id ${intent.events.join(', ')}` : ''} that is not redriven yet`;
         return null;
       }
+      case 'command': {
+        if (node.kind !== 'aggregate') return `${node.id} is a ${node.kind}: commands go to an aggregate`;
+        if (!node.config.commands.some((c) => c.name === intent.command)) return `${node.id} has no command "${intent.command}" (it has ${node.config.commands.map((c) => c.name).join(', ') || 'none yet'})`;
+        return null;
+      }
       case 'outage': {
         if (node.kind !== 'topic' && node.kind !== 'queue') return `${node.id} is a ${node.kind}: only a topic or a queue can be unavailable`;
         if (this.topics[this.topicOfNode.get(i)!].outageUntil >= 0) return `${node.id} is already unavailable`;
@@ -2240,6 +2485,7 @@ export class Engine {
         }
       }
     }
+    return null;
   }
 
   private groupLag(g: GroupRt): number {
@@ -2427,6 +2673,12 @@ export class Engine {
         this.record(S_LINK, i, -1, 0, `You changed the network on ${input.node} → ${input.to}: ${parts.join(', ')}`);
         return;
       }
+      case 'command': {
+        const agg = this.aggregateOfNode.get(i)!;
+        const c = this.sendCommand(agg, input.stream, input.command, (input.data ?? {}) as Json, -1, -1, 0);
+        this.record(S_COMMAND, i, -1, c, `You sent the command ${input.command} ${JSON.stringify(input.data ?? {})} to ${input.node} for the stream ${input.stream}`);
+        return;
+      }
       case 'rebuild': {
         const m = this.memberOfNode.get(i)!;
         const mem = this.members[m];
@@ -2574,6 +2826,10 @@ export class Engine {
         return `You rebuilt ${who}: its table is emptied and it replays ${aux} event${aux === 1 ? '' : 's'} from offset 0 of its topics, with its current reducers`;
       case S_QUERY:
         return `You queried ${who}: ${note}${aux > 0 ? ` — a stale answer: ${who} is ${aux} event${aux > 1 ? 's' : ''} behind its topics (eventual consistency)` : ' — up to date with its topics'}`;
+      case S_COMMAND:
+      case S_LOAD:
+      case S_APPEND:
+      case S_CONFLICT:
       case S_SENDFAIL:
       case S_DEDUP:
       case S_LINK:
@@ -2690,6 +2946,8 @@ export class Engine {
       queue: this.queue.snapshot(),
       redriven: new Set(this.redriven),
       broken: this.broken.map((b) => ({ ...b })),
+      aggregates: this.aggregates.map((a) => ({ streams: new Map([...a.streams].map(([k, v]) => [k, [...v]])), snapshots: new Map(a.snapshots) })),
+      commands: this.commands.map((c) => ({ ...c })),
     };
   }
 
@@ -2722,6 +2980,11 @@ export class Engine {
     this.queue.restore(cp.queue);
     this.redriven = new Set(cp.redriven);
     this.broken = cp.broken.map((b) => ({ ...b }));
+    cp.aggregates.forEach((s, i) => {
+      this.aggregates[i].streams = new Map([...s.streams].map(([k, v]) => [k, [...v]]));
+      this.aggregates[i].snapshots = new Map(s.snapshots);
+    });
+    this.commands = cp.commands.map((c) => ({ ...c }));
   }
 
   /** Drops the recorded future beyond the playhead ([T3]). */
@@ -2905,7 +3168,14 @@ export interface ProjectionView {
   rebuild: { done: number; target: number; previous: Record<string, Record<string, Json>>; since: number } | null;
   metrics: Counters & { retrying: number };
 }
-export type NodeView = TopicView | QueueView | ProducerView | ConsumerView | ProjectionView;
+export interface AggregateView {
+  kind: 'aggregate';
+  /** Every stream: its version (number of events), its state folded from them, its latest snapshot. */
+  streams: { id: string; version: number; state: Record<string, Json>; snapshot: number | null }[];
+  /** The latest commands and what became of them. */
+  commands: { command: string; stream: string; status: CommandRt['status']; attempt: number }[];
+}
+export type NodeView = TopicView | QueueView | ProducerView | ConsumerView | ProjectionView | AggregateView;
 export interface EngineView {
   step: number;
   horizon: number;

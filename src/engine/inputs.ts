@@ -98,7 +98,16 @@ export interface QueryIntent {
   table: string;
   key: string;
 }
+/** Send a command to an aggregate's stream ([A2]). */
+export interface CommandIntent {
+  kind: 'command';
+  node: string;
+  command: string;
+  stream: string;
+  data?: Json;
+}
 export type Intent =
+  | CommandIntent
   | RebuildIntent
   | QueryIntent
   | FireIntent

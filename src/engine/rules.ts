@@ -29,6 +29,8 @@ export interface Outcome {
   writes: Write[];
   emits: Emit[];
   effects: { name: string; key: string }[];
+  /** Commands sent to aggregates ([A3]). */
+  commands: { aggregate: string; command: string; stream: string; data: Json }[];
   /** Set when the handler failed; nothing else in the outcome is applied. */
   error?: string;
 }
@@ -176,6 +178,15 @@ function compileAction(a: Action): Step {
         out.effects.push({ name: a.name, key: key(ctx) });
       };
     }
+    case 'command': {
+      const stream = compileKey(a.stream, `${a.aggregate} stream`);
+      const fields = Object.entries(a.data ?? {}).map(([name, e]) => [name, compileExpr(e)] as const);
+      return (ctx, out) => {
+        const data: Record<string, Json> = {};
+        for (const [name, f] of fields) data[name] = toJson(f(ctx));
+        out.commands.push({ aggregate: a.aggregate, command: a.command, stream: stream(ctx), data });
+      };
+    }
   }
 }
 
@@ -209,7 +220,7 @@ export function compileRules(rules: readonly Rule[]): CompiledRules {
   const compiled = rules.map((r) => ({ on: r.on, when: r.when ? compileCond(r.when) : null, steps: r.do.map(compileAction) }));
   return {
     run(type, input) {
-      const out: Outcome = { rule: -1, writes: [], emits: [], effects: [] };
+      const out: Outcome = { rule: -1, writes: [], emits: [], effects: [], commands: [] };
       const ctx: Ctx = { input, staged: new Map() };
       try {
         for (let i = 0; i < compiled.length; i++) {
@@ -222,7 +233,7 @@ export function compileRules(rules: readonly Rule[]): CompiledRules {
         }
       } catch (e) {
         if (!(e instanceof HandlerError)) throw e;
-        return { rule: out.rule, writes: [], emits: [], effects: [], error: e.message };
+        return { rule: out.rule, writes: [], emits: [], effects: [], commands: [], error: e.message };
       }
       out.writes = [...ctx.staged.values()];
       return out;
@@ -277,6 +288,8 @@ export function actionText(a: Action): string {
       return `emit ${a.type}${a.key !== undefined ? ` (key ${exprText(a.key)})` : ''} to ${a.topic}`;
     case 'effect':
       return `count "${a.name}" for ${exprText(a.key)}`;
+    case 'command':
+      return `send ${a.command} to ${a.aggregate} for ${exprText(a.stream)}`;
   }
 }
 

@@ -65,7 +65,8 @@ export type Action =
   | { do: 'increment' | 'decrement'; table: string; key: Expr; by: Expr }
   | { do: 'append'; table: string; key: Expr; value: Expr }
   | { do: 'emit'; topic: string; type: string; key?: Expr; data?: Record<string, Expr> }
-  | { do: 'effect'; name: string; key: Expr };
+  | { do: 'effect'; name: string; key: Expr }
+  | { do: 'command'; aggregate: string; command: string; stream: Expr; data?: Record<string, Expr> };
 
 const ActionSchema = v.variant(
   'do',
@@ -81,8 +82,15 @@ const ActionSchema = v.variant(
       data: v.optional(v.pipe(v.record(v.string(), ExprSchema), v.check((r) => Object.keys(r).length <= 50, 'at most 50 fields'))),
     }),
     v.strictObject({ do: v.literal('effect'), name: Name(64), key: ExprSchema }),
+    v.strictObject({
+      do: v.literal('command'),
+      aggregate: Id,
+      command: Name(100),
+      stream: ExprSchema,
+      data: v.optional(v.pipe(v.record(v.string(), ExprSchema), v.check((r) => Object.keys(r).length <= 50, 'at most 50 fields'))),
+    }),
   ],
-  'must have "do": one of set, increment, decrement, append, emit, effect',
+  'must have "do": one of set, increment, decrement, append, emit, effect, command',
 );
 
 export interface Rule {
@@ -261,6 +269,43 @@ const ConsumerNode = v.strictObject({
   ),
 });
 
+/** A command an aggregate accepts: checked against the state folded from its stream ([A2]). */
+const CommandSchema = v.strictObject({
+  name: Name(100),
+  /** Accept only when this holds; reads the command's data ({"event": "data.x"}) and the stream's state. */
+  when: v.optional(ConditionSchema),
+  /** Why a command is refused when `when` does not hold. */
+  reject: v.optional(Name(200), 'the rules of the aggregate do not allow it'),
+  emit: v.pipe(
+    v.array(v.strictObject({ type: Name(100), data: v.optional(v.pipe(v.record(v.string(), ExprSchema), v.check((r) => Object.keys(r).length <= 50, 'at most 50 fields'))) })),
+    v.minLength(1, 'a command must append at least one event'),
+    v.maxLength(10),
+  ),
+});
+export type CommandSpec = v.InferOutput<typeof CommandSchema>;
+
+/** An event-sourced aggregate: entity streams with versions, commands, snapshots ([A1]–[A6]). */
+const AggregateNode = v.strictObject({
+  id: Id,
+  kind: v.literal('aggregate'),
+  label: v.optional(Name(80)),
+  position: Position,
+  config: v.optional(
+    v.strictObject({
+      /** How each event changes the stream's state: rules whose tables are keyed by the stream id. */
+      apply: v.optional(v.pipe(v.array(RuleSchema as v.GenericSchema<Rule>), v.maxLength(50)), []),
+      commands: v.optional(v.pipe(v.array(CommandSchema), v.maxLength(50)), []),
+      /** Keep a snapshot of a stream's state every N events; null: never. */
+      snapshotEvery: v.optional(v.nullable(Int(1, 10_000)), null),
+      /** Time between loading a stream and appending: the window in which two commands race. */
+      processingMs: v.optional(Num(0, 3_600_000), 5),
+      /** How often a command that lost a race is reloaded and decided again. */
+      maxConflictRetries: v.optional(Int(0, 20), 3),
+    }),
+    {},
+  ),
+});
+
 /** A read model: a table built by reducers from one or more topics, with a checkpoint ([J1]–[J5]). */
 const ProjectionNode = v.strictObject({
   id: Id,
@@ -278,7 +323,11 @@ const ProjectionNode = v.strictObject({
   ),
 });
 
-const NodeSchema = v.variant('kind', [ProducerNode, TopicNode, QueueNode, ConsumerNode, ProjectionNode], 'must have "kind": producer, topic, queue, consumer or projection');
+const NodeSchema = v.variant(
+  'kind',
+  [ProducerNode, TopicNode, QueueNode, ConsumerNode, ProjectionNode, AggregateNode],
+  'must have "kind": producer, topic, queue, consumer, projection or aggregate',
+);
 
 /** What the network does on one connection ([N1]–[N3]); all off by default. */
 const LinkEntries = {
@@ -335,9 +384,10 @@ export function intentSchema<E extends v.ObjectEntries>(extra: E) {
       v.strictObject({ kind: v.literal('heal'), node: Id, from: Id, ...extra }),
       v.strictObject({ kind: v.literal('link'), node: Id, to: Id, ...LinkEntries, ...extra }),
       v.strictObject({ kind: v.literal('rebuild'), node: Id, ...extra }),
+      v.strictObject({ kind: v.literal('command'), node: Id, command: Name(100), stream: v.pipe(v.string(), v.minLength(1), v.maxLength(200)), data: v.optional(JsonValue), ...extra }),
       v.strictObject({ kind: v.literal('query'), node: Id, table: Name(64), key: v.pipe(v.string(), v.maxLength(200)), ...extra }),
     ],
-    'must have "kind": fire, crash, restart, duplicate, redeliver, deploy, redrive, outage, partition, heal, link, rebuild or query',
+    'must have "kind": fire, crash, restart, duplicate, redeliver, deploy, redrive, outage, partition, heal, link, rebuild, query or command',
   );
 }
 
@@ -385,7 +435,8 @@ export type TopicSpec = v.InferOutput<typeof TopicNode> & { label: string };
 export type QueueSpec = v.InferOutput<typeof QueueNode> & { label: string };
 export type ConsumerSpec = v.InferOutput<typeof ConsumerNode> & { label: string; config: { group: string } };
 export type ProjectionSpec = v.InferOutput<typeof ProjectionNode> & { label: string };
-export type NodeSpec = ProducerSpec | TopicSpec | QueueSpec | ConsumerSpec | ProjectionSpec;
+export type AggregateSpec = v.InferOutput<typeof AggregateNode> & { label: string };
+export type NodeSpec = ProducerSpec | TopicSpec | QueueSpec | ConsumerSpec | ProjectionSpec | AggregateSpec;
 export type NodeKind = NodeSpec['kind'];
 export interface EdgeSpec extends Partial<Link> {
   id: string;
@@ -538,6 +589,20 @@ export function restoreScenario(input: unknown): Restored<Scenario> {
     const why = consumerPatchProblem(n.id, { deadLetter: n.config.deadLetter }, byId, outTopics(n.id));
     if (why) errors.push({ path: `nodes[${i}].config.${why.path}`, message: why.message });
   });
+  // A consumer's command action must name a command the aggregate has.
+  nodes.forEach((n, i) => {
+    if (n.kind !== 'consumer') return;
+    n.config.rules.forEach((r, j) =>
+      r.do.forEach((a, k) => {
+        if (a.do !== 'command') return;
+        const agg = nodes.find((x) => x.id === a.aggregate);
+        if (agg && agg.kind !== 'aggregate') errors.push({ path: `nodes[${i}].config.rules[${j}].do[${k}].aggregate`, message: `"${a.aggregate}" is a ${agg.kind}, not an aggregate` });
+        else if (agg && agg.kind === 'aggregate' && !agg.config.commands.some((c) => c.name === a.command)) {
+          errors.push({ path: `nodes[${i}].config.rules[${j}].do[${k}].command`, message: `${a.aggregate} has no command "${a.command}"` });
+        }
+      }),
+    );
+  });
   s.invariants.forEach((inv, i) => {
     const target = byId.get(inv.node);
     const wants = inv.kind === 'published' ? ['producer'] : ['consumer', 'projection'];
@@ -574,6 +639,9 @@ export function consumerPatchProblem(
       if (a.do === 'emit' && !wired.includes(a.topic)) {
         return { path: `rules[${j}].do[${k}].topic`, message: `"${a.topic}" is not a topic that ${id} is connected to: connect ${id} → ${a.topic} first` };
       }
+      if (a.do === 'command' && !wired.includes(a.aggregate)) {
+        return { path: `rules[${j}].do[${k}].aggregate`, message: `"${a.aggregate}" is not an aggregate that ${id} is connected to: connect ${id} → ${a.aggregate} first` };
+      }
     }
   }
   return null;
@@ -587,6 +655,10 @@ export function connectionProblem(from: NodeKind, to: NodeKind): string | null {
   if (from === 'topic' && to === 'projection') return null;
   if (from === 'queue' && to === 'projection') return 'a projection reads a topic, which keeps every event for replay; a queue deletes what it delivered';
   if (from === 'projection') return 'a projection is a read model: nothing flows out of it (query it instead)';
+  if (from === 'consumer' && to === 'aggregate') return null;
+  if (from === 'aggregate' && (to === 'topic' || to === 'projection')) return null;
+  if (to === 'aggregate') return `an aggregate takes commands from you or from a consumer, not from a ${from}`;
+  if (from === 'aggregate') return `an aggregate publishes its events to a topic or feeds a projection, not a ${to}`;
   if (from === 'consumer' && channel(to)) return null;
   // A queue's dead-letter target ([Q5]).
   if (from === 'queue' && channel(to)) return null;
