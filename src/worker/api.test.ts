@@ -87,6 +87,26 @@ describe('load', () => {
     expect(r.newSteps).toHaveLength(keyedCrash.step);
   });
 
+  it('draws every node kind: the ones without a component of their own by id, kind and label', () => {
+    const api = makeWorkerApi();
+    const r = api.load({
+      format: 'eventfold/scenario',
+      version: 1,
+      nodes: [
+        { id: 'shop', kind: 'producer', config: { templates: [{ type: 'Job' }] } },
+        { id: 'jobs', kind: 'queue', label: 'Jobs', position: { x: 10, y: 20 } },
+        { id: 'worker', kind: 'consumer' },
+      ],
+      edges: [
+        { source: 'shop', target: 'jobs' },
+        { source: 'jobs', target: 'worker' },
+      ],
+    });
+    if (!r.ok) throw new Error(r.message);
+    expect(r.nodes[1]).toEqual({ id: 'jobs', kind: 'queue', label: 'Jobs', position: { x: 10, y: 20 } });
+    expect(r.view.nodes.jobs).toMatchObject({ kind: 'queue' });
+  });
+
   it('refuses calls before anything is loaded', () => {
     expect(() => makeWorkerApi().step()).toThrow(/load\(\) first/);
   });

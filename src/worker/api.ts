@@ -6,14 +6,16 @@
 // `advance` per animation frame. Each call returns ONE update (the view at the playhead
 // plus the trace rows the client lacks); the worker never sends anything on its own.
 import { createEngine, describeErrors, restoreSessionOrScenario, ruleText, SESSION_FORMAT } from '../engine/index.ts';
-import type { Engine, EngineView, Intent, Scenario, TraceStep } from '../engine/index.ts';
+import type { Engine, EngineView, Intent, NodeKind, Scenario, TraceStep } from '../engine/index.ts';
 import { planWindow, targetWindow, type Range, type TraceWindow } from './trace-window.ts';
 
 /** A node as the canvas draws it: where it is and what never changes while it runs. */
 export type DrawNode =
   | { id: string; kind: 'producer'; label: string; position: { x: number; y: number }; templates: { type: string; key: string | null }[]; rate: string | null }
   | { id: string; kind: 'topic'; label: string; position: { x: number; y: number }; partitions: number }
-  | { id: string; kind: 'consumer'; label: string; position: { x: number; y: number }; group: string; commit: 'after' | 'before'; rules: string[] };
+  | { id: string; kind: 'consumer'; label: string; position: { x: number; y: number }; group: string; commit: 'after' | 'before'; rules: string[] }
+  /** Kinds this first canvas draws without detail (queues, projections, …). */
+  | { id: string; kind: Exclude<NodeKind, 'producer' | 'topic' | 'consumer'>; label: string; position: { x: number; y: number } };
 
 export interface DrawEdge {
   id: string;
@@ -65,6 +67,8 @@ function drawing(s: Scenario): { nodes: DrawNode[]; edges: DrawEdge[] } {
         return { id: n.id, kind: 'topic', label: n.label, position, partitions: n.config.partitions };
       case 'consumer':
         return { id: n.id, kind: 'consumer', label: n.label, position, group: n.config.group, commit: n.config.commit, rules: n.config.rules.map(ruleText) };
+      default:
+        return { id: n.id, kind: n.kind, label: n.label, position };
     }
   });
   return { nodes, edges: s.edges.map((e) => ({ id: e.id, source: e.source, target: e.target })) };
