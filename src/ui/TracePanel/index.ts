@@ -1,0 +1,1 @@
+export { default as TracePanel } from './TracePanel.svelte';

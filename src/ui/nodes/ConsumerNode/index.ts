@@ -1,0 +1,1 @@
+export { default as ConsumerNode } from './ConsumerNode.svelte';

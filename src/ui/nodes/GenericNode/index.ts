@@ -1,0 +1,1 @@
+export { default as GenericNode } from './GenericNode.svelte';

@@ -1,0 +1,1 @@
+export { default as ProducerNode } from './ProducerNode.svelte';

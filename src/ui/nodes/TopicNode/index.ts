@@ -1,0 +1,1 @@
+export { default as TopicNode } from './TopicNode.svelte';
