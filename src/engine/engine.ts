@@ -7,7 +7,7 @@ import { ActionQueue, type QueuedAction } from './queue.ts';
 import { partitionForKey } from './murmur2.ts';
 import { compileCondition, compileRules, compare, readPath, ruleText, type CompiledRules, type RuleInput } from './rules.ts';
 import { copyJson, stableStringify, type Json } from './json.ts';
-import { ConsumerPatch, consumerPatchProblem, describeErrors, formatPath, type ConsumerSpec, type Invariant, type NodeSpec, type Link, NO_LINK_FAULTS, type ProducerSpec, type ProjectionSpec, type Upcaster, type AggregateSpec, type Rule, type QueueSpec, type Scenario, type Template } from './scenario.ts';
+import { ConsumerPatch, consumerPatchProblem, describeErrors, formatPath, type ConsumerSpec, type Invariant, type NodeSpec, type Link, NO_LINK_FAULTS, type ProducerSpec, type ProjectionSpec, type Upcaster, type AggregateSpec, type Rule, type SagaSpec, type Expr, type QueueSpec, type Scenario, type Template } from './scenario.ts';
 import * as v from 'valibot';
 import type { CrashPoint, Input, Intent } from './inputs.ts';
 
@@ -39,6 +39,7 @@ const A_RECOVER = 17; // a = channel (topic index), b = outage number
 const A_HEAL = 18; // a = node, b = node, c = cut number
 const A_LOAD = 19; // a = command
 const A_APPEND = 20; // a = command, b = expected version
+const A_SAGA_TIMEOUT = 21; // a = saga, b = instance (correlation record), c = step * 2 + (injected failure ? 1 : 0)
 
 export const STEP_KINDS = [
   'fire',
@@ -78,6 +79,7 @@ export const STEP_KINDS = [
   'load',
   'append',
   'conflict',
+  'saga',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 const S_FIRE = 0;
@@ -117,6 +119,7 @@ const S_COMMAND = 33;
 const S_LOAD = 34;
 const S_APPEND = 35;
 const S_CONFLICT = 36;
+const S_SAGA = 37;
 
 // What kind of delivery a member is working on ([X2], [R3]).
 const D_NORMAL = 0;
@@ -301,6 +304,36 @@ interface AggregateRt {
   snapshots: Map<string, { version: number; state: Map<string, Map<string, Json>> }>;
 }
 
+/** One run of a saga, keyed by the correlation id of the event that started it ([W1]). */
+interface SagaInstance {
+  corr: number;
+  trigger: number;
+  state: 'running' | 'completed' | 'compensating' | 'compensated' | 'failed';
+  /** The step running now (while running). */
+  step: number;
+  /** Steps that succeeded, in order. */
+  done: number[];
+  /** While compensating: index into `done` of the step being undone. */
+  undo: number;
+  /** Steps whose success reply is ignored (an injected timeout). */
+  deaf: number;
+  history: string[];
+}
+
+interface SagaRt {
+  node: number;
+  id: string;
+  spec: SagaSpec;
+  member: number;
+  send: CompiledRules[];
+  undo: (CompiledRules | null)[];
+  completed: CompiledRules | null;
+  compensated: CompiledRules | null;
+  /** Faults armed per step for the next instance that reaches it (state). */
+  armed: Map<number, 'fail' | 'timeout'>;
+  instances: Map<number, SagaInstance>;
+}
+
 /** A command on its way through an aggregate ([A2], [A4]). */
 interface CommandRt {
   agg: number;
@@ -382,6 +415,8 @@ interface MemberRt {
   /** A read model ([J1]); its last rebuild: the table before it and how far the replay must go. */
   projection: boolean;
   rebuild: { previous: Map<string, Map<string, Json>>; target: number; from: number } | null;
+  /** Index of the saga this member runs, or -1 ([W1]). */
+  saga: number;
 }
 
 type MemberState = Pick<
@@ -426,6 +461,7 @@ interface Checkpoint {
   broken: { at: number; message: string }[];
   aggregates: { streams: Map<string, number[]>; snapshots: AggregateRt['snapshots'] }[];
   commands: CommandRt[];
+  sagas: { armed: Map<number, 'fail' | 'timeout'>; instances: Map<number, SagaInstance> }[];
 }
 
 const copyI32Map = (m: Map<number, Int32Array>) => new Map([...m].map(([k, v]) => [k, v.slice()]));
@@ -482,6 +518,8 @@ export class Engine {
   private aggregates: AggregateRt[] = [];
   private aggregateOfNode = new Map<number, number>();
   private commands: CommandRt[] = [];
+  private sagas: SagaRt[] = [];
+  private sagaOfNode = new Map<number, number>();
   /** Network settings per connection, keyed `source>target` by node index ([N1]–[N3]). */
   private links = new Map<string, Link>();
   /** Cut connections, keyed `a|b` (a < b), with the number of the cut ([N5]). */
@@ -647,11 +685,11 @@ export class Engine {
     });
 
     // Members of a group, sorted by id: the order the range assignor uses ([G2]).
-    const consumerIdx = this.nodes.map((n, i) => (n.kind === 'consumer' || n.kind === 'projection' ? i : -1)).filter((i) => i >= 0);
+    const consumerIdx = this.nodes.map((n, i) => (n.kind === 'consumer' || n.kind === 'projection' || n.kind === 'saga' ? i : -1)).filter((i) => i >= 0);
     consumerIdx.sort((a, b) => (this.nodes[a].id < this.nodes[b].id ? -1 : 1));
     const groupByName = new Map<string, number>();
     for (const i of consumerIdx) {
-      const n = asConsumer(this.nodes[i] as ConsumerSpec | ProjectionSpec);
+      const n = asConsumer(this.nodes[i] as ConsumerSpec | ProjectionSpec | SagaSpec);
       let g = groupByName.get(n.config.group);
       if (g === undefined) {
         g = this.groups.length;
@@ -708,8 +746,27 @@ export class Engine {
         armed: null,
         projection: this.nodes[i].kind === 'projection',
         rebuild: null,
+        saga: -1,
       });
       group.members.push(m);
+      const sagaNode = this.nodes[i];
+      if (sagaNode.kind === 'saga') {
+        const msg = (x: { topic: string; type: string; data?: Record<string, Expr> }) => compileRules([{ on: '*', do: [{ do: 'emit', topic: x.topic, type: x.type, key: { event: 'key' }, ...(x.data ? { data: x.data } : {}) }] }]);
+        this.sagaOfNode.set(i, this.sagas.length);
+        this.members[m].saga = this.sagas.length;
+        this.sagas.push({
+          node: i,
+          id: sagaNode.id,
+          spec: sagaNode,
+          member: m,
+          send: sagaNode.config.steps.map((st) => msg(st.command)),
+          undo: sagaNode.config.steps.map((st) => (st.compensation ? msg(st.compensation) : null)),
+          completed: sagaNode.config.onCompleted ? msg(sagaNode.config.onCompleted) : null,
+          compensated: sagaNode.config.onCompensated ? msg(sagaNode.config.onCompensated) : null,
+          armed: new Map(),
+          instances: new Map(),
+        });
+      }
       for (const t of topics) {
         if (group.topics.includes(t)) continue;
         group.topics.push(t);
@@ -858,6 +915,8 @@ export class Engine {
         return `${this.nodes[this.producers[a].node].id} restarts ${at}`;
       case A_RECOVER:
         return `${this.topics[a].id} comes back ${at}`;
+      case A_SAGA_TIMEOUT:
+        return `${this.sagas[a].id} checks step ${(q.cOf(slot) >> 1) + 1} of the instance for evt-${q.bOf(slot)} ${at}`;
       case A_LOAD:
         return `${this.aggregates[this.commands[a].agg].id} loads ${this.commands[a].stream} for ${this.commands[a].command} ${at}`;
       case A_APPEND:
@@ -972,9 +1031,9 @@ export class Engine {
       const b = this.broken[k];
       const label = inv.label ?? invariantLabel(inv);
       if (b.at >= 0) return { label, kind: inv.kind, node: inv.node, status: 'broken', brokeAt: b.at, message: b.message };
-      if (inv.kind === 'fold' || inv.kind === 'published') {
+      if (inv.kind === 'fold' || inv.kind === 'published' || inv.kind === 'saga-settled') {
         if (!this.idle) return { label, kind: inv.kind, node: inv.node, status: 'pending', brokeAt: null, message: 'checked when nothing is left to do' };
-        const diff = inv.kind === 'fold' ? this.foldDifference(inv.node) : this.unpublished(inv.node);
+        const diff = inv.kind === 'fold' ? this.foldDifference(inv.node) : inv.kind === 'published' ? this.unpublished(inv.node) : this.unsettled(inv.node);
         if (diff) return { label, kind: inv.kind, node: inv.node, status: 'broken', brokeAt: this.stepCount - 1, message: diff };
       }
       return { label, kind: inv.kind, node: inv.node, status: 'holding', brokeAt: null, message: null };
@@ -1052,6 +1111,25 @@ export class Engine {
     this.members.forEach((m) => {
       const g = this.groups[m.group];
       const lag = this.groupLag(g);
+      if (m.saga >= 0) {
+        const saga = this.sagas[m.saga];
+        const names = saga.spec.config.steps.map((st) => st.name);
+        nodes[m.id] = {
+          kind: 'saga',
+          alive: m.alive,
+          steps: names,
+          armed: [...saga.armed].map(([step, fault]) => ({ step, fault })),
+          instances: [...saga.instances.values()].map((inst) => ({
+            id: `evt-${inst.corr}`,
+            state: inst.state,
+            step: inst.state === 'running' ? inst.step : null,
+            done: inst.done.map((d) => names[d]),
+            remaining: inst.state === 'running' ? names.slice(inst.step) : inst.state === 'compensating' ? inst.done.slice(0, inst.undo + 1).reverse().map((d) => `undo ${names[d]}`) : [],
+            history: [...inst.history],
+          })),
+        };
+        return;
+      }
       if (m.projection) {
         let committed = 0;
         for (const c of g.committed.values()) for (const x of c) committed += x;
@@ -1201,6 +1279,8 @@ export class Engine {
       case A_LOAD:
         this.loadCommand(a);
         return true;
+      case A_SAGA_TIMEOUT:
+        return this.sagaTimeout(a, b, c);
       case A_APPEND:
         this.appendCommand(a, b);
         return true;
@@ -1293,6 +1373,149 @@ export class Engine {
       this.schedule(this.now + cfg.relayEveryMs, A_RELAY, p, prod.lifeEpoch, 0);
     }
     if (prod.armed?.point === 'after-save') this.schedule(this.now, A_PCRASH, p, prod.lifeEpoch, 0);
+  }
+
+  // -------------------------------------------------------------------------- sagas
+
+  /** [W1]–[W4] A saga reads an event: start an instance, advance it, or compensate. */
+  private sagaHandle(m: number, rec: number): void {
+    const mem = this.members[m];
+    const saga = this.sagas[mem.saga];
+    const cfg = saga.spec.config;
+    const corr = this.evCorr.get(rec);
+    const type = this.evType[rec];
+    let inst = saga.instances.get(corr);
+    let note: string;
+    if (!inst) {
+      if (type === cfg.trigger && cfg.steps.length > 0) {
+        inst = { corr, trigger: rec, state: 'running', step: 0, done: [], undo: -1, deaf: -1, history: ['started'] };
+        saga.instances.set(corr, inst);
+        note = `${saga.id} started an instance for evt-${corr}: ${this.sagaSend(saga, inst, 0, rec)}`;
+      } else {
+        note = `${saga.id} has no instance for evt-${corr} and ${type} does not start one: ignored`;
+      }
+    } else if (inst.state === 'running') {
+      const st = cfg.steps[inst.step];
+      if (type === st.success && inst.deaf === inst.step) {
+        note = `${type} arrived, but too late for step ${inst.step + 1} "${st.name}" (you made it time out): ignored`;
+      } else if (type === st.success) {
+        inst.done.push(inst.step);
+        inst.history.push(`${st.name} ✓`);
+        inst.step++;
+        if (inst.step === cfg.steps.length) {
+          inst.state = 'completed';
+          inst.history.push('completed');
+          note = `${saga.id}: step ${inst.step} "${st.name}" succeeded (${type}); every step is done: the saga completed${this.sagaNotify(saga, inst, saga.completed, rec)}`;
+        } else {
+          note = `${saga.id}: step ${inst.step} "${st.name}" succeeded (${type}); ${this.sagaSend(saga, inst, inst.step, rec)}`;
+        }
+      } else if (st.failure !== null && type === st.failure) {
+        inst.history.push(`${st.name} ✗`);
+        note = `${saga.id}: step ${inst.step + 1} "${st.name}" failed (${type}); ${this.sagaCompensate(saga, inst, rec)}`;
+      } else {
+        note = `${saga.id} waits for ${st.success}${st.failure ? ` or ${st.failure}` : ''} for step ${inst.step + 1} "${st.name}": ${type} changes nothing`;
+      }
+    } else if (inst.state === 'compensating') {
+      const undoing = cfg.steps[inst.done[inst.undo]];
+      const comp = undoing.compensation!;
+      if (comp.success !== undefined && type === comp.success) {
+        inst.history.push(`${undoing.name} undone`);
+        inst.undo--;
+        note = `${saga.id}: "${undoing.name}" was undone (${type}); ${this.sagaContinueUndo(saga, inst, rec)}`;
+      } else if (comp.failure !== undefined && type === comp.failure) {
+        inst.state = 'failed';
+        inst.history.push(`undo ${undoing.name} ✗`, 'failed');
+        note = `${saga.id}: undoing "${undoing.name}" failed (${type}): the saga is failed and needs a person`;
+      } else {
+        note = `${saga.id} is compensating and waits for ${comp.success}: ${type} changes nothing`;
+      }
+    } else {
+      note = `${saga.id}'s instance for evt-${corr} is already ${inst.state}: ${type} changes nothing`;
+    }
+    this.record(S_SAGA, mem.node, rec, 0, note);
+    this.finishDelivery(m, rec);
+  }
+
+  /** Sends step `step`'s command; arms its timeout and any injected fault ([W2], [W5]). */
+  private sagaSend(saga: SagaRt, inst: SagaInstance, step: number, cause: number): string {
+    const st = saga.spec.config.steps[step];
+    inst.step = step;
+    this.sagaEmit(saga, saga.send[step], inst, cause);
+    const fault = saga.armed.get(step);
+    let extra = '';
+    if (fault === 'fail') {
+      saga.armed.delete(step);
+      this.schedule(this.now + Math.max(1, saga.spec.config.processingMs), A_SAGA_TIMEOUT, this.sagas.indexOf(saga), inst.corr, step * 2 + 1);
+      extra = ' (you injected a failure here)';
+    } else {
+      if (fault === 'timeout') {
+        saga.armed.delete(step);
+        inst.deaf = step;
+        extra = ' (you made this step time out: its reply will come too late)';
+      }
+      if (st.timeoutMs !== null) this.schedule(this.now + st.timeoutMs, A_SAGA_TIMEOUT, this.sagas.indexOf(saga), inst.corr, step * 2);
+    }
+    return `step ${step + 1} "${st.name}": sent ${st.command.type} to ${st.command.topic}${extra}`;
+  }
+
+  private sagaEmit(saga: SagaRt, rules: CompiledRules, inst: SagaInstance, cause: number): void {
+    this.reader.ev = inst.trigger;
+    this.reader.group = this.groups[this.members[saga.member].group];
+    const out = rules.run(this.evType[inst.trigger], this.reader);
+    const mem = this.members[saga.member];
+    for (const e of out.emits) {
+      const topic = this.topicOfNode.get(this.nodeIndex.get(e.topic)!)!;
+      const child = this.createEvent(e.type, this.evKey[inst.trigger], e.data, saga.node, topic, cause, 1, -1);
+      this.schedule(this.now + this.latency(saga.node, this.topics[topic].node), A_PUBLISH, child, saga.member, mem.lifeEpoch);
+    }
+  }
+
+  private sagaNotify(saga: SagaRt, inst: SagaInstance, rules: CompiledRules | null, cause: number): string {
+    if (!rules) return '';
+    this.sagaEmit(saga, rules, inst, cause);
+    const msg = inst.state === 'completed' ? saga.spec.config.onCompleted! : saga.spec.config.onCompensated!;
+    return `; sent ${msg.type} to ${msg.topic}`;
+  }
+
+  /** [W3] Compensate the steps that succeeded, in reverse order. */
+  private sagaCompensate(saga: SagaRt, inst: SagaInstance, cause: number): string {
+    inst.state = 'compensating';
+    inst.undo = inst.done.length - 1;
+    return `compensating the ${inst.done.length} step${inst.done.length === 1 ? '' : 's'} that succeeded, last first: ${this.sagaContinueUndo(saga, inst, cause)}`;
+  }
+
+  private sagaContinueUndo(saga: SagaRt, inst: SagaInstance, cause: number): string {
+    const steps = saga.spec.config.steps;
+    const sent: string[] = [];
+    while (inst.undo >= 0) {
+      const idx = inst.done[inst.undo];
+      const comp = steps[idx].compensation;
+      if (!comp) {
+        inst.undo--;
+        continue;
+      }
+      this.sagaEmit(saga, saga.undo[idx]!, inst, cause);
+      sent.push(`sent ${comp.type} to undo "${steps[idx].name}"`);
+      if (comp.success !== undefined) return `${sent.join('; ')}, and waits for ${comp.success}`;
+      inst.history.push(`${steps[idx].name} undone`);
+      inst.undo--;
+    }
+    inst.state = 'compensated';
+    inst.history.push('compensated');
+    return `${sent.length ? `${sent.join('; ')}; ` : ''}every step is undone: the saga is compensated${this.sagaNotify(saga, inst, saga.compensated, cause)}`;
+  }
+
+  private sagaTimeout(si: number, corr: number, code: number): boolean {
+    const saga = this.sagas[si];
+    const inst = saga.instances.get(corr);
+    const step = code >> 1;
+    if (!inst || inst.state !== 'running' || inst.step !== step) return false;
+    const st = saga.spec.config.steps[step];
+    const injected = (code & 1) === 1;
+    inst.history.push(`${st.name} ${injected ? '✗ (injected)' : '⏱'}`);
+    const why = injected ? `you injected a failure at step ${step + 1} "${st.name}"` : `step ${step + 1} "${st.name}" had no reply within ${fmtMs(st.timeoutMs!)}: a timeout counts as a failure`;
+    this.record(S_SAGA, saga.node, inst.trigger, 1, `${saga.id}: ${why}; ${this.sagaCompensate(saga, inst, inst.trigger)}`);
+    return true;
   }
 
   // -------------------------------------------------------------------------- aggregates
@@ -1862,6 +2085,10 @@ export class Engine {
     const cfg = mem.spec.config;
     const key = this.evKey[rec];
     const normal = mem.busyKind === D_NORMAL;
+    if (mem.saga >= 0) {
+      this.sagaHandle(m, rec);
+      return;
+    }
 
     // [R4] While a key is being retried, later events of that key wait behind it.
     if (key !== null && cfg.ordering === 'block-key' && group.blocked.has(key) && group.blocked.get(key) !== rec && (normal || mem.busyKind === D_DUPLICATE)) {
@@ -2202,6 +2429,13 @@ export class Engine {
     if (last === undefined || offset > last) group.lastFirst.set(key, offset);
   }
 
+  /** [W6] Saga instances that ended neither completed nor compensated. */
+  private unsettled(nodeId: string): string | null {
+    const saga = this.sagas[this.sagaOfNode.get(this.nodeIndex.get(nodeId)!)!];
+    const stuck = [...saga.instances.values()].filter((i) => i.state !== 'completed' && i.state !== 'compensated');
+    return stuck.length ? stuck.map((i) => `the instance for evt-${i.corr} is ${i.state}${i.state === 'running' ? ` at step ${i.step + 1} "${saga.spec.config.steps[i.step].name}"` : ''}`).join('; ') : null;
+  }
+
   /** [V7] Saved changes whose event never reached a topic. */
   private unpublished(nodeId: string): string | null {
     const prod = this.producers[this.producerOfNode.get(this.nodeIndex.get(nodeId)!)!];
@@ -2413,6 +2647,13 @@ export class Engine {
         if (node.kind !== 'topic' && node.kind !== 'queue') return `${node.id} is a ${node.kind}: redrive works on a dead-letter topic or queue`;
         const pending = this.deadLetters(node.id).filter((d) => !d.redriven && (!intent.events || intent.events.includes(d.eventId)));
         if (pending.length === 0) return `${node.id} holds no dead-lettered event${intent.events ? ` with the id ${intent.events.join(', ')}` : ''} that is not redriven yet`;
+        return null;
+      }
+      case 'saga-fault': {
+        if (node.kind !== 'saga') return `${node.id} is a ${node.kind}: only a saga takes this fault`;
+        const st = node.config.steps[intent.step];
+        if (!st) return `${node.id} has no step ${intent.step + 1}`;
+        if (intent.fault === 'timeout' && st.timeoutMs === null) return `step ${intent.step + 1} "${st.name}" has no timeout: give it a timeoutMs first`;
         return null;
       }
       case 'command': {
@@ -2673,6 +2914,13 @@ export class Engine {
         this.record(S_LINK, i, -1, 0, `You changed the network on ${input.node} → ${input.to}: ${parts.join(', ')}`);
         return;
       }
+      case 'saga-fault': {
+        const saga = this.sagas[this.sagaOfNode.get(i)!];
+        saga.armed.set(input.step, input.fault);
+        const st = saga.spec.config.steps[input.step];
+        this.record(S_INJECT, i, -1, 0, `You armed a ${input.fault === 'fail' ? 'failure' : 'timeout'} at step ${input.step + 1} "${st.name}" of ${input.node}: the next instance that reaches it ${input.fault === 'fail' ? 'fails there' : 'gets its reply too late'}`);
+        return;
+      }
       case 'command': {
         const agg = this.aggregateOfNode.get(i)!;
         const c = this.sendCommand(agg, input.stream, input.command, (input.data ?? {}) as Json, -1, -1, 0);
@@ -2826,6 +3074,7 @@ export class Engine {
         return `You rebuilt ${who}: its table is emptied and it replays ${aux} event${aux === 1 ? '' : 's'} from offset 0 of its topics, with its current reducers`;
       case S_QUERY:
         return `You queried ${who}: ${note}${aux > 0 ? ` — a stale answer: ${who} is ${aux} event${aux > 1 ? 's' : ''} behind its topics (eventual consistency)` : ' — up to date with its topics'}`;
+      case S_SAGA:
       case S_COMMAND:
       case S_LOAD:
       case S_APPEND:
@@ -2948,6 +3197,7 @@ export class Engine {
       broken: this.broken.map((b) => ({ ...b })),
       aggregates: this.aggregates.map((a) => ({ streams: new Map([...a.streams].map(([k, v]) => [k, [...v]])), snapshots: new Map(a.snapshots) })),
       commands: this.commands.map((c) => ({ ...c })),
+      sagas: this.sagas.map((g) => copySagaState(g)),
     };
   }
 
@@ -2985,6 +3235,7 @@ export class Engine {
       this.aggregates[i].snapshots = new Map(s.snapshots);
     });
     this.commands = cp.commands.map((c) => ({ ...c }));
+    cp.sagas.forEach((g, i) => Object.assign(this.sagas[i], copySagaState(g)));
   }
 
   /** Drops the recorded future beyond the playhead ([T3]). */
@@ -3050,8 +3301,8 @@ function copyMemberState(m: MemberState): MemberState {
   };
 }
 
-/** A projection runs as a consumer of its own group with fixed delivery settings ([J1]). */
-function asConsumer(n: ConsumerSpec | ProjectionSpec): ConsumerSpec {
+/** A projection or a saga runs as a consumer of its own group with fixed delivery settings ([J1], [W1]). */
+function asConsumer(n: ConsumerSpec | ProjectionSpec | SagaSpec): ConsumerSpec {
   if (n.kind === 'consumer') return n;
   return {
     id: n.id,
@@ -3061,7 +3312,7 @@ function asConsumer(n: ConsumerSpec | ProjectionSpec): ConsumerSpec {
     config: {
       group: n.id,
       commit: 'after',
-      rules: n.config.rules,
+      rules: n.kind === 'projection' ? n.config.rules : [],
       processingMs: n.config.processingMs,
       sessionTimeoutMs: 100,
       prefetch: 1,
@@ -3070,8 +3321,8 @@ function asConsumer(n: ConsumerSpec | ProjectionSpec): ConsumerSpec {
       ordering: 'block-key',
       deadLetter: null,
       failWhen: null,
-      upcasters: n.config.upcasters,
-      schema: n.config.schema,
+      upcasters: n.kind === 'projection' ? n.config.upcasters : [],
+      schema: n.kind === 'projection' ? n.config.schema : null,
     },
   };
 }
@@ -3083,6 +3334,13 @@ function upcast(data: Json, u: Upcaster): Json {
   for (const [k, val] of Object.entries(data)) out[Object.prototype.hasOwnProperty.call(u.rename, k) ? u.rename[k] : k] = val;
   for (const [k, val] of Object.entries(u.defaults)) if (!Object.prototype.hasOwnProperty.call(out, k)) out[k] = copyJson(val);
   return out;
+}
+
+function copySagaState(g: Pick<SagaRt, 'armed' | 'instances'>): Pick<SagaRt, 'armed' | 'instances'> {
+  return {
+    armed: new Map(g.armed),
+    instances: new Map([...g.instances].map(([k, i]) => [k, { ...i, done: [...i.done], history: [...i.history] }])),
+  };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
@@ -3104,6 +3362,8 @@ export function invariantLabel(inv: Invariant): string {
       return `${inv.node}: its state equals folding each event once`;
     case 'published':
       return `${inv.node}: every change it saves is published`;
+    case 'saga-settled':
+      return `${inv.node}: every saga completes or is fully compensated`;
   }
 }
 
@@ -3175,7 +3435,22 @@ export interface AggregateView {
   /** The latest commands and what became of them. */
   commands: { command: string; stream: string; status: CommandRt['status']; attempt: number }[];
 }
-export type NodeView = TopicView | QueueView | ProducerView | ConsumerView | ProjectionView | AggregateView;
+export interface SagaView {
+  kind: 'saga';
+  alive: boolean;
+  steps: string[];
+  armed: { step: number; fault: 'fail' | 'timeout' }[];
+  /** Every instance: its state machine, the steps done, and the path still ahead ([W4]). */
+  instances: {
+    id: string;
+    state: SagaInstance['state'];
+    step: number | null;
+    done: string[];
+    remaining: string[];
+    history: string[];
+  }[];
+}
+export type NodeView = TopicView | QueueView | ProducerView | ConsumerView | ProjectionView | AggregateView | SagaView;
 export interface EngineView {
   step: number;
   horizon: number;

@@ -106,7 +106,15 @@ export interface CommandIntent {
   stream: string;
   data?: Json;
 }
+/** Make step `step` of the next saga instance that reaches it fail, or time out ([W5]). */
+export interface SagaFaultIntent {
+  kind: 'saga-fault';
+  node: string;
+  step: number;
+  fault: 'fail' | 'timeout';
+}
 export type Intent =
+  | SagaFaultIntent
   | CommandIntent
   | RebuildIntent
   | QueryIntent

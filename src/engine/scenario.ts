@@ -306,6 +306,58 @@ const AggregateNode = v.strictObject({
   ),
 });
 
+/** A message a saga sends: a command or a compensation, built from the triggering event. */
+const SagaMessage = v.strictObject({
+  topic: Id,
+  type: Name(100),
+  data: v.optional(v.pipe(v.record(v.string(), ExprSchema), v.check((r) => Object.keys(r).length <= 50, 'at most 50 fields'))),
+});
+const SagaStep = v.strictObject({
+  name: Name(80),
+  command: SagaMessage,
+  /** The reply event type that means this step succeeded. */
+  success: Name(100),
+  /** The reply event type that means it failed; null: it cannot fail by reply. */
+  failure: v.optional(v.nullable(Name(100)), null),
+  /** Fail the step when no reply came in this long; null: wait forever. */
+  timeoutMs: v.optional(v.nullable(Num(1, 3_600_000)), null),
+  /** Undoes this step when a later one fails; null: nothing to undo. */
+  compensation: v.optional(
+    v.nullable(
+      v.strictObject({
+        ...SagaMessage.entries,
+        /** Wait for this reply before the next compensation; left out: go on at once. */
+        success: v.optional(Name(100)),
+        /** A reply that means the compensation itself failed: the saga is then failed. */
+        failure: v.optional(Name(100)),
+      }),
+    ),
+    null,
+  ),
+});
+export type SagaStepSpec = v.InferOutput<typeof SagaStep>;
+
+/** An orchestrated saga: a process manager with a state machine per instance ([W1]–[W6]). */
+const SagaNode = v.strictObject({
+  id: Id,
+  kind: v.literal('saga'),
+  label: v.optional(Name(80)),
+  position: Position,
+  config: v.optional(
+    v.strictObject({
+      /** The event type that starts an instance; the instance is keyed by the event's correlation id. */
+      trigger: v.optional(Name(100), 'Started'),
+      steps: v.optional(v.pipe(v.array(SagaStep), v.maxLength(20)), []),
+      /** Sent when every step succeeded. */
+      onCompleted: v.optional(v.nullable(SagaMessage), null),
+      /** Sent when every compensation ran. */
+      onCompensated: v.optional(v.nullable(SagaMessage), null),
+      processingMs: v.optional(Num(0, 3_600_000), 2),
+    }),
+    {},
+  ),
+});
+
 /** A read model: a table built by reducers from one or more topics, with a checkpoint ([J1]–[J5]). */
 const ProjectionNode = v.strictObject({
   id: Id,
@@ -325,8 +377,8 @@ const ProjectionNode = v.strictObject({
 
 const NodeSchema = v.variant(
   'kind',
-  [ProducerNode, TopicNode, QueueNode, ConsumerNode, ProjectionNode, AggregateNode],
-  'must have "kind": producer, topic, queue, consumer, projection or aggregate',
+  [ProducerNode, TopicNode, QueueNode, ConsumerNode, ProjectionNode, AggregateNode, SagaNode],
+  'must have "kind": producer, topic, queue, consumer, projection, aggregate or saga',
 );
 
 /** What the network does on one connection ([N1]–[N3]); all off by default. */
@@ -384,10 +436,11 @@ export function intentSchema<E extends v.ObjectEntries>(extra: E) {
       v.strictObject({ kind: v.literal('heal'), node: Id, from: Id, ...extra }),
       v.strictObject({ kind: v.literal('link'), node: Id, to: Id, ...LinkEntries, ...extra }),
       v.strictObject({ kind: v.literal('rebuild'), node: Id, ...extra }),
+      v.strictObject({ kind: v.literal('saga-fault'), node: Id, step: Int(0, 19), fault: v.picklist(['fail', 'timeout'], 'must be fail or timeout'), ...extra }),
       v.strictObject({ kind: v.literal('command'), node: Id, command: Name(100), stream: v.pipe(v.string(), v.minLength(1), v.maxLength(200)), data: v.optional(JsonValue), ...extra }),
       v.strictObject({ kind: v.literal('query'), node: Id, table: Name(64), key: v.pipe(v.string(), v.maxLength(200)), ...extra }),
     ],
-    'must have "kind": fire, crash, restart, duplicate, redeliver, deploy, redrive, outage, partition, heal, link, rebuild, query or command',
+    'must have "kind": fire, crash, restart, duplicate, redeliver, deploy, redrive, outage, partition, heal, link, rebuild, query, command or saga-fault',
   );
 }
 
@@ -401,7 +454,8 @@ export type Invariant =
   | { kind: 'key-order'; node: string; label?: string }
   | { kind: 'state'; node: string; table: string; op: CompareOp; value: Json; label?: string }
   | { kind: 'fold'; node: string; label?: string }
-  | { kind: 'published'; node: string; label?: string };
+  | { kind: 'published'; node: string; label?: string }
+  | { kind: 'saga-settled'; node: string; label?: string };
 
 const Label = v.optional(Name(120));
 const InvariantSchema = v.variant(
@@ -413,8 +467,9 @@ const InvariantSchema = v.variant(
     v.strictObject({ kind: v.literal('state'), node: Id, table: Name(64), op: v.picklist(['eq', 'ne', 'gt', 'gte', 'lt', 'lte']), value: JsonValue, label: Label }),
     v.strictObject({ kind: v.literal('fold'), node: Id, label: Label }),
     v.strictObject({ kind: v.literal('published'), node: Id, label: Label }),
+    v.strictObject({ kind: v.literal('saga-settled'), node: Id, label: Label }),
   ],
-  'must have "kind": at-most-once, no-loss, key-order, state, fold or published',
+  'must have "kind": at-most-once, no-loss, key-order, state, fold, published or saga-settled',
 );
 
 const ScenarioV1 = v.strictObject({
@@ -436,7 +491,8 @@ export type QueueSpec = v.InferOutput<typeof QueueNode> & { label: string };
 export type ConsumerSpec = v.InferOutput<typeof ConsumerNode> & { label: string; config: { group: string } };
 export type ProjectionSpec = v.InferOutput<typeof ProjectionNode> & { label: string };
 export type AggregateSpec = v.InferOutput<typeof AggregateNode> & { label: string };
-export type NodeSpec = ProducerSpec | TopicSpec | QueueSpec | ConsumerSpec | ProjectionSpec | AggregateSpec;
+export type SagaSpec = v.InferOutput<typeof SagaNode> & { label: string };
+export type NodeSpec = ProducerSpec | TopicSpec | QueueSpec | ConsumerSpec | ProjectionSpec | AggregateSpec | SagaSpec;
 export type NodeKind = NodeSpec['kind'];
 export interface EdgeSpec extends Partial<Link> {
   id: string;
@@ -603,9 +659,23 @@ export function restoreScenario(input: unknown): Restored<Scenario> {
       }),
     );
   });
+  // A saga's messages go to topics it is connected to.
+  nodes.forEach((n, i) => {
+    if (n.kind !== 'saga') return;
+    const wired = outTopics(n.id);
+    const check = (path: string, topic: string) => {
+      if (!wired.includes(topic)) errors.push({ path: `nodes[${i}].config.${path}.topic`, message: `"${topic}" is not a topic that ${n.id} is connected to: connect ${n.id} → ${topic} first` });
+    };
+    n.config.steps.forEach((st, j) => {
+      check(`steps[${j}].command`, st.command.topic);
+      if (st.compensation) check(`steps[${j}].compensation`, st.compensation.topic);
+    });
+    if (n.config.onCompleted) check('onCompleted', n.config.onCompleted.topic);
+    if (n.config.onCompensated) check('onCompensated', n.config.onCompensated.topic);
+  });
   s.invariants.forEach((inv, i) => {
     const target = byId.get(inv.node);
-    const wants = inv.kind === 'published' ? ['producer'] : ['consumer', 'projection'];
+    const wants = inv.kind === 'published' ? ['producer'] : inv.kind === 'saga-settled' ? ['saga'] : ['consumer', 'projection'];
     if (!target) errors.push({ path: `invariants[${i}].node`, message: `no node has the id "${inv.node}"` });
     else if (!wants.includes(target.kind)) errors.push({ path: `invariants[${i}].node`, message: `"${inv.node}" is a ${target.kind}: a ${inv.kind} invariant watches a ${wants.join(' or a ')}` });
   });
@@ -656,6 +726,9 @@ export function connectionProblem(from: NodeKind, to: NodeKind): string | null {
   if (from === 'queue' && to === 'projection') return 'a projection reads a topic, which keeps every event for replay; a queue deletes what it delivered';
   if (from === 'projection') return 'a projection is a read model: nothing flows out of it (query it instead)';
   if (from === 'consumer' && to === 'aggregate') return null;
+  if (from === 'topic' && to === 'saga') return null;
+  if (from === 'saga' && to === 'topic') return null;
+  if (from === 'saga' || to === 'saga') return 'a saga reads replies from topics and sends its commands to topics';
   if (from === 'aggregate' && (to === 'topic' || to === 'projection')) return null;
   if (to === 'aggregate') return `an aggregate takes commands from you or from a consumer, not from a ${from}`;
   if (from === 'aggregate') return `an aggregate publishes its events to a topic or feeds a projection, not a ${to}`;
