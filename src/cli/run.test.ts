@@ -58,6 +58,41 @@ describe('runSim', () => {
     expect(r.stdout).not.toContain(' fire ');
   });
 
+  it('prints queues, the consumers competing on them, and projections', () => {
+    const scenario = {
+      format: 'eventfold/scenario',
+      version: 1,
+      nodes: [
+        {
+          id: 'p',
+          kind: 'producer',
+          config: {
+            templates: [
+              { type: 'Job', key: 'j{n}', topic: 'q' },
+              { type: 'Seen', key: 'j{n}', topic: 't' },
+            ],
+            rate: { perSecond: 10, limit: 4 },
+          },
+        },
+        { id: 'q', kind: 'queue' },
+        { id: 'w', kind: 'consumer', config: { rules: [{ on: 'Job', do: [{ do: 'effect', name: 'done', key: { event: 'key' } }] }] } },
+        { id: 't', kind: 'topic' },
+        { id: 'v', kind: 'projection', config: { rules: [{ on: 'Seen', do: [{ do: 'increment', table: 'seen', key: 'all', by: 1 }] }] } },
+      ],
+      edges: [
+        { source: 'p', target: 'q' },
+        { source: 'q', target: 'w' },
+        { source: 'p', target: 't' },
+        { source: 't', target: 'v' },
+      ],
+    };
+    const r = runSim(['q.json'], files({ 'q.json': JSON.stringify(scenario) }));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('queue q: 0 ready, 0 in flight, 2 acked, 0 dead-lettered');
+    expect(r.stdout).toContain('consumer w (group w, alive, commit after, handled 2)\n  competes on queue q');
+    expect(r.stdout).toMatch(/projection v \(alive, 0 events behind\)\n {2}table seen\n {4}all = 2/);
+  });
+
   it('--json prints one object {trace, nodes, step, time} that parses', () => {
     const r = runSim(['fan-out.session.json', '--json'], fs);
     expect(r.code).toBe(0);

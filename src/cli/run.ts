@@ -3,7 +3,7 @@
 // the trace and the final state as text or JSON. It touches no process state (no exit, no
 // console, no fs): the caller injects `readFile` and writes out the result, so tests call
 // it directly and src/cli/sim.ts stays a few lines.
-import { createEngine, describeErrors, restoreSessionOrScenario, type ConsumerView, type Engine, type FieldError, type NodeView, type TopicView, type TraceStep } from '../engine/index.ts';
+import { createEngine, describeErrors, restoreSessionOrScenario, type ConsumerView, type Engine, type FieldError, type NodeView, type TraceStep } from '../engine/index.ts';
 import type { Json } from '../engine/json.ts';
 
 export const USAGE = 'usage: npm run sim -- <scenario-or-session.json> [--seed N] [--steps N | --until T] [--max-steps N] [--json]';
@@ -199,7 +199,38 @@ function stateLines(engine: Engine): string[] {
         lines.push(...consumerLines(node.id, v, into(node.id), view.nodes, storeShownUnder.get(v.group)));
         if (!storeShownUnder.has(v.group)) storeShownUnder.set(v.group, node.id);
         break;
+      case 'queue':
+        lines.push(`queue ${node.id}: ${v.ready} ready, ${v.inFlight} in flight, ${v.acked} acked, ${v.dead} dead-lettered`);
+        break;
+      case 'projection':
+        lines.push(`projection ${node.id} (${v.alive ? 'alive' : 'down'}, ${v.behind} event${v.behind === 1 ? '' : 's'} behind)`);
+        lines.push(...tableLines(v.tables, 'tables: empty'));
+        break;
+      case 'aggregate':
+        lines.push(`aggregate ${node.id}: ${v.streams.length} stream${v.streams.length === 1 ? '' : 's'}`);
+        for (const st of v.streams) lines.push(`  ${st.id}  version ${st.version}  ${json(st.state)}`);
+        break;
+      case 'saga':
+        lines.push(`saga ${node.id}: ${v.instances.length} instance${v.instances.length === 1 ? '' : 's'}`);
+        for (const inst of v.instances) lines.push(`  ${inst.id}  ${inst.state}${inst.done.length ? `  done: ${inst.done.join(', ')}` : ''}`);
+        break;
+      default: {
+        // A node kind newer than this printer: show its view as it is rather than nothing.
+        const other = v as { kind: string };
+        lines.push(`${other.kind} ${node.id}: ${json(other as unknown as Json)}`);
+      }
     }
+  }
+  return lines;
+}
+
+function tableLines(tables: Record<string, Record<string, Json>>, empty: string): string[] {
+  const entries = Object.entries(tables);
+  if (entries.length === 0) return [`  ${empty}`];
+  const lines: string[] = [];
+  for (const [table, rows] of entries) {
+    lines.push(`  table ${table}`);
+    for (const [key, value] of Object.entries(rows)) lines.push(`    ${key} = ${json(value)}`);
   }
   return lines;
 }
@@ -207,22 +238,19 @@ function stateLines(engine: Engine): string[] {
 function consumerLines(id: string, v: ConsumerView, topics: string[], nodes: Record<string, NodeView>, sharedWith: string | undefined): string[] {
   const lines = [`consumer ${id} (group ${v.group}, ${v.alive ? 'alive' : 'down'}, commit ${v.commit}, handled ${v.handled}${v.inFlight ? `, working on ${v.inFlight}` : ''})`];
   for (const t of topics) {
-    const tv = nodes[t] as TopicView | undefined;
-    tv?.partitions.forEach((p, i) => {
+    const tv = nodes[t];
+    if (tv?.kind !== 'topic') continue;
+    tv.partitions.forEach((p, i) => {
       const g = p.groups.find((x) => x.group === v.group);
       if (g) lines.push(`  ${t} p${i}  committed ${g.committed}  lag ${g.lag}  owner ${g.owner ?? '(none)'}`);
     });
   }
+  for (const q of v.queues ?? []) lines.push(`  competes on queue ${q}${v.prefetched?.length ? ` (prefetched ${v.prefetched.join(', ')})` : ''}`);
   if (sharedWith !== undefined) {
     lines.push(`  store and side effects: group ${v.group}'s, shown under ${sharedWith}`);
     return lines;
   }
-  const tables = Object.entries(v.state);
-  if (tables.length === 0) lines.push('  store: empty');
-  for (const [table, rows] of tables) {
-    lines.push(`  table ${table}`);
-    for (const [key, value] of Object.entries(rows)) lines.push(`    ${key} = ${json(value)}`);
-  }
+  lines.push(...tableLines(v.state, 'store: empty'));
   const effects = Object.entries(v.effects);
   if (effects.length === 0) lines.push('  side effects: none');
   for (const [name, counts] of effects) {
