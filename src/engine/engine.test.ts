@@ -400,3 +400,19 @@ describe('the keyed example scenario', () => {
     expect(s.consumer('fulfilment-1').assigned.map((x) => x.partition)).toEqual([0, 1]);
   });
 });
+
+describe('acting later than the last step', () => {
+  it('[T2] [K1] an action can be stamped later, never past the next pending action, and replays the same', () => {
+    const s = sim(world({ consumers: { c: { rules: [count()], processingMs: 50 } } })).run();
+    s.engine.act({ kind: 'fire', node: 'p' }, { at: 300 });
+    expect(s.trace.at(-1)!.time).toBe(300);
+    s.step(1); // deliver at 301; the handle is due at 351
+    s.engine.act({ kind: 'fire', node: 'p' }, { at: 900 });
+    expect(s.trace.at(-1)!.time).toBe(351);
+    s.run();
+    const { seed, inputs } = s.engine.session();
+    const replay = createEngine(s.engine.scenario, { seed, inputs });
+    replay.runUntilIdle();
+    expect(replay.steps()).toEqual(s.engine.steps());
+  });
+});

@@ -855,12 +855,19 @@ export class Engine {
    * timeline: the old future is dropped ([T3]). An action that cannot apply is refused
    * with a reason and not recorded.
    */
-  act(intent: Intent): ActResult {
+  act(intent: Intent, options: { at?: number } = {}): ActResult {
     const why = this.refusal(intent);
     if (why) return { ok: false, reason: why };
     if (this.stepCount < this.horizon) this.fork();
     this.inputs.length = this.inputCursor;
-    this.inputs.push({ ...structuredCloneJson(intent), atStep: this.stepCount, time: this.now } as Input);
+    // [T2] While playing through a quiet gap the learner acts "now", later than the last
+    // step: allowed when nothing pending is due before that time.
+    let time = this.now;
+    if (options.at !== undefined && options.at > this.now) {
+      const next = this.peekLive();
+      time = next < 0 ? options.at : Math.min(options.at, this.queue.timeOf(next));
+    }
+    this.inputs.push({ ...structuredCloneJson(intent), atStep: this.stepCount, time } as Input);
     this.stepOnce();
     return { ok: true };
   }
