@@ -1,0 +1,430 @@
+// The engine benchmark behind `npm run bench` (node --expose-gc --import tsx …).
+// stdout carries ONE JSON line per metric and nothing else, so CI or a script can read it;
+// progress goes to stderr. Every line carries its baselines, measured in this same process
+// on this same machine, the ratio to them and the target, so a number is never read alone.
+//
+//   (a) throughput.traceOff / throughput.traceOn — publish → deliver → handle of EVENTS
+//       events through 1 topic × 3 partitions × 3 consumer groups, against a hand-written
+//       "limit loop" (the same bookkeeping with nothing else) and eventemitter3 dispatch.
+//   (b) seek.middle / seek.end — seek(middle) from the end of a SEEK_STEPS-step run, and
+//       back to the end, against the time of the full run.
+//   (c) memory.perStep — heap + ArrayBuffer bytes per trace step after a MEM_STEPS run.
+//
+// Each section runs in its own child process (same node flags), so one section's heap and
+// JIT state do not colour the next, and an engine that runs out of memory or time in one
+// section still leaves a line (with "error") for each of its metrics instead of no output.
+//
+// `npm run bench -- --scale 0.01` runs everything at 1% size (a smoke run; numbers from it
+// are not comparable). Speed is never asserted in tests: targets are reported, here only.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import EventEmitter from 'eventemitter3';
+import { createEngine, partitionForKey, restoreScenario, type Engine, type Scenario, type ConsumerView } from '../src/engine/index.ts';
+import { Prng } from '../src/engine/prng.ts';
+
+// ---------------------------------------------------------------------------- settings
+
+const SECTIONS = {
+  throughput: { metrics: ['throughput.traceOff', 'throughput.traceOn'], targets: ['>= 0.10', '>= 0.05'], limitSec: 100 },
+  seek: { metrics: ['seek.middle', 'seek.end'], targets: ['<= 0.02', '<= 0.02'], limitSec: 50 },
+  memory: { metrics: ['memory.perStep'], targets: ['<= 200'], limitSec: 50 },
+} as const;
+type Section = keyof typeof SECTIONS;
+
+const scale = readScale(process.argv.slice(2));
+const section = readSection(process.argv.slice(2));
+const EVENTS = Math.round(1_000_000 * scale);
+const SEEK_STEPS = Math.round(1_000_000 * scale);
+const MEM_STEPS = Math.round(1_000_000 * scale);
+const KEYS = 1000;
+const PARTITIONS = 3;
+const GROUPS = 3;
+const REPEATS = 3;
+const SEED = 1;
+
+const gc: () => void =
+  (globalThis as { gc?: () => void }).gc ??
+  (() => {
+    throw new Error('global.gc is missing: run the benchmark with `npm run bench` (node --expose-gc)');
+  });
+
+function usage(): never {
+  process.stderr.write('usage: npm run bench [-- --scale S]   (0 < S <= 1)\n');
+  process.exit(2);
+}
+
+function readScale(argv: string[]): number {
+  const i = argv.indexOf('--scale');
+  if (i < 0) return 1;
+  const s = Number(argv[i + 1]);
+  if (!(s > 0 && s <= 1)) usage();
+  return s;
+}
+
+/** `--section NAME` (internal): run one section in this process. */
+function readSection(argv: string[]): Section | null {
+  const i = argv.indexOf('--section');
+  if (i < 0) return null;
+  const name = argv[i + 1];
+  if (!(name in SECTIONS)) usage();
+  return name as Section;
+}
+
+// ---------------------------------------------------------------------------- helpers
+
+function progress(text: string): void {
+  process.stderr.write(`[bench] ${text}\n`);
+}
+
+function emit(line: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Runs `fn` (after a gc, so one run's garbage is not billed to the next) and returns ms. */
+function timed(fn: () => void): number {
+  gc();
+  const t0 = performance.now();
+  fn();
+  return performance.now() - t0;
+}
+
+/** Median ms of `repeats` timed runs of `fn`, after `warmups` untimed ones. */
+function medianMs(label: string, fn: () => void, repeats = REPEATS, warmups = 1): number {
+  for (let i = 0; i < warmups; i++) fn();
+  const runs: number[] = [];
+  for (let i = 0; i < repeats; i++) runs.push(timed(fn));
+  progress(`${label}: ${runs.map((r) => r.toFixed(1)).join(', ')} ms → median ${median(runs).toFixed(1)} ms`);
+  return median(runs);
+}
+
+const round = (x: number, digits = 0) => Math.round(x * 10 ** digits) / 10 ** digits;
+const heapBytes = () => {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+};
+
+// ---------------------------------------------------------------------------- the scenario
+
+/**
+ * One producer at a rate (no per-event inputs), 1 topic with 3 partitions, 3 consumer groups
+ * of one member each. Each handler increments a counter keyed by the event key, drawn from
+ * KEYS distinct keys with the engine's seeded PRNG, and does nothing else.
+ */
+function throughputScenario(events: number): Scenario {
+  const groups = Array.from({ length: GROUPS }, (_, g) => `g${g}`);
+  const r = restoreScenario({
+    format: 'eventfold/scenario',
+    version: 1,
+    name: 'bench: 1 topic × 3 partitions × 3 groups',
+    seed: SEED,
+    nodes: [
+      { id: 'producer', kind: 'producer', config: { templates: [{ type: 'Tick', key: `k{rand:0-${KEYS - 1}}` }], rate: { perSecond: 1000, limit: events } } },
+      { id: 'topic', kind: 'topic', config: { partitions: PARTITIONS } },
+      ...groups.map((g) => ({
+        id: g,
+        kind: 'consumer',
+        config: { processingMs: 0, rules: [{ on: 'Tick', do: [{ do: 'increment', table: 'count', key: { event: 'key' }, by: 1 }] }] },
+      })),
+    ],
+    edges: [{ source: 'producer', target: 'topic' }, ...groups.map((g) => ({ source: 'topic', target: g }))],
+  });
+  if (!r.ok) throw new Error(`bench scenario refused: ${JSON.stringify(r.errors)}`);
+  return r.value;
+}
+
+/** Fails loudly unless every group counted every event once: a fast wrong run proves nothing. */
+function checkCounts(label: string, countsPerGroup: Iterable<number>[], events: number): void {
+  for (const counts of countsPerGroup) {
+    let total = 0;
+    for (const n of counts) total += n;
+    if (total !== events) throw new Error(`${label}: a group counted ${total} events, expected ${events}`);
+  }
+}
+
+function engineCounts(engine: Engine): number[][] {
+  return Array.from({ length: GROUPS }, (_, g) => Object.values((engine.view().nodes[`g${g}`] as ConsumerView).state.count ?? {}) as number[]);
+}
+
+// ---------------------------------------------------------------------------- baselines
+
+// Both baselines draw the same key sequence as the engine (same PRNG, same seed, one draw
+// per event) and look keys and partitions up in precomputed tables: they are upper limits,
+// so they skip the string building and hashing the engine must do per event.
+const keyTable = Array.from({ length: KEYS }, (_, k) => `k${k}`);
+const partitionTable = keyTable.map((k) => partitionForKey(k, PARTITIONS));
+
+interface Bookkeeping {
+  logs: number[][];
+  counts: Map<string, number>[];
+  committed: Int32Array[];
+}
+const freshBooks = (): Bookkeeping => ({
+  logs: Array.from({ length: PARTITIONS }, () => []),
+  counts: Array.from({ length: GROUPS }, () => new Map()),
+  committed: Array.from({ length: GROUPS }, () => new Int32Array(PARTITIONS)),
+});
+
+/** The limit loop: append to the partition log; per group, count the key and commit. */
+function limitLoop(events: number): Bookkeeping {
+  const books = freshBooks();
+  const { logs, counts, committed } = books;
+  const prng = new Prng(SEED);
+  for (let i = 0; i < events; i++) {
+    const k = prng.int(0, KEYS - 1);
+    const key = keyTable[k];
+    const p = partitionTable[k];
+    const log = logs[p];
+    const offset = log.length;
+    log.push(i);
+    for (let g = 0; g < GROUPS; g++) {
+      const c = counts[g];
+      c.set(key, (c.get(key) ?? 0) + 1);
+      committed[g][p] = offset + 1;
+    }
+  }
+  return books;
+}
+
+/** The same events dispatched through eventemitter3 to one listener per group. */
+function eventemitter3Loop(events: number): Bookkeeping {
+  const books = freshBooks();
+  const { logs, counts, committed } = books;
+  const bus = new EventEmitter();
+  for (let g = 0; g < GROUPS; g++) {
+    const c = counts[g];
+    const com = committed[g];
+    bus.on('Tick', (key: string, p: number, offset: number) => {
+      c.set(key, (c.get(key) ?? 0) + 1);
+      com[p] = offset + 1;
+    });
+  }
+  const prng = new Prng(SEED);
+  for (let i = 0; i < events; i++) {
+    const k = prng.int(0, KEYS - 1);
+    const p = partitionTable[k];
+    const log = logs[p];
+    const offset = log.length;
+    log.push(i);
+    bus.emit('Tick', keyTable[k], p, offset);
+  }
+  return books;
+}
+
+// ---------------------------------------------------------------------------- (a) throughput
+
+function benchThroughput(): void {
+  progress(`(a) throughput: ${EVENTS} events, ${PARTITIONS} partitions, ${GROUPS} groups, ${KEYS} keys`);
+  checkCounts('limit loop', limitLoop(EVENTS).counts.map((m) => m.values()), EVENTS);
+  checkCounts('eventemitter3', eventemitter3Loop(EVENTS).counts.map((m) => m.values()), EVENTS);
+  const limitMs = medianMs('limit loop', () => limitLoop(EVENTS), 5);
+  const ee3Ms = medianMs('eventemitter3', () => eventemitter3Loop(EVENTS), 5);
+  const limitRate = (EVENTS / limitMs) * 1000;
+  const ee3Rate = (EVENTS / ee3Ms) * 1000;
+
+  const scenario = throughputScenario(EVENTS);
+  const warm = throughputScenario(Math.max(1, Math.round(EVENTS / 10)));
+  for (const trace of [false, true]) {
+    const label = trace ? 'traceOn' : 'traceOff';
+    let steps = 0;
+    // Warm the JIT on a tenth of the run, then check a full run counted everything.
+    createEngine(warm, { trace }).runUntilIdle(Infinity);
+    const check = createEngine(scenario, { trace });
+    check.runUntilIdle(Infinity);
+    checkCounts(`engine ${label}`, engineCounts(check), EVENTS);
+    steps = check.step;
+    const ms = medianMs(
+      `engine ${label}`,
+      () => {
+        createEngine(scenario, { trace }).runUntilIdle(Infinity);
+      },
+      REPEATS,
+      0,
+    );
+    const rate = (EVENTS / ms) * 1000;
+    const target = trace ? 0.05 : 0.1;
+    emit({
+      metric: `throughput.${label}`,
+      unit: 'events/s',
+      eventsPerSec: round(rate),
+      stepsPerSec: round((steps / ms) * 1000),
+      limitLoopEventsPerSec: round(limitRate),
+      eventemitter3EventsPerSec: round(ee3Rate),
+      ratioToLimit: round(rate / limitRate, 4),
+      ratioToEventemitter3: round(rate / ee3Rate, 4),
+      target: `>= ${target.toFixed(2)}`,
+      met: rate / limitRate >= target,
+      events: EVENTS,
+      steps,
+      medianMs: round(ms, 1),
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------- (b) seek
+
+function benchSeek(): void {
+  progress(`(b) seek: a ${SEEK_STEPS}-step run with the trace on`);
+  // Enough events that the run is still busy at SEEK_STEPS (about 10 steps per event).
+  const scenario = throughputScenario(Math.ceil(SEEK_STEPS / 5));
+  const run = (): Engine => {
+    const e = createEngine(scenario, { trace: true });
+    if (e.stepForward(SEEK_STEPS) !== SEEK_STEPS) throw new Error('the seek run went idle early');
+    return e;
+  };
+  run();
+  const fullMs = medianMs('full run', () => void run(), REPEATS, 0);
+
+  const engine = run();
+  const end = engine.step;
+  const middle = end >> 1;
+  const toMiddle: number[] = [];
+  const toEnd: number[] = [];
+  // Alternate: each seek to the middle starts from the end and each seek to the end from
+  // the middle. The first pair warms up.
+  for (let i = 0; i < 1 + 2 * REPEATS + 1; i++) {
+    const a = timed(() => engine.seek(middle));
+    if (engine.step !== middle) throw new Error(`seek(${middle}) landed on ${engine.step}`);
+    const b = timed(() => engine.seek(end));
+    if (engine.step !== end) throw new Error(`seek(${end}) landed on ${engine.step}`);
+    if (i > 0) {
+      toMiddle.push(a);
+      toEnd.push(b);
+    }
+  }
+  // Seek cost depends on the distance to the checkpoint before the target: sample targets
+  // spread over the run and report the worst as well.
+  const spread: number[] = [];
+  for (let k = 1; k <= 16; k++) {
+    const target = Math.round((end * k) / 17) + 97 * k;
+    spread.push(timed(() => engine.seek(target)));
+    engine.seek(end);
+  }
+  const mid = median(toMiddle);
+  const back = median(toEnd);
+  progress(`seek(middle): ${toMiddle.map((x) => x.toFixed(2)).join(', ')} ms; seek(end): ${toEnd.map((x) => x.toFixed(2)).join(', ')} ms; 16 targets: max ${Math.max(...spread).toFixed(2)} ms`);
+  emit({
+    metric: 'seek.middle',
+    unit: 'ms',
+    seekMs: round(mid, 3),
+    fullRunMs: round(fullMs, 1),
+    ratioToFullRun: round(mid / fullMs, 5),
+    worstOf16TargetsMs: round(Math.max(...spread), 3),
+    worstRatioToFullRun: round(Math.max(...spread) / fullMs, 5),
+    target: '<= 0.02',
+    met: mid / fullMs <= 0.02,
+    steps: end,
+  });
+  emit({
+    metric: 'seek.end',
+    unit: 'ms',
+    seekMs: round(back, 3),
+    fullRunMs: round(fullMs, 1),
+    ratioToFullRun: round(back / fullMs, 5),
+    target: '<= 0.02',
+    met: back / fullMs <= 0.02,
+    steps: end,
+  });
+}
+
+// ---------------------------------------------------------------------------- (c) memory
+
+function benchMemory(): void {
+  progress(`(c) memory: heap + ArrayBuffers before and after a ${MEM_STEPS}-step run`);
+  const scenario = throughputScenario(Math.ceil(MEM_STEPS / 5));
+  const measure = (trace: boolean) => {
+    gc();
+    gc();
+    const before = heapBytes();
+    const engine = createEngine(scenario, { trace });
+    const steps = engine.stepForward(MEM_STEPS);
+    gc();
+    gc();
+    const after = heapBytes();
+    const recording = engine.recordingBytes();
+    if (engine.step !== steps) throw new Error('unreachable');
+    return { perStep: (after - before) / steps, recordingPerStep: recording / steps, steps };
+  };
+  measure(true); // warm-up: compiled code and lazily created runtime state are not the run's
+  const on = median([measure(true), measure(true), measure(true)].map((m) => m.perStep));
+  const { recordingPerStep, steps } = measure(true);
+  const off = median([measure(false), measure(false), measure(false)].map((m) => m.perStep));
+  progress(`trace on ${on.toFixed(1)} B/step (recordings ${recordingPerStep.toFixed(1)}), trace off ${off.toFixed(1)} B/step`);
+  emit({
+    metric: 'memory.perStep',
+    unit: 'bytes/step',
+    bytesPerStep: round(on, 1),
+    recordingBytesPerStep: round(recordingPerStep, 1),
+    traceOffBytesPerStep: round(off, 1),
+    target: '<= 200',
+    met: on <= 200,
+    steps,
+  });
+}
+
+// ---------------------------------------------------------------------------- main
+
+/** Runs one section in a child process; passes its metric lines through, or reports why not. */
+function runSection(name: Section): Promise<void> {
+  const { metrics, targets, limitSec } = SECTIONS[name];
+  const limit = Math.round(limitSec * Math.max(scale, 0.2));
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--section', name, '--scale', String(scale)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const seen = new Set<string>();
+    let buffered = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      buffered += chunk;
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        if (!line.trim()) continue;
+        try {
+          seen.add((JSON.parse(line) as { metric: string }).metric);
+        } catch {
+          progress(`(${name} printed a non-JSON line: ${line})`);
+          continue;
+        }
+        process.stdout.write(`${line}\n`);
+      }
+    });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, limit * 1000);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      const why = timedOut
+        ? `did not finish within ${limit} s`
+        : signal === 'SIGABRT'
+          ? 'the benchmark process aborted (SIGABRT), most likely out of memory: see stderr'
+          : `the benchmark process ${signal ? `was killed (${signal})` : `exited with code ${code}`}: see stderr`;
+      metrics.forEach((metric, i) => {
+        if (!seen.has(metric)) emit({ metric, error: why, target: targets[i], met: false });
+      });
+      resolve();
+    });
+  });
+}
+
+if (section) {
+  if (section === 'throughput') benchThroughput();
+  else if (section === 'seek') benchSeek();
+  else benchMemory();
+} else {
+  const started = performance.now();
+  progress(`node ${process.version}, scale ${scale}; each section in its own process`);
+  void (async () => {
+    for (const name of Object.keys(SECTIONS) as Section[]) await runSection(name);
+    progress(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  })();
+}
