@@ -5,7 +5,7 @@ import { Column, f64, i32, u8 } from './columns.ts';
 import { Prng, type PrngState } from './prng.ts';
 import { ActionQueue, type QueuedAction } from './queue.ts';
 import { partitionForKey } from './murmur2.ts';
-import { compileCondition, compileRules, compare, readPath, ruleText, type CompiledRules, type RuleInput } from './rules.ts';
+import { compileCondition, compileRules, newOutcome, compare, readPath, ruleText, type CompiledRules, type RuleInput } from './rules.ts';
 import { copyJson, stableStringify, type Json } from './json.ts';
 import { ConsumerPatch, consumerPatchProblem, describeErrors, formatPath, type ConsumerSpec, type Invariant, type NodeSpec, type Link, NO_LINK_FAULTS, type ProducerSpec, type ProjectionSpec, type Upcaster, type AggregateSpec, type Rule, type SagaSpec, type Expr, type QueueSpec, type Scenario, type Template } from './scenario.ts';
 import * as v from 'valibot';
@@ -265,7 +265,7 @@ interface ProducerRt {
   node: number;
   spec: ProducerSpec;
   targets: number[];
-  templates: { t: Template; topic: number; dynamic: boolean }[];
+  templates: { t: Template; topic: number; key: Filler | null; data: Filler | null }[];
   fired: number;
   remaining: number;
   cycle: number;
@@ -465,7 +465,13 @@ interface Checkpoint {
 }
 
 const copyI32Map = (m: Map<number, Int32Array>) => new Map([...m].map(([k, v]) => [k, v.slice()]));
-const copyStore = <T>(m: Map<string, Map<string, T>>) => new Map([...m].map(([k, v]) => [k, new Map([...v].map(([kk, vv]) => [kk, copyJson(vv as Json) as T]))]));
+// Stored values are never mutated in place (every write stores a fresh value), so a copy of
+// a store shares them.
+const copyStore = <T>(m: Map<string, Map<string, T>>) => {
+  const out = new Map<string, Map<string, T>>();
+  m.forEach((rows, table) => out.set(table, new Map(rows)));
+  return out;
+};
 
 function copyGroupState(g: Omit<GroupRt, 'name' | 'members' | 'topics' | 'watchers'>): Omit<GroupRt, 'name' | 'members' | 'topics' | 'watchers'> {
   return {
@@ -665,7 +671,8 @@ export class Engine {
       const templates = n.config.templates.map((t) => ({
         t,
         topic: t.topic !== undefined ? this.topicOfNode.get(this.nodeIndex.get(t.topic)!)! : targets.length === 1 ? targets[0] : -1,
-        dynamic: hasPlaceholder(t.key) || hasPlaceholder(t.data),
+        key: t.key === undefined || t.key === null ? null : compileFiller(t.key),
+        data: compileFiller((t.data ?? {}) as Json),
       }));
       this.producerOfNode.set(i, this.producers.length);
       this.producers.push({
@@ -1263,8 +1270,8 @@ export class Engine {
     this.tNode.set(i, node);
     this.tEvent.set(i, event);
     this.tAux.set(i, aux);
+    // Re-execution rewrites the same note; a fork drops the notes of the old future.
     if (note !== undefined) this.notes.set(i, note);
-    else this.notes.delete(i);
   }
 
   private execute(kind: number, a: number, b: number, c: number): boolean {
@@ -1665,6 +1672,8 @@ export class Engine {
   // -------------------------------------------------------------------------- the network
 
   private linkOf(from: number, to: number): Link {
+    // Most scenarios have no faulty connection: skip building a `from>to` key per message.
+    if (this.links.size === 0) return NO_LINK_FAULTS;
     return this.links.get(`${from}>${to}`) ?? NO_LINK_FAULTS;
   }
 
@@ -1874,12 +1883,11 @@ export class Engine {
   private fromTemplate(prod: ProducerRt, tpl: ProducerRt['templates'][number]): number {
     prod.fired++;
     const t = tpl.t;
-    let key = t.key ?? null;
+    let key: Json = t.key ?? null;
     let data = (t.data ?? {}) as Json;
-    if (tpl.dynamic) {
-      key = key === null ? null : (expand(key, prod.fired, this.prng) as string);
-      data = expand(data, prod.fired, this.prng);
-    }
+    // Key first, then data, fields in order: the PRNG draws in a fixed order ([P4]).
+    if (tpl.key) key = tpl.key(prod.fired, this.prng);
+    if (tpl.data) data = tpl.data(prod.fired, this.prng);
     return this.createEvent(t.type, key === null ? null : String(key), data, prod.node, tpl.topic, -1, t.schemaVersion, -1);
   }
 
@@ -2103,7 +2111,7 @@ export class Engine {
       if (!q) group.parked.set(key, (q = []));
       q.push(rec);
       group.counters.parked++;
-      group.accounted.add(rec);
+      this.account(group, rec);
       this.record(S_PARK, mem.node, rec, group.blocked.get(key)!);
       this.finishDelivery(m, rec);
       return;
@@ -2119,7 +2127,7 @@ export class Engine {
     const dup = this.duplicateReason(mem, group, rec, id);
     if (dup) {
       group.counters.duplicatesSkipped++;
-      group.accounted.add(rec);
+      this.account(group, rec);
       group.attempts.delete(rec);
       this.releaseKey(group, rec);
       this.record(S_SKIP, mem.node, rec, 0, dup);
@@ -2130,7 +2138,7 @@ export class Engine {
     this.reader.ev = rec;
     this.reader.group = group;
     const schemaProblem = this.upcastFor(mem, rec);
-    const out = schemaProblem || (mem.failWhen && mem.failWhen(this.reader)) ? null : mem.rules.run(this.evType[rec], this.reader);
+    const out = schemaProblem || (mem.failWhen && mem.failWhen(this.reader)) ? null : mem.rules.run(this.evType[rec], this.reader, this.handleOut);
     mem.handled++;
     if (!out || out.error !== undefined) {
       this.reader.upcast = null;
@@ -2162,7 +2170,7 @@ export class Engine {
     if (cfg.idempotency === 'version' && key !== null) this.storeTable(group, VERSIONS_TABLE).set(key, this.evOffset.get(rec));
     this.checkOrder(group, rec);
     group.counters.processed++;
-    group.accounted.add(rec);
+    this.account(group, rec);
     group.attempts.delete(rec);
     this.releaseKey(group, rec);
 
@@ -2297,6 +2305,11 @@ export class Engine {
     if (!mem.commitBefore) this.finish(m);
   }
 
+  /** No-loss bookkeeping ([V3]), kept only for groups an invariant watches: it grows with the log. */
+  private account(group: GroupRt, rec: number): void {
+    if (group.watchers.length > 0) group.accounted.add(rec);
+  }
+
   private finish(m: number): void {
     const mem = this.members[m];
     mem.busy = -1;
@@ -2321,7 +2334,7 @@ export class Engine {
         t.qState[off] = Q_READY;
         t.qHolder[off] = -1;
       }
-      group.accounted.add(rec);
+      this.account(group, rec);
       this.record(S_ERROR, mem.node, rec, 0, `${error}. ${held ? `It nacked the message: back in ${t.id} (received ${t.qReceives[off]} time${t.qReceives[off] > 1 ? 's' : ''} so far)` : 'Its visibility timeout had already run out'}`);
       this.finish(m);
       for (const r of t.readers) this.wake(r);
@@ -2336,7 +2349,7 @@ export class Engine {
       const delay = this.backoff(cfg.retry, attempts);
       if (key !== null && cfg.ordering === 'block-key' && !group.blocked.has(key)) group.blocked.set(key, rec);
       this.schedule(this.now + delay, A_RETRY, mem.group, rec, 0);
-      group.accounted.add(rec);
+      this.account(group, rec);
       this.record(S_ERROR, mem.node, rec, attempts, `${error}. Attempt ${attempts} of ${cfg.retry.maxAttempts} failed: the next in ${fmtMs(delay)}`);
       this.finishDelivery(m, rec);
       return;
@@ -2347,12 +2360,12 @@ export class Engine {
       // [R5] Out of attempts: the event goes to the dead-letter topic, keeping its id.
       const copy = this.deadLetter(rec, mem.node, dl, error, attempts);
       group.counters.deadLettered++;
-      group.accounted.add(rec);
+      this.account(group, rec);
       this.record(S_DEAD, mem.node, copy, attempts, `${error}. After ${attempts} attempt${attempts > 1 ? 's' : ''} ${mem.id} moved it to ${dl} p${this.evPartition.get(copy)} @${this.evOffset.get(copy)}`);
     } else {
       // [H6] No attempts left and no dead-letter topic: the event is dropped.
       this.lost(group, rec, `${mem.id} gave up on it after ${attempts} attempt${attempts > 1 ? 's' : ''} with no dead-letter topic`);
-      group.accounted.add(rec);
+      this.account(group, rec);
       this.record(S_ERROR, mem.node, rec, 0, `${error}. ${attempts > 1 ? `That was the last of ${attempts} attempts and t` : 'T'}here is no dead-letter topic, so the event is skipped`);
     }
     this.releaseKey(group, rec);
@@ -2498,6 +2511,9 @@ export class Engine {
   // -------------------------------------------------------------------------- reader
 
   /** One reusable reader for handlers: no allocation per handled event. */
+  /** The outcome buffer of handle(), reused for every handled event. */
+  private readonly handleOut = newOutcome();
+
   private readonly reader = new (class implements RuleInput {
     ev = 0;
     group: GroupRt | null = null;
@@ -3483,29 +3499,57 @@ function storeToObject<T>(m: Map<string, Map<string, T>>): Record<string, Record
 
 const PLACEHOLDER = /\{(n|rand:(-?\d+)-(-?\d+))\}/g;
 
-function hasPlaceholder(x: unknown): boolean {
-  if (typeof x === 'string') return /\{(n|rand:-?\d+--?\d+)\}/.test(x);
-  if (x && typeof x === 'object') return Object.values(x).some(hasPlaceholder);
-  return false;
-}
+type Filler = (n: number, prng: Prng) => Json;
 
 /**
- * Fills `{n}` (the producer's event count, from 1) and `{rand:MIN-MAX}` (a seeded whole
- * number) in template strings. A string that is exactly one placeholder becomes a number ([P4]).
+ * Compiles a template value once ([P4]): `{n}` becomes the producer's event count (from 1),
+ * `{rand:MIN-MAX}` a seeded whole number; a string that is exactly one placeholder becomes a
+ * number. Returns null when the value has no placeholder (it is used as it is).
  */
-function expand(x: Json, n: number, prng: Prng): Json {
+function compileFiller(x: Json): Filler | null {
   if (typeof x === 'string') {
     const whole = /^\{(n|rand:(-?\d+)-(-?\d+))\}$/.exec(x);
-    if (whole) return whole[1] === 'n' ? n : prng.int(Number(whole[2]), Number(whole[3]));
-    return x.replace(PLACEHOLDER, (_, name: string, lo?: string, hi?: string) => String(name === 'n' ? n : prng.int(Number(lo), Number(hi))));
+    if (whole) {
+      if (whole[1] === 'n') return (n) => n;
+      const lo = Number(whole[2]);
+      const hi = Number(whole[3]);
+      return (_, prng) => prng.int(lo, hi);
+    }
+    const parts: (string | Filler)[] = [];
+    let at = 0;
+    for (const m of x.matchAll(PLACEHOLDER)) {
+      if (m.index! > at) parts.push(x.slice(at, m.index));
+      if (m[1] === 'n') parts.push((n) => n);
+      else {
+        const lo = Number(m[2]);
+        const hi = Number(m[3]);
+        parts.push((_, prng) => prng.int(lo, hi));
+      }
+      at = m.index! + m[0].length;
+    }
+    if (parts.length === 0) return null;
+    if (at < x.length) parts.push(x.slice(at));
+    return (n, prng) => {
+      let out = '';
+      for (const p of parts) out += typeof p === 'string' ? p : String(p(n, prng));
+      return out;
+    };
   }
-  if (Array.isArray(x)) return x.map((v) => expand(v, n, prng));
+  if (Array.isArray(x)) {
+    const items = x.map(compileFiller);
+    if (items.every((f) => f === null)) return null;
+    return (n, prng) => items.map((f, i) => (f ? f(n, prng) : x[i]));
+  }
   if (x && typeof x === 'object') {
-    const out: Record<string, Json> = {};
-    for (const k of Object.keys(x)) out[k] = expand(x[k], n, prng);
-    return out;
+    const fields = Object.keys(x).map((k) => [k, compileFiller(x[k]), x[k]] as const);
+    if (fields.every(([, f]) => f === null)) return null;
+    return (n, prng) => {
+      const out: Record<string, Json> = {};
+      for (const [k, f, val] of fields) out[k] = f ? f(n, prng) : val;
+      return out;
+    };
   }
-  return x;
+  return null;
 }
 
 function structuredCloneJson<T>(x: T): T {

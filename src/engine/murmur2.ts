@@ -5,8 +5,7 @@
 const utf8 = new TextEncoder();
 
 /** Kafka's murmur2 (signed 32-bit result, as the Java client returns it). */
-export function murmur2(bytes: Uint8Array): number {
-  const length = bytes.length;
+export function murmur2(bytes: Uint8Array, length = bytes.length): number {
   const m = 0x5bd1e995;
   const r = 24;
   let h = (0x9747b28c ^ length) | 0;
@@ -36,6 +35,16 @@ export function murmur2(bytes: Uint8Array): number {
 }
 
 /** Kafka's `Utils.toPositive(murmur2(keyBytes)) % numPartitions`. */
+let scratch = new Uint8Array(256);
 export function partitionForKey(key: string, partitions: number): number {
-  return (murmur2(utf8.encode(key)) & 0x7fffffff) % partitions;
+  // ASCII fast path: the UTF-8 bytes of an ASCII key are its char codes, so no TextEncoder
+  // call and no Uint8Array per event.
+  const n = key.length;
+  if (n > scratch.length) scratch = new Uint8Array(n * 2);
+  for (let i = 0; i < n; i++) {
+    const c = key.charCodeAt(i);
+    if (c >= 0x80) return (murmur2(utf8.encode(key)) & 0x7fffffff) % partitions;
+    scratch[i] = c;
+  }
+  return (murmur2(scratch, n) & 0x7fffffff) % partitions;
 }

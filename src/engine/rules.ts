@@ -40,7 +40,8 @@ class HandlerError extends Error {}
 type Eval = (ctx: Ctx) => unknown;
 interface Ctx {
   input: RuleInput;
-  staged: Map<string, Write>;
+  /** Writes staged by this handling, in order; a handling stages only a few. */
+  staged: Write[];
 }
 
 function compileExpr(e: Expr): Eval {
@@ -55,8 +56,9 @@ function compileExpr(e: Expr): Eval {
 }
 
 function readStaged(ctx: Ctx, table: string, key: string): Json | undefined {
-  const w = ctx.staged.get(`${table}\u0000${key}`);
-  return w ? w.value : ctx.input.read(table, key);
+  // A scan over a few staged writes beats building a `table\0key` string per lookup.
+  for (const w of ctx.staged) if (w.key === key && w.table === table) return w.value;
+  return ctx.input.read(table, key);
 }
 
 function compileKey(e: Expr, table: string): (ctx: Ctx) => string {
@@ -195,7 +197,13 @@ function toJson(x: unknown): Json {
 }
 
 function stage(ctx: Ctx, table: string, key: string, value: Json): void {
-  ctx.staged.set(`${table}\u0000${key}`, { table, key, value });
+  for (const w of ctx.staged) {
+    if (w.key === key && w.table === table) {
+      w.value = value;
+      return;
+    }
+  }
+  ctx.staged.push({ table, key, value });
 }
 
 /** A condition on its own (a consumer's `failWhen`), evaluated against an event and a store. */
@@ -203,7 +211,7 @@ export function compileCondition(c: Condition): (input: RuleInput) => boolean {
   const cond = compileCond(c);
   return (input) => {
     try {
-      return cond({ input, staged: new Map() });
+      return cond({ input, staged: [] });
     } catch (e) {
       if (e instanceof HandlerError) return false;
       throw e;
@@ -212,16 +220,29 @@ export function compileCondition(c: Condition): (input: RuleInput) => boolean {
 }
 
 export interface CompiledRules {
-  run(type: string, input: RuleInput): Outcome;
+  /**
+   * Runs the rules for one event. Pass `out` to have it filled instead of allocating one:
+   * the caller owns it, and it stays valid until the caller passes it again.
+   */
+  run(type: string, input: RuleInput, out?: Outcome): Outcome;
+}
+
+export function newOutcome(): Outcome {
+  return { rule: -1, writes: [], emits: [], effects: [], commands: [] };
 }
 
 /** Compiles a consumer's rules. The first rule whose type and condition match applies ([H1]). */
 export function compileRules(rules: readonly Rule[]): CompiledRules {
   const compiled = rules.map((r) => ({ on: r.on, when: r.when ? compileCond(r.when) : null, steps: r.do.map(compileAction) }));
   return {
-    run(type, input) {
-      const out: Outcome = { rule: -1, writes: [], emits: [], effects: [], commands: [] };
-      const ctx: Ctx = { input, staged: new Map() };
+    run(type, input, out = newOutcome()) {
+      out.rule = -1;
+      // Emptied by pop, not `length = 0`, which frees the backing store.
+      while (out.writes.length) out.writes.pop();
+      while (out.emits.length) out.emits.pop();
+      while (out.effects.length) out.effects.pop();
+      while (out.commands.length) out.commands.pop();
+      const ctx: Ctx = { input, staged: out.writes };
       try {
         for (let i = 0; i < compiled.length; i++) {
           const r = compiled[i];
@@ -235,7 +256,6 @@ export function compileRules(rules: readonly Rule[]): CompiledRules {
         if (!(e instanceof HandlerError)) throw e;
         return { rule: out.rule, writes: [], emits: [], effects: [], commands: [], error: e.message };
       }
-      out.writes = [...ctx.staged.values()];
       return out;
     },
   };
