@@ -103,7 +103,8 @@ describe('load', () => {
       ],
     });
     if (!r.ok) throw new Error(r.message);
-    expect(r.nodes[1]).toEqual({ id: 'jobs', kind: 'queue', label: 'Jobs', position: { x: 10, y: 20 } });
+    expect(r.nodes[1]).toMatchObject({ id: 'jobs', kind: 'queue', label: 'Jobs', position: { x: 10, y: 20 } });
+    expect(r.nodes[1].spec).toMatchObject({ kind: 'queue', config: { visibilityTimeoutMs: 300 } });
     expect(r.view.nodes.jobs).toMatchObject({ kind: 'queue' });
   });
 

@@ -6,16 +6,24 @@
 // `advance` per animation frame. Each call returns ONE update (the view at the playhead
 // plus the trace rows the client lacks); the worker never sends anything on its own.
 import { createEngine, describeErrors, restoreSessionOrScenario, ruleText, SESSION_FORMAT } from '../engine/index.ts';
-import type { Engine, EngineView, Intent, NodeKind, Scenario, TraceStep } from '../engine/index.ts';
+import type { Engine, EngineView, Input, Intent, NodeKind, NodeSpec, Scenario, TraceStep } from '../engine/index.ts';
 import { planWindow, targetWindow, type Range, type TraceWindow } from './trace-window.ts';
+import { applyEdit, blankScenario, onlyMoved, type Edit, type EditError } from './editing.ts';
+
+export type { Edit, EditError } from './editing.ts';
+
+/** Every node also carries its whole spec, which the inspector edits. */
+type WithSpec = { spec: NodeSpec };
 
 /** A node as the canvas draws it: where it is and what never changes while it runs. */
-export type DrawNode =
+export type DrawNode = WithSpec &
+  (
   | { id: string; kind: 'producer'; label: string; position: { x: number; y: number }; templates: { type: string; key: string | null }[]; rate: string | null }
   | { id: string; kind: 'topic'; label: string; position: { x: number; y: number }; partitions: number }
   | { id: string; kind: 'consumer'; label: string; position: { x: number; y: number }; group: string; commit: 'after' | 'before'; rules: string[] }
   /** Kinds this first canvas draws without detail (queues, projections, …). */
-  | { id: string; kind: Exclude<NodeKind, 'producer' | 'topic' | 'consumer'>; label: string; position: { x: number; y: number } };
+  | { id: string; kind: Exclude<NodeKind, 'producer' | 'topic' | 'consumer'>; label: string; position: { x: number; y: number } }
+  );
 
 export interface DrawEdge {
   id: string;
@@ -43,6 +51,18 @@ export type LoadResult =
   | ({ ok: true; kind: 'scenario' | 'session'; name: string; description: string; nodes: DrawNode[]; edges: DrawEdge[] } & Update)
   | { ok: false; message: string };
 
+/** The scenario as drawn, and whether undo and redo have anything to do. */
+export interface Drawing {
+  name: string;
+  description: string;
+  nodes: DrawNode[];
+  edges: DrawEdge[];
+  canUndo: boolean;
+  canRedo: boolean;
+}
+
+export type EditUpdate = (({ ok: true; added: string[] } & Drawing) | { ok: false; reason: string; errors: EditError[] }) & Update;
+
 export type ActUpdate = ({ ok: true } | { ok: false; reason: string }) & Update;
 
 /** Steps `advance` applies in one call unless told otherwise: keeps a frame short. */
@@ -51,10 +71,12 @@ export const DEFAULT_MAX_STEPS = 2000;
 function drawing(s: Scenario): { nodes: DrawNode[]; edges: DrawEdge[] } {
   const nodes = s.nodes.map((n): DrawNode => {
     const position = { x: n.position.x, y: n.position.y };
+    const spec = JSON.parse(JSON.stringify(n)) as NodeSpec;
     switch (n.kind) {
       case 'producer': {
         const rate = n.config.rate;
         return {
+          spec,
           id: n.id,
           kind: 'producer',
           label: n.label,
@@ -64,11 +86,11 @@ function drawing(s: Scenario): { nodes: DrawNode[]; edges: DrawEdge[] } {
         };
       }
       case 'topic':
-        return { id: n.id, kind: 'topic', label: n.label, position, partitions: n.config.partitions };
+        return { spec, id: n.id, kind: 'topic', label: n.label, position, partitions: n.config.partitions };
       case 'consumer':
-        return { id: n.id, kind: 'consumer', label: n.label, position, group: n.config.group, commit: n.config.commit, rules: n.config.rules.map(ruleText) };
+        return { spec, id: n.id, kind: 'consumer', label: n.label, position, group: n.config.group, commit: n.config.commit, rules: n.config.rules.map(ruleText) };
       default:
-        return { id: n.id, kind: n.kind, label: n.label, position };
+        return { spec, id: n.id, kind: n.kind, label: n.label, position };
     }
   });
   return { nodes, edges: s.edges.map((e) => ({ id: e.id, source: e.source, target: e.target })) };
@@ -84,6 +106,56 @@ export function makeWorkerApi() {
   // The play clock: logical time reached by `advance`, which may run ahead of the time of
   // the last step while nothing is due (a session timeout, a rate producer's next tick).
   let clock = 0;
+  // The scenario being edited and run, its edit history (scenarios, never engine state),
+  // and the steps the engine took at time 0 before the learner could act (group formation).
+  let scenario: Scenario | null = null;
+  let seed = 1;
+  let base = 0;
+  const past: Scenario[] = [];
+  const future: Scenario[] = [];
+  const HISTORY = 200;
+
+  function drawn(s: Scenario): Drawing {
+    return { name: s.name, description: s.description, ...drawing(s), canUndo: past.length > 0, canRedo: future.length > 0 };
+  }
+
+  /** A fresh engine for `s` at time 0 (the groups formed), no inputs. */
+  function start(s: Scenario, inputs: readonly Input[] = []): Engine {
+    const e = createEngine(s, { seed, inputs });
+    e.runUntil(0);
+    return e;
+  }
+
+  /**
+   * Runs the edited scenario again with the same seed and the learner's recorded inputs
+   * where they still apply (an input naming a removed node, or refused by the new
+   * scenario, is dropped), and puts the playhead as far past time 0 as it was.
+   */
+  function rerun(s: Scenario): void {
+    const old = engine;
+    const oldBase = base;
+    let next = start(s);
+    const newBase = next.step;
+    if (old) {
+      const inputs = old.session().inputs;
+      const target = newBase + Math.max(0, old.step - oldBase);
+      try {
+        for (const input of inputs) {
+          const { atStep, time, ...intent } = input;
+          const at = newBase + Math.max(0, atStep - oldBase);
+          if (next.step < at) next.runUntil(Math.max(time, next.time), at - next.step);
+          next.act(intent as Intent, { at: time });
+        }
+        next.seek(target);
+      } catch {
+        next = start(s);
+      }
+    }
+    engine = next;
+    base = newBase;
+    scenario = s;
+    known = { lo: 0, hi: 0 };
+  }
 
   function need(): Engine {
     if (!engine) throw new Error('No scenario is loaded yet: call load() first');
@@ -104,6 +176,16 @@ export function makeWorkerApi() {
   function moved(): Update {
     clock = need().time;
     return update();
+  }
+
+  function travel(from: Scenario[], to: Scenario[]): EditUpdate {
+    const s = scenario;
+    const prev = from.pop();
+    if (!s || !prev) return { ok: false, reason: from === past ? 'nothing to undo' : 'nothing to redo', errors: [], ...update() };
+    to.push(s);
+    if (onlyMoved(s, prev) && engine) scenario = prev;
+    else rerun(prev);
+    return { ok: true, added: [], ...drawn(scenario!), ...moved() };
   }
 
   return {
@@ -134,6 +216,11 @@ export function makeWorkerApi() {
       }
       engine = next;
       known = { lo: 0, hi: 0 };
+      scenario = session.scenario;
+      seed = session.seed;
+      base = 0;
+      past.length = 0;
+      future.length = 0;
       const isSession = data !== null && typeof data === 'object' && (data as { format?: unknown }).format === SESSION_FORMAT;
       return {
         ok: true,
@@ -143,6 +230,47 @@ export function makeWorkerApi() {
         ...drawing(session.scenario),
         ...moved(),
       };
+    },
+
+    /** Starts an empty canvas (undoable: the scenario before it goes on the history). */
+    blank(): EditUpdate {
+      if (scenario) past.push(scenario);
+      future.length = 0;
+      engine = null;
+      seed = 1;
+      rerun(blankScenario());
+      return { ok: true, added: [], ...drawn(scenario!), ...moved() };
+    },
+
+    /**
+     * Applies an edit: a new scenario through restoreScenario, then the run again. A refused
+     * edit changes nothing and says why, with each error placed at its node and field.
+     */
+    edit(change: Edit): EditUpdate {
+      const s = scenario;
+      if (!s) throw new Error('No scenario is loaded yet: call load() first');
+      const r = applyEdit(s, change);
+      if (!r.ok) return { ok: false, reason: r.reason, errors: r.errors, ...update() };
+      past.push(s);
+      if (past.length > HISTORY) past.shift();
+      future.length = 0;
+      if (onlyMoved(s, r.scenario)) scenario = r.scenario;
+      else rerun(r.scenario);
+      return { ok: true, added: r.added, ...drawn(scenario!), ...moved() };
+    },
+
+    /** Takes back the last edit. */
+    undo(): EditUpdate {
+      return travel(past, future);
+    },
+    /** Does again what undo took back. */
+    redo(): EditUpdate {
+      return travel(future, past);
+    },
+
+    /** The current scenario, as saved or shared. */
+    scenario(): Scenario | null {
+      return scenario;
     },
 
     /** A learner's action (fire, crash, restart), applied now as one step and recorded. */

@@ -1,0 +1,194 @@
+// Editing a scenario: each edit makes a NEW scenario from the current one and sends it
+// through `restoreScenario` (the one door), so an edit the format refuses changes nothing
+// and comes back with errors that name the node and the field. Pure and synchronous: the
+// host (api.ts) owns the current scenario, the undo history and the engine.
+import { connectionProblem, restoreScenario } from '../engine/index.ts';
+import type { FieldError, NodeKind, NodeSpec, Scenario } from '../engine/index.ts';
+import { SCENARIO_FORMAT, SCENARIO_VERSION } from '../engine/index.ts';
+
+/** An edit the learner makes on the canvas or in an inspector. */
+export type Edit =
+  | { op: 'add'; kind: NodeKind; position?: { x: number; y: number } }
+  | { op: 'move'; moves: { id: string; x: number; y: number }[] }
+  | { op: 'remove'; nodes: string[]; edges: string[] }
+  | { op: 'duplicate'; nodes: string[] }
+  | { op: 'rename'; id: string; label: string }
+  | { op: 'connect'; source: string; target: string }
+  | { op: 'disconnect'; id: string }
+  /** Replaces the node's whole config (the inspector sends what its form holds). */
+  | { op: 'config'; id: string; config: Record<string, unknown> };
+
+/** An error of a refused edit, placed where the inspector shows it. */
+export interface EditError {
+  /** Node the error is about, or null (the scenario as a whole, a connection). */
+  node: string | null;
+  /** Path inside the node, such as `config.partitions` or `label`; '' for the node itself. */
+  field: string;
+  message: string;
+}
+
+export type EditOutcome = { ok: true; scenario: Scenario; added: string[] } | { ok: false; reason: string; errors: EditError[] };
+
+export const KIND_LABEL: Record<NodeKind, string> = {
+  producer: 'Producer',
+  topic: 'Topic',
+  queue: 'Queue',
+  consumer: 'Consumer',
+  projection: 'Projection',
+  aggregate: 'Aggregate',
+  saga: 'Saga',
+};
+
+/** The empty canvas: a scenario with no nodes. */
+export function blankScenario(): Scenario {
+  const r = restoreScenario({ format: SCENARIO_FORMAT, version: SCENARIO_VERSION, name: 'Untitled scenario', description: '', nodes: [] });
+  if (!r.ok) throw new Error('the blank scenario is refused by restoreScenario');
+  return r.value;
+}
+
+/** What a new node of a kind starts with: enough to run at once. */
+function defaultConfig(kind: NodeKind, id: string): Record<string, unknown> {
+  switch (kind) {
+    case 'producer':
+      return { templates: [{ type: 'OrderPlaced', key: 'ORD-{n}', data: { orderId: 'ORD-{n}', total: 10 } }] };
+    case 'topic':
+      return { partitions: 1 };
+    case 'consumer':
+      return { group: id, commit: 'after', rules: [] };
+    default:
+      return {};
+  }
+}
+
+function freshId(s: Scenario, base: string): string {
+  const taken = new Set(s.nodes.map((n) => n.id));
+  for (let k = 1; ; k++) if (!taken.has(`${base}-${k}`)) return `${base}-${k}`;
+}
+
+/** A spot near the others that no node sits on. */
+function freeSpot(s: Scenario): { x: number; y: number } {
+  for (let k = 0; ; k++) {
+    const x = (k % 4) * 240;
+    const y = Math.floor(k / 4) * 170;
+    if (!s.nodes.some((n) => Math.abs(n.position.x - x) < 120 && Math.abs(n.position.y - y) < 90)) return { x, y };
+  }
+}
+
+function clone<T>(x: T): T {
+  return JSON.parse(JSON.stringify(x)) as T;
+}
+
+/** Turns restoreScenario's `nodes[2].config.partitions` into node id + field. */
+export function placeErrors(raw: { nodes: { id: string }[] }, errors: readonly FieldError[]): EditError[] {
+  return errors.map((e) => {
+    const m = /^nodes\[(\d+)\]\.?(.*)$/.exec(e.path);
+    if (m) return { node: raw.nodes[Number(m[1])]?.id ?? null, field: m[2], message: e.message };
+    return { node: null, field: e.path, message: e.message };
+  });
+}
+
+/** Applies one edit to a scenario; the result went through restoreScenario. */
+export function applyEdit(s: Scenario, edit: Edit): EditOutcome {
+  const raw = clone(s) as Scenario;
+  const byId = new Map(raw.nodes.map((n) => [n.id, n]));
+  let added: string[] = [];
+  switch (edit.op) {
+    case 'add': {
+      const id = freshId(raw, edit.kind);
+      const n = id.slice(edit.kind.length + 1);
+      const position = edit.position ? { x: Math.round(edit.position.x), y: Math.round(edit.position.y) } : freeSpot(raw);
+      raw.nodes.push({ id, kind: edit.kind, label: `${KIND_LABEL[edit.kind]} ${n}`, position, config: defaultConfig(edit.kind, id) } as NodeSpec);
+      added = [id];
+      break;
+    }
+    case 'move':
+      for (const m of edit.moves) {
+        const n = byId.get(m.id);
+        if (n) n.position = { x: Math.round(m.x), y: Math.round(m.y) };
+      }
+      break;
+    case 'remove': {
+      const gone = new Set(edit.nodes);
+      const cut = new Set(edit.edges);
+      raw.nodes = raw.nodes.filter((n) => !gone.has(n.id));
+      raw.edges = raw.edges.filter((e) => !cut.has(e.id) && !gone.has(e.source) && !gone.has(e.target));
+      // Invariants about a removed node go with it.
+      raw.invariants = (raw.invariants ?? []).filter((i) => !gone.has(i.node));
+      raw.schedule = (raw.schedule ?? []).filter((x) => !('node' in x) || !gone.has((x as { node: string }).node));
+      break;
+    }
+    case 'duplicate': {
+      const map = new Map<string, string>();
+      for (const id of edit.nodes) {
+        const n = byId.get(id);
+        if (!n) continue;
+        const copy = clone(n);
+        copy.id = freshId(raw, n.kind);
+        copy.label = `${n.label} copy`.slice(0, 80);
+        copy.position = { x: n.position.x + 40, y: n.position.y + 40 };
+        // A duplicated consumer joins the same group: the usual reason to copy one.
+        raw.nodes.push(copy);
+        map.set(id, copy.id);
+        added.push(copy.id);
+      }
+      // Connections among the copied nodes are copied too; connections to the rest as well.
+      for (const e of [...raw.edges]) {
+        const src = map.get(e.source);
+        const dst = map.get(e.target);
+        if (!src && !dst) continue;
+        const source = src ?? e.source;
+        const target = dst ?? e.target;
+        raw.edges.push({ id: `${source}->${target}`, source, target });
+      }
+      break;
+    }
+    case 'rename': {
+      const n = byId.get(edit.id);
+      if (!n) return { ok: false, reason: `there is no node "${edit.id}"`, errors: [] };
+      n.label = edit.label;
+      break;
+    }
+    case 'connect': {
+      const a = byId.get(edit.source);
+      const b = byId.get(edit.target);
+      if (!a || !b) return { ok: false, reason: 'connect two nodes that exist', errors: [] };
+      if (a.id === b.id) return { ok: false, reason: 'a node cannot connect to itself', errors: [] };
+      const why = connectionProblem(a.kind, b.kind);
+      if (why) return { ok: false, reason: `${a.label} → ${b.label}: ${why}`, errors: [] };
+      if (raw.edges.some((e) => e.source === a.id && e.target === b.id)) return { ok: false, reason: `${a.label} is already connected to ${b.label}`, errors: [] };
+      raw.edges.push({ id: `${a.id}->${b.id}`, source: a.id, target: b.id });
+      break;
+    }
+    case 'disconnect':
+      raw.edges = raw.edges.filter((e) => e.id !== edit.id);
+      break;
+    case 'config': {
+      const n = byId.get(edit.id);
+      if (!n) return { ok: false, reason: `there is no node "${edit.id}"`, errors: [] };
+      (n as { config: unknown }).config = clone(edit.config);
+      break;
+    }
+  }
+  // restoreScenario names an edge without an id "source->target", an id its own schema
+  // refuses on the way back in: leave such ids out and let it name them again.
+  raw.edges = raw.edges.map((e) => {
+    if (e.id !== `${e.source}->${e.target}`) return e;
+    const { id: _id, ...rest } = e;
+    return rest as typeof e;
+  });
+  const r = restoreScenario(raw);
+  if (!r.ok) {
+    const errors = placeErrors(raw, r.errors);
+    const label = (id: string | null) => (id ? (byId.get(id)?.label ?? raw.nodes.find((n) => n.id === id)?.label ?? id) : null);
+    const first = errors[0];
+    const where = first ? [label(first.node), first.field].filter(Boolean).join(' · ') : '';
+    return { ok: false, reason: first ? `${where ? `${where}: ` : ''}${first.message}` : 'the edit was refused', errors };
+  }
+  return { ok: true, scenario: r.value, added };
+}
+
+/** True when two scenarios differ only in where nodes sit (no need to re-run anything). */
+export function onlyMoved(a: Scenario, b: Scenario): boolean {
+  const strip = (s: Scenario) => JSON.stringify({ ...s, nodes: s.nodes.map((n) => ({ ...n, position: null })) });
+  return strip(a) === strip(b);
+}
