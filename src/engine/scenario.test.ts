@@ -129,6 +129,12 @@ describe('restoreScenario', () => {
     expect(errorsOf(s)[0].path).toBe('nodes[0].config.rate.template');
   });
 
+  it('[F1] a missing required field is named as missing', () => {
+    const s = base();
+    delete (s.nodes[0] as Partial<(typeof s.nodes)[0]>).id;
+    expect(errorsOf(s)[0]).toEqual({ path: 'nodes[0].id', message: 'is required but missing' });
+  });
+
   it('[F6] an unknown field is named', () => {
     const s = base();
     (s.nodes[1].config as Record<string, unknown>) = { partitons: 3 };

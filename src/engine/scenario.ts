@@ -526,13 +526,17 @@ export function describeErrors(errors: readonly FieldError[], max = 8): string {
   return lines.join('\n');
 }
 
-function issuesToErrors(issues: readonly v.BaseIssue<unknown>[]): FieldError[] {
+/** valibot issues as field errors with plain messages. */
+export function issuesToErrors(issues: readonly v.BaseIssue<unknown>[]): FieldError[] {
   const out: FieldError[] = [];
   for (const issue of issues) {
     // Unions report their alternatives as sub-issues; the union's own message is the clear one.
     const path = formatPath((issue.path ?? []).map((p) => p.key as string | number));
-    const message = issue.type === 'strict_object' ? `unknown field (allowed fields are listed in the scenario format)` : issue.message;
-    out.push({ path, message: issue.type === 'literal' && issue.expected ? `must be ${issue.expected}` : message });
+    let message = issue.message;
+    if ((issue.type === 'strict_object' || issue.type === 'object') && issue.received === 'undefined') message = 'is required but missing';
+    else if (issue.type === 'strict_object') message = 'unknown field (allowed fields are listed in the scenario format)';
+    else if (issue.type === 'literal' && issue.expected) message = `must be ${issue.expected}`;
+    out.push({ path, message });
   }
   return out;
 }

@@ -3,7 +3,7 @@
 // stored (SPEC [T2]). `restoreSession` is the one door for sessions, as restoreScenario is
 // for scenarios.
 import * as v from 'valibot';
-import { formatPath, intentSchema, restoreScenario, type FieldError, type Restored, type Scenario } from './scenario.ts';
+import { intentSchema, issuesToErrors, restoreScenario, type FieldError, type Restored, type Scenario } from './scenario.ts';
 import type { Input } from './inputs.ts';
 
 export const SESSION_FORMAT = 'eventfold/session';
@@ -19,22 +19,25 @@ export interface Session {
   step: number;
 }
 
-const Stamp = { atStep: v.pipe(v.number(), v.integer(), v.minValue(0)), time: v.pipe(v.number(), v.finite(), v.minValue(0)) };
+const Stamp = {
+  atStep: v.pipe(v.number('must be the step number at which the action was applied'), v.integer('must be a whole number'), v.minValue(0, 'must be at least 0')),
+  time: v.pipe(v.number('must be the logical time of the action, in ms'), v.finite('must be a finite number'), v.minValue(0, 'must be at least 0')),
+};
 const InputSchema = intentSchema(Stamp);
 
 const SessionShape = v.object({
   format: v.literal(SESSION_FORMAT),
   version: v.literal(SESSION_VERSION, `must be ${SESSION_VERSION}`),
   scenario: v.unknown(),
-  seed: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(2 ** 32 - 1))),
-  inputs: v.optional(v.pipe(v.array(InputSchema), v.maxLength(100_000)), []),
-  step: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0)), 0),
+  seed: v.optional(v.pipe(v.number('must be a number'), v.integer('must be a whole number'), v.minValue(0, 'must be at least 0'), v.maxValue(2 ** 32 - 1, 'must be below 2^32'))),
+  inputs: v.optional(v.pipe(v.array(InputSchema, 'must be a list of recorded actions'), v.maxLength(100_000, 'must hold at most 100,000 actions')), []),
+  step: v.optional(v.pipe(v.number('must be a number'), v.integer('must be a whole number'), v.minValue(0, 'must be at least 0')), 0),
 });
 
 export function restoreSession(input: unknown): Restored<Session> {
   const parsed = v.safeParse(SessionShape, input, { abortPipeEarly: true });
   if (!parsed.success) {
-    return { ok: false, errors: parsed.issues.map((i) => ({ path: formatPath((i.path ?? []).map((p) => p.key as string | number)), message: i.message })) };
+    return { ok: false, errors: issuesToErrors(parsed.issues) };
   }
   const scenario = restoreScenario(parsed.output.scenario);
   if (!scenario.ok) return { ok: false, errors: scenario.errors.map((e: FieldError) => ({ path: `scenario.${e.path}`, message: e.message })) };
