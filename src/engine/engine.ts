@@ -571,8 +571,8 @@ export class Engine {
     this.traceOn = options.trace ?? true;
     this.prng = new Prng(this.seed);
     this.inputs = [...(options.inputs ?? [])].sort((a, b) => a.atStep - b.atStep);
-    this.checkpointEvery = Math.max(1, options.checkpointEvery ?? 256);
-    this.maxCheckpoints = Math.max(4, options.maxCheckpoints ?? 256);
+    this.checkpointEvery = Math.max(1, options.checkpointEvery ?? 1024);
+    this.maxCheckpoints = Math.max(4, options.maxCheckpoints ?? 64);
     this.nodes = scenario.nodes;
     this.invariants = scenario.invariants ?? [];
     this.broken = this.invariants.map(() => ({ at: -1, message: '' }));
