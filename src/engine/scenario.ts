@@ -123,53 +123,49 @@ const TemplateSchema = v.strictObject({
 
 const Position = v.optional(v.strictObject({ x: Num(-1e6, 1e6), y: Num(-1e6, 1e6) }), { x: 0, y: 0 });
 
-const ProducerNode = v.strictObject({
-  id: Id,
-  kind: v.literal('producer'),
-  label: v.optional(Name(80)),
-  position: Position,
-  config: v.optional(
-    v.strictObject({
-      templates: v.optional(v.pipe(v.array(TemplateSchema), v.maxLength(50)), []),
-      rate: v.optional(
-        v.nullable(
-          v.strictObject({
-            perSecond: Num(0.001, 1_000_000),
-            limit: v.optional(Int(1, 10_000_000), 100),
-            /** Template index, or -1 to cycle through all templates. */
-            template: v.optional(Int(-1, 49), -1),
-          }),
-        ),
-        null,
+/** Every node is an id, a kind, a label, a position and its kind's config (all fields optional). */
+function nodeSchema<const K extends string, const C extends v.ObjectEntries>(kind: K, config: C) {
+  return v.strictObject({
+    id: Id,
+    kind: v.literal(kind),
+    label: v.optional(Name(80)),
+    position: Position,
+    config: v.optional(v.strictObject(config), {} as v.InferInput<v.StrictObjectSchema<C, undefined>>),
+  });
+}
+
+const ProducerNode = nodeSchema('producer', {
+    templates: v.optional(v.pipe(v.array(TemplateSchema), v.maxLength(50)), []),
+    rate: v.optional(
+      v.nullable(
+        v.strictObject({
+          perSecond: Num(0.001, 1_000_000),
+          limit: v.optional(Int(1, 10_000_000), 100),
+          /** Template index, or -1 to cycle through all templates. */
+          template: v.optional(Int(-1, 49), -1),
+        }),
       ),
-      /**
-       * How the service records its own change and publishes the event ([O1]–[O3]):
-       * `direct` only publishes; `dual-write` saves, then publishes in a second step;
-       * `outbox` saves the row and an outbox row in one step and a relay publishes later.
-       */
-      pattern: v.optional(v.picklist(['direct', 'dual-write', 'outbox'], 'must be direct, dual-write or outbox'), 'direct'),
-      /** The service's own table the change is saved to (dual-write and outbox). */
-      table: v.optional(Name(64), 'records'),
-      /** Dual write: time between saving and publishing. */
-      publishDelayMs: v.optional(Num(0, 3_600_000), 5),
-      /** Outbox: how often the relay looks for unpublished rows. */
-      relayEveryMs: v.optional(Num(1, 3_600_000), 50),
-      /** The broker drops a producer's retried duplicates (Kafka's enable.idempotence) ([N4]). */
-      idempotent: v.optional(v.boolean('must be true or false'), false),
-      /** Wait before a producer retries a publish that failed or whose ack was lost. */
-      retryBackoffMs: v.optional(Num(1, 3_600_000), 100),
-    }),
-    {},
-  ),
+      null,
+    ),
+    /**
+     * How the service records its own change and publishes the event ([O1]–[O3]):
+     * `direct` only publishes; `dual-write` saves, then publishes in a second step;
+     * `outbox` saves the row and an outbox row in one step and a relay publishes later.
+     */
+    pattern: v.optional(v.picklist(['direct', 'dual-write', 'outbox'], 'must be direct, dual-write or outbox'), 'direct'),
+    /** The service's own table the change is saved to (dual-write and outbox). */
+    table: v.optional(Name(64), 'records'),
+    /** Dual write: time between saving and publishing. */
+    publishDelayMs: v.optional(Num(0, 3_600_000), 5),
+    /** Outbox: how often the relay looks for unpublished rows. */
+    relayEveryMs: v.optional(Num(1, 3_600_000), 50),
+    /** The broker drops a producer's retried duplicates (Kafka's enable.idempotence) ([N4]). */
+    idempotent: v.optional(v.boolean('must be true or false'), false),
+    /** Wait before a producer retries a publish that failed or whose ack was lost. */
+    retryBackoffMs: v.optional(Num(1, 3_600_000), 100),
 });
 
-const TopicNode = v.strictObject({
-  id: Id,
-  kind: v.literal('topic'),
-  label: v.optional(Name(80)),
-  position: Position,
-  config: v.optional(v.strictObject({ partitions: v.optional(Int(1, 64), 1) }), {}),
-});
+const TopicNode = nodeSchema('topic', { partitions: v.optional(Int(1, 64), 1) });
 
 const UpcasterSchema = v.pipe(
   v.strictObject({
@@ -186,22 +182,13 @@ const UpcasterSchema = v.pipe(
 export type Upcaster = v.InferOutput<typeof UpcasterSchema>;
 
 /** A queue (RabbitMQ / SQS style): competing consumers, acks, visibility timeout ([Q1]–[Q6]). */
-const QueueNode = v.strictObject({
-  id: Id,
-  kind: v.literal('queue'),
-  label: v.optional(Name(80)),
-  position: Position,
-  config: v.optional(
-    v.strictObject({
-      /** How long a received message stays invisible before it is offered again. */
-      visibilityTimeoutMs: v.optional(Num(1, 3_600_000), 300),
-      /** After this many receives without an ack the message goes to `deadLetter`; null: never. */
-      maxReceiveCount: v.optional(v.nullable(Int(1, 1000)), null),
-      /** Queue or topic that takes messages received too often; it must be connected from this queue. */
-      deadLetter: v.optional(v.nullable(Id), null),
-    }),
-    {},
-  ),
+const QueueNode = nodeSchema('queue', {
+    /** How long a received message stays invisible before it is offered again. */
+    visibilityTimeoutMs: v.optional(Num(1, 3_600_000), 300),
+    /** After this many receives without an ack the message goes to `deadLetter`; null: never. */
+    maxReceiveCount: v.optional(v.nullable(Int(1, 1000)), null),
+    /** Queue or topic that takes messages received too often; it must be connected from this queue. */
+    deadLetter: v.optional(v.nullable(Id), null),
 });
 
 /** The consumer settings that a learner may also change while a run goes on ("deploy"). */
@@ -249,24 +236,15 @@ export const ConsumerPatch = v.strictObject({
 });
 export type ConsumerPatch = v.InferOutput<typeof ConsumerPatch>;
 
-const ConsumerNode = v.strictObject({
-  id: Id,
-  kind: v.literal('consumer'),
-  label: v.optional(Name(80)),
-  position: Position,
-  config: v.optional(
-    v.strictObject({
-      group: v.optional(Id),
-      commit: v.optional(v.picklist(['after', 'before'], 'must be "after" (at-least-once) or "before" (at-most-once)'), 'after'),
-      rules: v.optional(v.pipe(v.array(RuleSchema as v.GenericSchema<Rule>), v.maxLength(50)), []),
-      processingMs: v.optional(Num(0, 3_600_000), 10),
-      sessionTimeoutMs: v.optional(Num(0, 3_600_000), 100),
-      /** Messages a consumer takes from a queue at once ([Q3]). */
-      prefetch: v.optional(Int(1, 100), 1),
-      ...ConsumerReliability,
-    }),
-    {},
-  ),
+const ConsumerNode = nodeSchema('consumer', {
+    group: v.optional(Id),
+    commit: v.optional(v.picklist(['after', 'before'], 'must be "after" (at-least-once) or "before" (at-most-once)'), 'after'),
+    rules: v.optional(v.pipe(v.array(RuleSchema as v.GenericSchema<Rule>), v.maxLength(50)), []),
+    processingMs: v.optional(Num(0, 3_600_000), 10),
+    sessionTimeoutMs: v.optional(Num(0, 3_600_000), 100),
+    /** Messages a consumer takes from a queue at once ([Q3]). */
+    prefetch: v.optional(Int(1, 100), 1),
+    ...ConsumerReliability,
 });
 
 /** A command an aggregate accepts: checked against the state folded from its stream ([A2]). */
@@ -285,25 +263,16 @@ const CommandSchema = v.strictObject({
 export type CommandSpec = v.InferOutput<typeof CommandSchema>;
 
 /** An event-sourced aggregate: entity streams with versions, commands, snapshots ([A1]–[A6]). */
-const AggregateNode = v.strictObject({
-  id: Id,
-  kind: v.literal('aggregate'),
-  label: v.optional(Name(80)),
-  position: Position,
-  config: v.optional(
-    v.strictObject({
-      /** How each event changes the stream's state: rules whose tables are keyed by the stream id. */
-      apply: v.optional(v.pipe(v.array(RuleSchema as v.GenericSchema<Rule>), v.maxLength(50)), []),
-      commands: v.optional(v.pipe(v.array(CommandSchema), v.maxLength(50)), []),
-      /** Keep a snapshot of a stream's state every N events; null: never. */
-      snapshotEvery: v.optional(v.nullable(Int(1, 10_000)), null),
-      /** Time between loading a stream and appending: the window in which two commands race. */
-      processingMs: v.optional(Num(0, 3_600_000), 5),
-      /** How often a command that lost a race is reloaded and decided again. */
-      maxConflictRetries: v.optional(Int(0, 20), 3),
-    }),
-    {},
-  ),
+const AggregateNode = nodeSchema('aggregate', {
+    /** How each event changes the stream's state: rules whose tables are keyed by the stream id. */
+    apply: v.optional(v.pipe(v.array(RuleSchema as v.GenericSchema<Rule>), v.maxLength(50)), []),
+    commands: v.optional(v.pipe(v.array(CommandSchema), v.maxLength(50)), []),
+    /** Keep a snapshot of a stream's state every N events; null: never. */
+    snapshotEvery: v.optional(v.nullable(Int(1, 10_000)), null),
+    /** Time between loading a stream and appending: the window in which two commands race. */
+    processingMs: v.optional(Num(0, 3_600_000), 5),
+    /** How often a command that lost a race is reloaded and decided again. */
+    maxConflictRetries: v.optional(Int(0, 20), 3),
 });
 
 /** A message a saga sends: a command or a compensation, built from the triggering event. */
@@ -338,41 +307,23 @@ const SagaStep = v.strictObject({
 export type SagaStepSpec = v.InferOutput<typeof SagaStep>;
 
 /** An orchestrated saga: a process manager with a state machine per instance ([W1]–[W6]). */
-const SagaNode = v.strictObject({
-  id: Id,
-  kind: v.literal('saga'),
-  label: v.optional(Name(80)),
-  position: Position,
-  config: v.optional(
-    v.strictObject({
-      /** The event type that starts an instance; the instance is keyed by the event's correlation id. */
-      trigger: v.optional(Name(100), 'Started'),
-      steps: v.optional(v.pipe(v.array(SagaStep), v.maxLength(20)), []),
-      /** Sent when every step succeeded. */
-      onCompleted: v.optional(v.nullable(SagaMessage), null),
-      /** Sent when every compensation ran. */
-      onCompensated: v.optional(v.nullable(SagaMessage), null),
-      processingMs: v.optional(Num(0, 3_600_000), 2),
-    }),
-    {},
-  ),
+const SagaNode = nodeSchema('saga', {
+    /** The event type that starts an instance; the instance is keyed by the event's correlation id. */
+    trigger: v.optional(Name(100), 'Started'),
+    steps: v.optional(v.pipe(v.array(SagaStep), v.maxLength(20)), []),
+    /** Sent when every step succeeded. */
+    onCompleted: v.optional(v.nullable(SagaMessage), null),
+    /** Sent when every compensation ran. */
+    onCompensated: v.optional(v.nullable(SagaMessage), null),
+    processingMs: v.optional(Num(0, 3_600_000), 2),
 });
 
 /** A read model: a table built by reducers from one or more topics, with a checkpoint ([J1]–[J5]). */
-const ProjectionNode = v.strictObject({
-  id: Id,
-  kind: v.literal('projection'),
-  label: v.optional(Name(80)),
-  position: Position,
-  config: v.optional(
-    v.strictObject({
-      rules: v.optional(v.pipe(v.array(RuleSchema as v.GenericSchema<Rule>), v.maxLength(50)), []),
-      processingMs: v.optional(Num(0, 3_600_000), 2),
-      upcasters: ConsumerReliability.upcasters,
-      schema: ConsumerReliability.schema,
-    }),
-    {},
-  ),
+const ProjectionNode = nodeSchema('projection', {
+    rules: v.optional(v.pipe(v.array(RuleSchema as v.GenericSchema<Rule>), v.maxLength(50)), []),
+    processingMs: v.optional(Num(0, 3_600_000), 2),
+    upcasters: ConsumerReliability.upcasters,
+    schema: ConsumerReliability.schema,
 });
 
 const NodeSchema = v.variant(
