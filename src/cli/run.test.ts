@@ -51,6 +51,15 @@ describe('runSim', () => {
     expect(r.stdout).toContain('producer checkout: fired 1');
   });
 
+  it('keyed orders with a crash before the commit: the successor handles OrderPaid again', () => {
+    const r = runSim(['keyed-crash.session.json'], files({ 'keyed-crash.session.json': example('keyed-crash.session.json') }));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/ crash +You crashed fulfilment-1 while it was working on OrderPaid evt-2 \(key ORD-1\), before committing its offset/);
+    expect(r.stdout).toMatch(/ handle +fulfilment-2 handled OrderPaid evt-2 \(key ORD-1\)/);
+    expect(r.stdout).toContain('ORD-1 = ["OrderPlaced","OrderPaid","OrderPaid","OrderShipped"]');
+    expect(r.stdout).toContain('ORD-1 × 4');
+  });
+
   it('a bare scenario with no inputs runs to idle after the groups form', () => {
     const r = runSim(['fan-out.json'], fs);
     expect(r.code).toBe(0);
