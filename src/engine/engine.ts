@@ -10,6 +10,10 @@ import { copyJson, stableStringify, type Json } from './json.ts';
 import { ConsumerPatch, consumerPatchProblem, describeErrors, formatPath, type ConsumerSpec, type Invariant, type NodeSpec, type Link, NO_LINK_FAULTS, type ProducerSpec, type ProjectionSpec, type Upcaster, type AggregateSpec, type Rule, type SagaSpec, type Expr, type QueueSpec, type Scenario, type Template } from './scenario.ts';
 import * as v from 'valibot';
 import type { CrashPoint, Input, Intent } from './inputs.ts';
+import { compileFiller, type Filler } from './templates.ts';
+import type { AggregateView, ConsumerView, Counters, EngineView, NodeView, ProducerView, ProjectionView, QueueView, SagaView, TopicView } from './views.ts';
+
+export type { AggregateView, ConsumerView, Counters, EngineView, NodeView, ProducerView, ProjectionView, QueueView, SagaView, TopicView };
 
 // ---------------------------------------------------------------------------- constants
 
@@ -349,14 +353,6 @@ interface CommandRt {
   status: 'loading' | 'appending' | 'appended' | 'rejected' | 'failed';
 }
 
-interface Counters {
-  processed: number;
-  failed: number;
-  retried: number;
-  deadLettered: number;
-  duplicatesSkipped: number;
-  parked: number;
-}
 const zeroCounters = (): Counters => ({ processed: 0, failed: 0, retried: 0, deadLettered: 0, duplicatesSkipped: 0, parked: 0 });
 
 interface GroupRt {
@@ -3390,105 +3386,6 @@ export function invariantLabel(inv: Invariant): string {
   }
 }
 
-// ---------------------------------------------------------------------------- views
-
-export interface TopicView {
-  kind: 'topic';
-  partitions: { end: number; groups: { group: string; committed: number; lag: number; owner: string | null }[] }[];
-}
-export interface ProducerView {
-  kind: 'producer';
-  fired: number;
-  remaining: number;
-  targets: string[];
-  alive: boolean;
-  pattern: 'direct' | 'dual-write' | 'outbox';
-  armed: CrashPoint | null;
-  /** The service's own table (dual write and outbox): key → saved data. */
-  table: { name: string; rows: Record<string, Json> } | null;
-  outbox: { event: string; state: 'waiting' | 'published, not marked sent' | 'sent' }[] | null;
-}
-export interface ConsumerView {
-  kind: 'consumer';
-  group: string;
-  alive: boolean;
-  commit: 'after' | 'before';
-  idempotency: ConsumerSpec['config']['idempotency'];
-  assigned: { topic: string; partition: number; position: number }[];
-  inFlight: string | null;
-  /** Queues it competes on, and messages it took but has not started ([Q3]). */
-  queues: string[];
-  prefetched: string[];
-  /** A crash armed for the next event, if any. */
-  armed: CrashPoint | null;
-  handled: number;
-  groupLag: number;
-  /** The group's counters ([M1]). */
-  metrics: Counters & { retrying: number };
-  /** Keys held by a retry, with the events waiting behind them (block-key). */
-  waiting: { key: string; behind: string; events: string[] }[];
-  /** The group's store: table → key → value. */
-  state: Record<string, Record<string, Json>>;
-  /** Side effects counted per entity: name → key → count. */
-  effects: Record<string, Record<string, number>>;
-}
-export interface QueueView {
-  kind: 'queue';
-  ready: number;
-  inFlight: number;
-  acked: number;
-  dead: number;
-  messages: { id: string; state: 'ready' | 'in flight' | 'acked' | 'dead-lettered'; receives: number; holder: string | null }[];
-}
-export interface ProjectionView {
-  kind: 'projection';
-  alive: boolean;
-  /** Events appended to its topics that it has not applied yet: how stale a query is ([J2]). */
-  behind: number;
-  inFlight: string | null;
-  tables: Record<string, Record<string, Json>>;
-  /** The last rebuild: progress, and the tables as they were before it, to compare ([J3]). */
-  rebuild: { done: number; target: number; previous: Record<string, Record<string, Json>>; since: number } | null;
-  metrics: Counters & { retrying: number };
-}
-export interface AggregateView {
-  kind: 'aggregate';
-  /** Every stream: its version (number of events), its state folded from them, its latest snapshot. */
-  streams: { id: string; version: number; state: Record<string, Json>; snapshot: number | null }[];
-  /** The latest commands and what became of them. */
-  commands: { command: string; stream: string; status: CommandRt['status']; attempt: number }[];
-}
-export interface SagaView {
-  kind: 'saga';
-  alive: boolean;
-  steps: string[];
-  armed: { step: number; fault: 'fail' | 'timeout' }[];
-  /** Every instance: its state machine, the steps done, and the path still ahead ([W4]). */
-  instances: {
-    id: string;
-    state: SagaInstance['state'];
-    step: number | null;
-    done: string[];
-    remaining: string[];
-    history: string[];
-  }[];
-}
-export type NodeView = TopicView | QueueView | ProducerView | ConsumerView | ProjectionView | AggregateView | SagaView;
-export interface EngineView {
-  step: number;
-  horizon: number;
-  time: number;
-  next: string | null;
-  idle: boolean;
-  nodes: Record<string, NodeView>;
-  /** Cut connections, network settings that differ from none, and channels that are down. */
-  network: {
-    cuts: [string, string][];
-    links: ({ source: string; target: string } & Link)[];
-    outages: { node: string; until: number; mode: 'down' | 'acks-lost' }[];
-  };
-}
-
 function storeToObject<T>(m: Map<string, Map<string, T>>): Record<string, Record<string, T>> {
   const out: Record<string, Record<string, T>> = {};
   for (const [table, rows] of [...m].sort(([a], [b]) => (a < b ? -1 : 1))) out[table] = Object.fromEntries([...rows].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
@@ -3496,61 +3393,6 @@ function storeToObject<T>(m: Map<string, Map<string, T>>): Record<string, Record
 }
 
 // ---------------------------------------------------------------------------- templates
-
-const PLACEHOLDER = /\{(n|rand:(-?\d+)-(-?\d+))\}/g;
-
-type Filler = (n: number, prng: Prng) => Json;
-
-/**
- * Compiles a template value once ([P4]): `{n}` becomes the producer's event count (from 1),
- * `{rand:MIN-MAX}` a seeded whole number; a string that is exactly one placeholder becomes a
- * number. Returns null when the value has no placeholder (it is used as it is).
- */
-function compileFiller(x: Json): Filler | null {
-  if (typeof x === 'string') {
-    const whole = /^\{(n|rand:(-?\d+)-(-?\d+))\}$/.exec(x);
-    if (whole) {
-      if (whole[1] === 'n') return (n) => n;
-      const lo = Number(whole[2]);
-      const hi = Number(whole[3]);
-      return (_, prng) => prng.int(lo, hi);
-    }
-    const parts: (string | Filler)[] = [];
-    let at = 0;
-    for (const m of x.matchAll(PLACEHOLDER)) {
-      if (m.index! > at) parts.push(x.slice(at, m.index));
-      if (m[1] === 'n') parts.push((n) => n);
-      else {
-        const lo = Number(m[2]);
-        const hi = Number(m[3]);
-        parts.push((_, prng) => prng.int(lo, hi));
-      }
-      at = m.index! + m[0].length;
-    }
-    if (parts.length === 0) return null;
-    if (at < x.length) parts.push(x.slice(at));
-    return (n, prng) => {
-      let out = '';
-      for (const p of parts) out += typeof p === 'string' ? p : String(p(n, prng));
-      return out;
-    };
-  }
-  if (Array.isArray(x)) {
-    const items = x.map(compileFiller);
-    if (items.every((f) => f === null)) return null;
-    return (n, prng) => items.map((f, i) => (f ? f(n, prng) : x[i]));
-  }
-  if (x && typeof x === 'object') {
-    const fields = Object.keys(x).map((k) => [k, compileFiller(x[k]), x[k]] as const);
-    if (fields.every(([, f]) => f === null)) return null;
-    return (n, prng) => {
-      const out: Record<string, Json> = {};
-      for (const [k, f, val] of fields) out[k] = f ? f(n, prng) : val;
-      return out;
-    };
-  }
-  return null;
-}
 
 function structuredCloneJson<T>(x: T): T {
   return JSON.parse(JSON.stringify(x)) as T;

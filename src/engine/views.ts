@@ -1,0 +1,112 @@
+// What the engine shows of the world at the playhead: plain, structured-cloneable data the
+// worker sends to the UI and the CLI prints. Read by engine.ts `view()`.
+import type { Json } from './json.ts';
+import type { CrashPoint } from './inputs.ts';
+import type { Link } from './scenario.ts';
+
+/** A group's counters ([M1]). */
+export interface Counters {
+  processed: number;
+  failed: number;
+  retried: number;
+  deadLettered: number;
+  duplicatesSkipped: number;
+  parked: number;
+}
+
+export interface TopicView {
+  kind: 'topic';
+  partitions: { end: number; groups: { group: string; committed: number; lag: number; owner: string | null }[] }[];
+}
+export interface ProducerView {
+  kind: 'producer';
+  fired: number;
+  remaining: number;
+  targets: string[];
+  alive: boolean;
+  pattern: 'direct' | 'dual-write' | 'outbox';
+  armed: CrashPoint | null;
+  /** The service's own table (dual write and outbox): key → saved data. */
+  table: { name: string; rows: Record<string, Json> } | null;
+  outbox: { event: string; state: 'waiting' | 'published, not marked sent' | 'sent' }[] | null;
+}
+export interface ConsumerView {
+  kind: 'consumer';
+  group: string;
+  alive: boolean;
+  commit: 'after' | 'before';
+  idempotency: 'none' | 'processed-ids' | 'processed-ids-separate' | 'version' | 'natural';
+  assigned: { topic: string; partition: number; position: number }[];
+  inFlight: string | null;
+  /** Queues it competes on, and messages it took but has not started ([Q3]). */
+  queues: string[];
+  prefetched: string[];
+  /** A crash armed for the next event, if any. */
+  armed: CrashPoint | null;
+  handled: number;
+  groupLag: number;
+  /** The group's counters ([M1]). */
+  metrics: Counters & { retrying: number };
+  /** Keys held by a retry, with the events waiting behind them (block-key). */
+  waiting: { key: string; behind: string; events: string[] }[];
+  /** The group's store: table → key → value. */
+  state: Record<string, Record<string, Json>>;
+  /** Side effects counted per entity: name → key → count. */
+  effects: Record<string, Record<string, number>>;
+}
+export interface QueueView {
+  kind: 'queue';
+  ready: number;
+  inFlight: number;
+  acked: number;
+  dead: number;
+  messages: { id: string; state: 'ready' | 'in flight' | 'acked' | 'dead-lettered'; receives: number; holder: string | null }[];
+}
+export interface ProjectionView {
+  kind: 'projection';
+  alive: boolean;
+  /** Events appended to its topics that it has not applied yet: how stale a query is ([J2]). */
+  behind: number;
+  inFlight: string | null;
+  tables: Record<string, Record<string, Json>>;
+  /** The last rebuild: progress, and the tables as they were before it, to compare ([J3]). */
+  rebuild: { done: number; target: number; previous: Record<string, Record<string, Json>>; since: number } | null;
+  metrics: Counters & { retrying: number };
+}
+export interface AggregateView {
+  kind: 'aggregate';
+  /** Every stream: its version (number of events), its state folded from them, its latest snapshot. */
+  streams: { id: string; version: number; state: Record<string, Json>; snapshot: number | null }[];
+  /** The latest commands and what became of them. */
+  commands: { command: string; stream: string; status: 'loading' | 'appending' | 'appended' | 'rejected' | 'failed'; attempt: number }[];
+}
+export interface SagaView {
+  kind: 'saga';
+  alive: boolean;
+  steps: string[];
+  armed: { step: number; fault: 'fail' | 'timeout' }[];
+  /** Every instance: its state machine, the steps done, and the path still ahead ([W4]). */
+  instances: {
+    id: string;
+    state: 'running' | 'completed' | 'compensating' | 'compensated' | 'failed';
+    step: number | null;
+    done: string[];
+    remaining: string[];
+    history: string[];
+  }[];
+}
+export type NodeView = TopicView | QueueView | ProducerView | ConsumerView | ProjectionView | AggregateView | SagaView;
+export interface EngineView {
+  step: number;
+  horizon: number;
+  time: number;
+  next: string | null;
+  idle: boolean;
+  nodes: Record<string, NodeView>;
+  /** Cut connections, network settings that differ from none, and channels that are down. */
+  network: {
+    cuts: [string, string][];
+    links: ({ source: string; target: string } & Link)[];
+    outages: { node: string; until: number; mode: 'down' | 'acks-lost' }[];
+  };
+}
