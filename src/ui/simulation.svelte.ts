@@ -4,7 +4,7 @@
 // per animation frame, and not at all while a call is in flight or the world is idle.
 import { getContext, setContext } from 'svelte';
 import type { Node, Edge } from '@xyflow/svelte';
-import type { DrawNode, LoadResult, Update, WorkerApi } from '../worker/api.ts';
+import type { DrawEdge, DrawNode, Drawing, Edit, EditError, EditUpdate, LoadResult, Update, WorkerApi } from '../worker/api.ts';
 import { applyTrace } from '../worker/trace-window.ts';
 import { nodeType } from './nodes/types.ts';
 import type { EngineView, Intent, TraceStep } from '../engine/index.ts';
@@ -14,15 +14,9 @@ export type AsyncApi = { [K in keyof WorkerApi]: (...args: Parameters<WorkerApi[
 
 export type FlowNode = Node<DrawNode>;
 
-/** Play speeds: logical milliseconds per real millisecond. */
-export const SPEEDS = [
-  { label: '0.01×', factor: 0.01 },
-  { label: '0.05×', factor: 0.05 },
-  { label: '0.25×', factor: 0.25 },
-  { label: '1×', factor: 1 },
-  { label: '10×', factor: 10 },
-] as const;
-export const DEFAULT_SPEED = 1;
+/** Play speeds, on a logarithmic scale from 0.1× to 8×: logical milliseconds per real millisecond. */
+export const SPEEDS = [0.1, 0.2, 0.5, 1, 2, 4, 8].map((factor) => ({ label: `${factor}×`, factor }));
+export const DEFAULT_SPEED = 3;
 
 /** Longest real gap one frame accounts for: a hidden tab does not come back to a burst. */
 const MAX_FRAME_MS = 100;
@@ -54,6 +48,18 @@ export class Simulation {
   playing = $state.raw(false);
   speed = $state.raw<number>(DEFAULT_SPEED);
   notice = $state.raw<Notice | null>(null);
+  /** Errors of the last refused edit, each at its node and field (the inspector shows them). */
+  errors = $state.raw<EditError[]>([]);
+  canUndo = $state.raw(false);
+  canRedo = $state.raw(false);
+  /** One sentence about the last step, for the polite live region. */
+  get summary(): string {
+    const c = this.current;
+    return c ? `Step ${c.seq + 1}: ${c.text}` : '';
+  }
+
+  /** Nodes the learner selected (on the canvas or in the list view). */
+  selected = $derived(this.nodes.filter((n) => n.selected));
 
   /** The step just applied (the row highlighted in the trace), or null at step 0. */
   current = $derived.by(() => {
@@ -87,16 +93,65 @@ export class Simulation {
       this.notice = { tone: 'error', text: `That scenario could not be opened:\n${r.message}` };
       return false;
     }
-    this.name = r.name;
-    this.description = r.description;
-    // Not deletable: the canvas only draws the scenario the worker runs (editing comes later).
-    // (Not `deleteKey={null}` either: Svelte Flow 1.7 then warns on every key press.)
-    this.nodes = r.nodes.map((n) => ({ id: n.id, type: nodeType(n.kind), position: n.position, data: n, deletable: false }));
-    this.edges = r.edges.map((e) => ({ ...e, selectable: false, deletable: false }));
+    this.draw({ ...r, canUndo: false, canRedo: false }, []);
     this.rows = [];
     this.notice = null;
+    this.errors = [];
     this.apply(r);
     return true;
+  }
+
+  /** Draws what the worker says the scenario is; keeps the selection, or selects `select`. */
+  private draw(d: Drawing, select: string[] | null): void {
+    const was = new Set(this.nodes.filter((n) => n.selected).map((n) => n.id));
+    const chosen = select && select.length > 0 ? new Set(select) : was;
+    this.name = d.name;
+    this.description = d.description;
+    this.nodes = d.nodes.map((n) => ({ id: n.id, type: nodeType(n.kind), position: n.position, data: n, selected: chosen.has(n.id) }));
+    const sel = new Set(this.edges.filter((e) => e.selected).map((e) => e.id));
+    this.edges = d.edges.map((e: DrawEdge) => ({ ...e, selected: sel.has(e.id) }));
+    this.canUndo = d.canUndo;
+    this.canRedo = d.canRedo;
+  }
+
+  /** Sends an edit; a refusal keeps everything and shows why (and where). */
+  async edit(change: Edit): Promise<boolean> {
+    this.pause();
+    const r = await this.call(() => this.api.edit($state.snapshot(change) as Edit));
+    return this.edited(r);
+  }
+  async undo(): Promise<boolean> {
+    this.pause();
+    return this.edited(await this.call(() => this.api.undo()));
+  }
+  async redo(): Promise<boolean> {
+    this.pause();
+    return this.edited(await this.call(() => this.api.redo()));
+  }
+  /** Starts an empty canvas (undo brings the previous scenario back). */
+  async blank(): Promise<boolean> {
+    this.pause();
+    this.rows = [];
+    return this.edited(await this.call(() => this.api.blank()));
+  }
+
+  private edited(r: EditUpdate | null): boolean {
+    if (!r) return false;
+    if (!r.ok) {
+      this.errors = r.errors;
+      this.notice = { tone: 'info', text: r.reason };
+      return false;
+    }
+    this.errors = [];
+    this.notice = null;
+    this.draw(r, r.added);
+    return true;
+  }
+
+  /** Selects exactly these nodes (the list view and the inspector use it). */
+  select(ids: string[]): void {
+    const want = new Set(ids);
+    this.nodes = this.nodes.map((n) => (!!n.selected === want.has(n.id) ? n : { ...n, selected: want.has(n.id) }));
   }
 
   fire(producer = this.firer?.id): Promise<void> {

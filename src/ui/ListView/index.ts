@@ -1,0 +1,1 @@
+export { default as ListView } from './ListView.svelte';

@@ -1,0 +1,159 @@
+// Building a system from an empty canvas, the way a learner does: drag a producer, a topic
+// with three partitions and two consumers in one group onto the canvas, wire them (and
+// be refused a wire that makes no sense), write a handler rule, fire five keyed events,
+// step forward and back, crash a consumer and watch its group rebalance, undo an edit.
+// What the learner sees is asserted at each point. No console errors or warnings.
+import { test, expect, type ConsoleMessage, type Locator, type Page } from '@playwright/test';
+import { partitionForKey } from '../../src/engine/murmur2.ts';
+
+let problems: string[] = [];
+
+test.beforeEach(async ({ page }) => {
+  problems = [];
+  page.on('console', (m: ConsoleMessage) => {
+    if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+});
+
+test.afterEach(() => {
+  expect(problems).toEqual([]);
+});
+
+const rowsOf = (page: Page, kind: string) => page.locator(`[data-testid="trace-row"][data-kind="${kind}"]`);
+
+/** A real pointer drag, in small moves, from one element to a point (or element) on the page. */
+async function drag(page: Page, from: Locator, to: { x: number; y: number } | Locator) {
+  const a = (await from.boundingBox())!;
+  const b = 'x' in to ? to : await centre(to);
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(b.x, b.y, { steps: 12 });
+  await page.mouse.up();
+}
+async function centre(l: Locator) {
+  const r = (await l.boundingBox())!;
+  return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+}
+/** Drag a palette kind onto the canvas at (dx, dy) from the canvas's top-left. */
+async function dropKind(page: Page, kind: string, dx: number, dy: number) {
+  const c = (await page.getByTestId('canvas').boundingBox())!;
+  await page.getByTestId(`palette-${kind}`).dragTo(page.getByTestId('canvas'), { targetPosition: { x: dx, y: dy } });
+  void c;
+}
+const handle = (page: Page, id: string, type: 'source' | 'target') => page.locator(`.svelte-flow__node[data-id="${id}"] .svelte-flow__handle.${type}`);
+
+test('from an empty canvas: build, wire, configure, fire, step, crash, undo', async ({ page }) => {
+  await page.goto('./?blank');
+  await expect(page.getByTestId('scenario-name')).toHaveText('Untitled scenario');
+  await expect(page.getByText('The canvas is empty')).toBeVisible();
+
+  // Drag the four nodes onto the canvas.
+  await dropKind(page, 'producer', 120, 200);
+  await expect(page.getByTestId('node-producer-1')).toBeVisible();
+  await dropKind(page, 'topic', 400, 200);
+  await dropKind(page, 'consumer', 650, 80);
+  await dropKind(page, 'consumer', 650, 330);
+  for (const id of ['producer-1', 'topic-1', 'consumer-1', 'consumer-2']) await expect(page.getByTestId(`node-${id}`)).toBeVisible();
+  await expect(page.getByTestId('node-list').getByRole('button')).toHaveCount(4);
+
+  // The topic: three partitions (a bad value first, refused where it was typed).
+  await page.getByTestId('list-node-topic-1').click();
+  const partitions = page.getByTestId('inspect-partitions');
+  await partitions.fill('99');
+  await partitions.press('Enter');
+  await expect(page.getByTestId('error-partitions')).toHaveText('must be at most 64');
+  await expect(partitions).toHaveAttribute('aria-invalid', 'true');
+  await partitions.fill('3');
+  await partitions.press('Enter');
+  await expect(page.getByTestId('error-partitions')).toHaveCount(0);
+  await expect(page.getByTestId('node-topic-1')).toContainText('3 partitions');
+
+  // Both consumers in one group: "orders".
+  for (const id of ['consumer-1', 'consumer-2']) {
+    await page.getByTestId(`list-node-${id}`).click();
+    await page.getByTestId('inspect-group').fill('orders');
+    await page.getByTestId('inspect-group').press('Enter');
+    await expect(page.getByTestId(`node-${id}`)).toContainText('group orders');
+  }
+
+  // Wire with the handles. A producer straight to a consumer is refused, with the reason.
+  await drag(page, handle(page, 'producer-1', 'source'), handle(page, 'consumer-1', 'target'));
+  await expect(page.getByTestId('notice')).toContainText('put a topic between them');
+  await drag(page, handle(page, 'producer-1', 'source'), handle(page, 'topic-1', 'target'));
+  await drag(page, handle(page, 'topic-1', 'source'), handle(page, 'consumer-1', 'target'));
+  await drag(page, handle(page, 'topic-1', 'source'), handle(page, 'consumer-2', 'target'));
+  await expect(page.getByTestId('edge-list').getByRole('listitem')).toHaveCount(3);
+  // The group formed: the three partitions shared between the two members.
+  await expect(page.getByTestId('assigned-consumer-1')).toHaveText(/p0@0\s*p1@0/);
+  await expect(page.getByTestId('assigned-consumer-2')).toHaveText('p2@0');
+
+  // A handler rule on each member: on OrderPlaced, set orders[data.orderId] = data.total.
+  for (const id of ['consumer-1', 'consumer-2']) {
+    await page.getByTestId(`list-node-${id}`).click();
+    await page.getByTestId('rule-table').fill('totals');
+    await expect(page.getByTestId('rule-preview')).toHaveText(/OrderPlaced.*totals/);
+    await page.getByTestId('rule-add').click();
+    await expect(page.getByTestId('rules').getByRole('listitem')).toHaveCount(1);
+  }
+
+  // Fire five keyed events (ORD-1 … ORD-5) from the producer.
+  const expected = [0, 0, 0];
+  for (let n = 1; n <= 5; n++) expected[partitionForKey(`ORD-${n}`, 3)]++;
+  for (let i = 0; i < 5; i++) await page.getByTestId('fire-producer-1').click();
+  await expect(rowsOf(page, 'fire')).toHaveCount(5);
+  for (let p = 0; p < 3; p++) {
+    await expect(page.getByTestId(`end-topic-1-p${p}`)).toHaveText(String(expected[p]));
+    if (expected[p] > 0) await expect(page.getByTestId(`lag-topic-1-orders-p${p}`)).toHaveText(`+${expected[p]}`);
+  }
+
+  // Step forward through the world until nothing is pending: all handled, all committed.
+  const forward = page.getByRole('button', { name: 'Step forward' });
+  const counter = page.getByTestId('step-counter');
+  for (let i = 0; i < 80; i++) {
+    if ((await page.getByTestId('next-action').textContent())!.includes('nothing is pending')) break;
+    const before = await counter.textContent();
+    await forward.click();
+    await expect(counter).not.toHaveText(before!);
+  }
+  await expect(page.getByTestId('next-action')).toContainText('nothing is pending');
+  await expect(rowsOf(page, 'handle')).toHaveCount(5);
+  for (let p = 0; p < 3; p++) {
+    await expect(page.getByTestId(`committed-topic-1-orders-p${p}`)).toHaveText(String(expected[p]));
+    await expect(page.getByTestId(`lag-topic-1-orders-p${p}`)).toHaveCount(0);
+  }
+  await expect(page.getByTestId('state-consumer-1-totals')).toContainText('ORD-1 → 10');
+  const handled = Number(await page.getByTestId('handled-consumer-1').textContent()) + Number(await page.getByTestId('handled-consumer-2').textContent());
+  expect(handled).toBe(5);
+
+  // Step back: the last commit is undone on screen; forward again redoes it.
+  const at = (await counter.textContent())!;
+  await page.getByRole('button', { name: 'Step back' }).click();
+  await expect(counter).not.toHaveText(at);
+  await expect(page.locator('[data-testid^="lag-topic-1-orders-p"]')).toHaveCount(1);
+  await forward.click();
+  await expect(counter).toHaveText(at);
+  await expect(page.locator('[data-testid^="lag-topic-1-orders-p"]')).toHaveCount(0);
+
+  // Crash consumer-2: the group rebalances after the session timeout; consumer-1 owns all.
+  const rebalances = await rowsOf(page, 'rebalance').count();
+  await page.getByTestId('crash-consumer-2').click();
+  await expect(page.getByTestId('status-consumer-2')).toHaveText('down');
+  await forward.click();
+  await expect(rowsOf(page, 'rebalance')).toHaveCount(rebalances + 1);
+  await expect(page.getByTestId('assigned-consumer-1')).toHaveText(/p0@\d+\s*p1@\d+\s*p2@\d+/);
+  await expect(page.getByTestId('assigned-consumer-2')).toHaveText('no partition');
+
+  // Undo an edit: rename the topic, then Ctrl+Z brings the old name back; redo again.
+  await page.getByTestId('list-node-topic-1').click();
+  await page.getByTestId('inspect-label').fill('orders');
+  await page.getByTestId('inspect-label').press('Enter');
+  await expect(page.getByTestId('node-topic-1')).toContainText('orders');
+  await page.getByTestId('canvas').click({ position: { x: 20, y: 20 } });
+  await page.keyboard.press('Control+z');
+  await expect(page.getByTestId('node-topic-1').locator('h3')).toHaveText('Topic 1');
+  // The run is replayed on the restored scenario: the learner's crash is still there.
+  await expect(page.getByTestId('status-consumer-2')).toHaveText('down');
+  await page.keyboard.press('Control+Shift+z');
+  await expect(page.getByTestId('node-topic-1').locator('h3')).toHaveText('orders');
+});
