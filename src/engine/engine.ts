@@ -11,14 +11,16 @@ import { ConsumerPatch, consumerPatchProblem, describeErrors, formatPath, type C
 import * as v from 'valibot';
 import type { CrashPoint, Input, Intent } from './inputs.ts';
 import { compileFiller, type Filler } from './templates.ts';
-import type { AggregateView, ConsumerView, Counters, EngineView, NodeView, ProducerView, ProjectionView, QueueView, SagaView, TopicView } from './views.ts';
+import type { AggregateView, ConsumerView, Counters, DeadLetter, EngineView, InvariantStatus, NodeView, ProducerView, ProjectionView, QueueView, SagaView, TopicView } from './views.ts';
 
-export type { AggregateView, ConsumerView, Counters, EngineView, NodeView, ProducerView, ProjectionView, QueueView, SagaView, TopicView };
+export type { AggregateView, ConsumerView, Counters, DeadLetter, EngineView, InvariantStatus, NodeView, ProducerView, ProjectionView, QueueView, SagaView, TopicView };
 
 // ---------------------------------------------------------------------------- constants
 
 /** Logical time 0 is this instant, so CloudEvents `time` is a real timestamp ([E2]). */
 export const EPOCH_MS = Date.UTC(2026, 0, 1);
+/** How many of the latest records of each partition a view carries. */
+const RECENT_CELLS = 12;
 /** Delay between a record becoming available to an idle member and its delivery ([C4]). */
 export const FETCH_DELAY_MS = 1;
 
@@ -204,32 +206,6 @@ export interface EngineOptions {
 }
 
 export type ActResult = { ok: true } | { ok: false; reason: string };
-
-export interface DeadLetter {
-  /** CloudEvents id of the failed event. */
-  eventId: string;
-  record: number;
-  type: string;
-  key: string | null;
-  error: string;
-  attempts: number;
-  /** Where the failed record was. */
-  from: { topic: string; partition: number; offset: number };
-  /** Where it sits in the dead-letter topic. */
-  at: { topic: string; partition: number; offset: number };
-  redriven: boolean;
-}
-
-export interface InvariantStatus {
-  label: string;
-  kind: Invariant['kind'];
-  node: string;
-  /** `pending` for checks that can only be judged when the run is idle. */
-  status: 'holding' | 'broken' | 'pending';
-  /** The step whose application broke it (seek to brokeAt + 1 to see the state right after). */
-  brokeAt: number | null;
-  message: string | null;
-}
 
 // ---------------------------------------------------------------------------- world
 
@@ -1009,6 +985,20 @@ export class Engine {
     return out;
   }
 
+  /** The last few records of a partition, for drawing its log as cells. */
+  private recentCells(t: TopicRt, p: number, count = RECENT_CELLS): { offset: number; id: string; type: string; key: string | null }[] {
+    const out = [];
+    for (let o = Math.max(0, t.logEnd[p] - count); o < t.logEnd[p]; o++) {
+      const rec = t.logs[p].get(o);
+      out.push({ offset: o, id: this.idOf(rec), type: this.evType[rec], key: this.evKey[rec] });
+    }
+    return out;
+  }
+
+  private deadLettersIn(t: TopicRt): DeadLetter[] {
+    return this.deadInfo.size === 0 ? [] : this.deadLetters(t.id);
+  }
+
   /** The dead-lettered events in a topic, in log order ([R5]). */
   deadLetters(topicId: string): DeadLetter[] {
     const t = this.topicById(topicId);
@@ -1077,6 +1067,7 @@ export class Engine {
         const count = (st: number) => t.qState.filter((x) => x === st).length;
         nodes[t.id] = {
           kind: 'queue',
+          deadLetters: this.deadLettersIn(t),
           ready: count(Q_READY),
           inFlight: count(Q_INFLIGHT),
           acked: count(Q_ACKED),
@@ -1092,8 +1083,10 @@ export class Engine {
       }
       nodes[t.id] = {
         kind: 'topic',
+        deadLetters: this.deadLettersIn(t),
         partitions: Array.from({ length: t.partitions }, (_, p) => ({
           end: t.logEnd[p],
+          recent: this.recentCells(t, p),
           groups: t.groups.map((g) => {
             const group = this.groups[g];
             const committed = group.committed.get(ti)![p];
@@ -1181,7 +1174,7 @@ export class Engine {
       }),
       outages: this.topics.filter((t) => t.outageUntil >= 0).map((t) => ({ node: t.id, until: t.outageUntil, mode: t.outageAcksLost ? ('acks-lost' as const) : ('down' as const) })),
     };
-    return { step: this.stepCount, horizon: this.horizon, time: this.now, next: this.nextAction(), idle: this.idle, nodes, network };
+    return { step: this.stepCount, horizon: this.horizon, time: this.now, next: this.nextAction(), idle: this.idle, nodes, network, invariants: this.invariantStatus() };
   }
 
   // -------------------------------------------------------------------------- the step loop

@@ -259,3 +259,21 @@ describe('retries and dead letters', () => {
     expect(replay.view()).toEqual(s.engine.view());
   });
 });
+
+describe('what the view carries', () => {
+  it('[V1] [R5] invariants and dead letters are in the view, and a topic shows its latest cells', () => {
+    const s = sim(payments({ failWhen: { op: 'lt', left: { event: 'data.amount' }, right: 0 } }, { dlq: true, invariants: [{ kind: 'no-loss', node: 'payment' }] }));
+    s.fire('shop').fire('shop', 1).run();
+    const view = s.engine.view();
+    expect(view.invariants).toEqual([expect.objectContaining({ label: 'payment: no event is lost', status: 'holding' })]);
+    const dlq = view.nodes['orders-dlq'];
+    if (dlq.kind !== 'topic') throw new Error('not a topic');
+    expect(dlq.deadLetters).toEqual([expect.objectContaining({ eventId: 'evt-1', attempts: 1, from: { topic: 'orders', partition: 0, offset: 1 } })]);
+    const orders = view.nodes.orders;
+    if (orders.kind !== 'topic') throw new Error('not a topic');
+    expect(orders.partitions[0].recent).toEqual([
+      { offset: 0, id: 'evt-0', type: 'PaymentRequested', key: 'ORD-1' },
+      { offset: 1, id: 'evt-1', type: 'PaymentRequested', key: 'ORD-7' },
+    ]);
+  });
+});

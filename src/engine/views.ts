@@ -14,9 +14,43 @@ export interface Counters {
   parked: number;
 }
 
+/** A dead-lettered event, where it failed and why ([R5], [Q5]). */
+export interface DeadLetter {
+  /** CloudEvents id of the failed event. */
+  eventId: string;
+  record: number;
+  type: string;
+  key: string | null;
+  error: string;
+  attempts: number;
+  /** Where the failed record was. */
+  from: { topic: string; partition: number; offset: number };
+  /** Where it sits in the dead-letter topic. */
+  at: { topic: string; partition: number; offset: number };
+  redriven: boolean;
+}
+
+export interface InvariantStatus {
+  label: string;
+  kind: 'at-most-once' | 'no-loss' | 'key-order' | 'state' | 'fold' | 'published' | 'saga-settled';
+  node: string;
+  /** `pending` for checks that can only be judged when the run is idle. */
+  status: 'holding' | 'broken' | 'pending';
+  /** The step whose application broke it (seek to brokeAt + 1 to see the state right after). */
+  brokeAt: number | null;
+  message: string | null;
+}
+
 export interface TopicView {
   kind: 'topic';
-  partitions: { end: number; groups: { group: string; committed: number; lag: number; owner: string | null }[] }[];
+  partitions: {
+    end: number;
+    /** The latest records, oldest first, to draw the log as cells. */
+    recent: { offset: number; id: string; type: string; key: string | null }[];
+    groups: { group: string; committed: number; lag: number; owner: string | null }[];
+  }[];
+  /** Events dead-lettered into this topic. */
+  deadLetters: DeadLetter[];
 }
 export interface ProducerView {
   kind: 'producer';
@@ -56,6 +90,7 @@ export interface ConsumerView {
 }
 export interface QueueView {
   kind: 'queue';
+  deadLetters: DeadLetter[];
   ready: number;
   inFlight: number;
   acked: number;
@@ -104,6 +139,8 @@ export interface EngineView {
   idle: boolean;
   nodes: Record<string, NodeView>;
   /** Cut connections, network settings that differ from none, and channels that are down. */
+  /** The scenario's invariants at the playhead ([V1]). */
+  invariants: InvariantStatus[];
   network: {
     cuts: [string, string][];
     links: ({ source: string; target: string } & Link)[];

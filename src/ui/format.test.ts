@@ -22,6 +22,6 @@ describe('format', () => {
   });
   it('a one-line summary for kinds drawn without detail', () => {
     expect(nodeSummary(undefined)).toBeNull();
-    expect(nodeSummary({ kind: 'queue', ready: 2, inFlight: 1, acked: 3, dead: 0, messages: [] } as NodeView)).toBe('2 ready · 1 in flight · 3 acked · 0 dead-lettered');
+    expect(nodeSummary({ kind: 'queue', ready: 2, inFlight: 1, acked: 3, dead: 0, messages: [], deadLetters: [] } as NodeView)).toBe('2 ready · 1 in flight · 3 acked · 0 dead-lettered');
   });
 });
