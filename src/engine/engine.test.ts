@@ -186,6 +186,18 @@ describe('consumer groups', () => {
     expect(last.text).toMatch(/a ← t p0; b ← t p1/);
   });
 
+  it('[G1] [G2] a member that joins later takes over part of the partitions in a rebalance', () => {
+    const s = sim(world({ partitions: 3, consumers: { a: { group: 'g', rules: [count()] }, b: { group: 'g', rules: [count()], joinAt: 100 } } }));
+    s.engine.runUntil(50);
+    expect(s.consumer('a').assigned.map((x) => x.partition)).toEqual([0, 1, 2]);
+    expect(s.consumer('b').alive).toBe(false);
+    s.run();
+    const join = s.stepsOf('restart')[0];
+    expect(join).toMatchObject({ node: 'b', time: 100 });
+    expect(join.text).toMatch(/started, as the scenario says, and joins its group/);
+    expect(s.stepsOf('rebalance').at(-1)!.text).toMatch(/because a member joined: a ← t p0, p1; b ← t p2/);
+  });
+
   it('[G3] [G5] a partition new to a member starts from the committed offset; lag is end − committed', () => {
     const s = sim(world({ consumers: { a: { group: 'g', rules: [count()] }, b: { group: 'g', rules: [count()] } } })).run();
     s.crash('a'); // a owned the only partition

@@ -45,6 +45,7 @@ const A_RECOVER = 17; // a = channel (topic index), b = outage number
 const A_HEAL = 18; // a = node, b = node, c = cut number
 const A_LOAD = 19; // a = command
 const A_APPEND = 20; // a = command, b = expected version
+const A_JOIN = 22; // a = member
 const A_SAGA_TIMEOUT = 21; // a = saga, b = instance (correlation record), c = step * 2 + (injected failure ? 1 : 0)
 
 export const STEP_KINDS = [
@@ -140,7 +141,7 @@ const Q_INFLIGHT = 1;
 const Q_ACKED = 2;
 const Q_DEAD = 3;
 
-const REASONS = ['the group started', 'a member crashed', 'a member restarted', 'a member lost contact', 'a member is reachable again'] as const;
+const REASONS = ['the group started', 'a member crashed', 'a member restarted', 'a member lost contact', 'a member is reachable again', 'a member joined'] as const;
 const CRASH_WORDS: Record<CrashPoint, string> = {
   now: 'now',
   'before-handle': 'when its next event arrives, before handling it',
@@ -761,6 +762,13 @@ export class Engine {
     this.groups.forEach((g, gi) => {
       if (g.topics.length > 0) this.schedule(0, A_REBALANCE, gi, 0, -1);
     });
+    // [G1] A member with a joinAt starts down and joins its group at that time.
+    this.members.forEach((mem, m) => {
+      const at = mem.spec.config.joinAt;
+      if (at === null) return;
+      mem.alive = false;
+      this.schedule(at, A_JOIN, m, 0, 0);
+    });
     this.producers.forEach((p, pi) => {
       const rate = p.spec.config.rate;
       if (rate && p.remaining > 0) this.schedule(1000 / rate.perSecond, A_TICK, pi, 0, 0);
@@ -901,6 +909,8 @@ export class Engine {
         return `${this.nodes[this.producers[a].node].id} restarts ${at}`;
       case A_RECOVER:
         return `${this.topics[a].id} comes back ${at}`;
+      case A_JOIN:
+        return `${this.members[a].id} starts and joins its group ${at}`;
       case A_SAGA_TIMEOUT:
         return `${this.sagas[a].id} checks step ${(q.cOf(slot) >> 1) + 1} of the instance for evt-${q.bOf(slot)} ${at}`;
       case A_LOAD:
@@ -1284,6 +1294,8 @@ export class Engine {
         return true;
       case A_SAGA_TIMEOUT:
         return this.sagaTimeout(a, b, c);
+      case A_JOIN:
+        return this.join(a);
       case A_APPEND:
         this.appendCommand(a, b);
         return true;
@@ -3031,6 +3043,17 @@ export class Engine {
     if (restartAfterMs !== null && restartAfterMs !== undefined) this.schedule(this.now + restartAfterMs, A_RESTART, m, mem.lifeEpoch, 0);
   }
 
+  /** [G1] A member scheduled to start later joins its group (unless it already runs). */
+  private join(m: number): boolean {
+    const mem = this.members[m];
+    if (mem.alive || mem.lifeEpoch > 0) return false;
+    mem.alive = true;
+    this.record(S_RESTART, mem.node, -1, 2);
+    if (this.groups[mem.group].topics.length > 0) this.schedule(this.now, A_REBALANCE, mem.group, 5, mem.node);
+    this.wake(m);
+    return true;
+  }
+
   private restartMember(node: number, scheduled: boolean): void {
     const m = this.memberOfNode.get(node)!;
     this.members[m].alive = true;
@@ -3154,6 +3177,7 @@ export class Engine {
       }
       case S_RESTART:
         if (prod) return aux ? `${who} restarted by itself` : `You restarted ${who}`;
+        if (aux === 2) return `${who} started, as the scenario says, and joins its group: the group rebalances to give it partitions`;
         return aux ? `${who} restarted by itself and rejoins its group` : `You restarted ${who}: it rejoins its group`;
       case S_ERROR:
         return `${who} failed handling ${evText}: ${note ?? 'error'}`;
@@ -3328,6 +3352,7 @@ function asConsumer(n: ConsumerSpec | ProjectionSpec | SagaSpec): ConsumerSpec {
       processingMs: n.config.processingMs,
       sessionTimeoutMs: 100,
       prefetch: 1,
+      joinAt: null,
       idempotency: 'none',
       retry: { maxAttempts: 1, backoff: 'immediate', initialMs: 0, maxMs: 0, jitter: false },
       ordering: 'block-key',

@@ -45,6 +45,7 @@ describe('restoreScenario', () => {
       deadLetter: null,
       failWhen: null,
       prefetch: 1,
+      joinAt: null,
       upcasters: [],
       schema: null,
     });

@@ -244,6 +244,8 @@ const ConsumerNode = nodeSchema('consumer', {
     sessionTimeoutMs: v.optional(Num(0, 3_600_000), 100),
     /** Messages a consumer takes from a queue at once ([Q3]). */
     prefetch: v.optional(Int(1, 100), 1),
+    /** Start this member later, at this logical time: it joins its group then ([G1]). null: from the start. */
+    joinAt: v.optional(v.nullable(Num(0, 1e12)), null),
     ...ConsumerReliability,
 });
 
