@@ -1,0 +1,42 @@
+// The lessons' front door for the UI: the course read from lessons/ (bundled by Vite,
+// read the same way by vitest), lessons by id, goal evaluation and deep links.
+import { buildCourse, type Course, type Lesson } from './course.ts';
+import { describeLessonErrors } from './schema.ts';
+
+export { buildCourse } from './course.ts';
+export type { Course, Lesson, CourseResult } from './course.ts';
+export { evaluateGoals, allHold, goalText } from './goals.ts';
+export type { GoalResult } from './goals.ts';
+export { lessonHash, parseLessonHash } from './link.ts';
+export type { LessonLink } from './link.ts';
+export { describeLessonErrors } from './schema.ts';
+export type { Goal, GuidedStep, StepWait, LessonError, StepFilter, Selector } from './schema.ts';
+
+// Every lesson file as text, bundled at build time: no fetch, works offline and from any sub-path.
+const FILES = import.meta.glob<string>(['/lessons/index.json', '/lessons/*/*.md', '/lessons/*/*.json'], { query: '?raw', import: 'default', eager: true });
+
+let course: Course | null = null;
+
+/**
+ * The course. Lessons are checked by the test suite, so a broken lesson cannot ship; if one
+ * does, this throws with every error naming its file and field.
+ */
+export function loadCourse(): Course {
+  if (course) return course;
+  const r = buildCourse(FILES);
+  if (!r.ok) throw new Error(`the lessons do not load:\n${describeLessonErrors(r.errors)}`);
+  course = r.course;
+  return course;
+}
+
+/** A lesson by its stable id, or null (an old link to a lesson that no longer exists). */
+export function getLesson(id: string): Lesson | null {
+  return loadCourse().lessons.find((l) => l.id === id) ?? null;
+}
+
+/** The lesson after this one in course order, or null at the end. */
+export function nextLesson(id: string): Lesson | null {
+  const all = loadCourse().lessons;
+  const i = all.findIndex((l) => l.id === id);
+  return i >= 0 && i + 1 < all.length ? all[i + 1] : null;
+}

@@ -1,0 +1,71 @@
+// The lesson checks: CI solves every lesson. Every lesson parses; ids are unique; the index
+// lists every folder exactly once; a lesson's start does not already satisfy its goals;
+// its recorded solution satisfies every goal under its own seed and three others.
+import { describe, expect, it } from 'vitest';
+import { createEngine } from '../engine/index.ts';
+import { buildCourse, getLesson, loadCourse } from './index.ts';
+import { evaluateGoals, type GoalResult } from './goals.ts';
+import { describeLessonErrors } from './schema.ts';
+
+const FILES = import.meta.glob<string>(['/lessons/index.json', '/lessons/*/*.md', '/lessons/*/*.json'], { query: '?raw', import: 'default', eager: true });
+const OTHER_SEEDS = [2, 1234, 4_000_000_007];
+
+function failing(results: GoalResult[]): string {
+  return results
+    .filter((r) => !r.ok)
+    .map((r) => `✗ ${r.label} — ${r.detail}`)
+    .join('\n');
+}
+
+describe('the course', () => {
+  it('every lesson parses, with no error in any file', () => {
+    const r = buildCourse(FILES);
+    expect(r.ok ? '' : describeLessonErrors(r.errors)).toBe('');
+  });
+
+  it('lesson ids are unique', () => {
+    const ids = loadCourse().lessons.map((l) => l.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('the index lists every lesson folder exactly once, in folder order', () => {
+    const folders = [...new Set(Object.keys(FILES).map((p) => /lessons\/([^/]+)\//.exec(p)?.[1]).filter((f): f is string => !!f))].sort();
+    const listed = loadCourse().chapters.flatMap((c) => c.lessons.map((l) => l.folder));
+    expect(listed).toEqual(folders);
+  });
+
+  it('lesson 1 is short: at most 5 minutes, 4 goals, guided steps', () => {
+    const first = loadCourse().lessons[0];
+    expect(first.minutes).toBeLessThanOrEqual(5);
+    expect(first.goals.length).toBeLessThanOrEqual(4);
+    expect(first.steps.length).toBeGreaterThan(0);
+  });
+
+  it('getLesson finds lessons by id, and nothing for an unknown id', () => {
+    expect(getLesson('fan-out')?.number).toBe(1);
+    expect(getLesson('no-such-lesson')).toBeNull();
+  });
+});
+
+describe.each(loadCourse().lessons.map((l) => [l.id, l] as const))('lesson %s', (_id, lesson) => {
+  it('its start does not already satisfy its goals', () => {
+    const engine = createEngine(lesson.start);
+    engine.runUntilIdle(200_000);
+    const results = evaluateGoals(lesson, engine);
+    expect(results.every((r) => r.ok), 'the start, run to the end with no action, already completes the lesson').toBe(false);
+  });
+
+  it.each([lesson.solution.seed, ...OTHER_SEEDS])('its solution satisfies every goal with seed %i', (seed) => {
+    const engine = createEngine(lesson.solution.scenario, { seed, inputs: lesson.solution.inputs });
+    engine.runUntilIdle(200_000);
+    expect(engine.idle, 'the solution runs to the end').toBe(true);
+    expect(failing(evaluateGoals(lesson, engine))).toBe('');
+  });
+
+  it('says what it models and what it simplifies, and has hints', () => {
+    expect(lesson.models.length).toBeGreaterThan(40);
+    expect(lesson.simplifies.length).toBeGreaterThan(40);
+    expect(lesson.hints.length).toBeGreaterThan(0);
+    expect(lesson.body.length).toBeGreaterThan(200);
+  });
+});
