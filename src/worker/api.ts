@@ -8,6 +8,7 @@
 import { createEngine, describeErrors, restoreSessionOrScenario, ruleText, SESSION_FORMAT } from '../engine/index.ts';
 import type { Engine, EngineView, Input, Intent, NodeKind, NodeSpec, Scenario, TraceStep } from '../engine/index.ts';
 import { planWindow, targetWindow, type Range, type TraceWindow } from './trace-window.ts';
+import { sequenceOf, toMermaid } from '../engine/sequence.ts';
 import { applyEdit, blankScenario, onlyMoved, type Edit, type EditError } from './editing.ts';
 
 export type { Edit, EditError } from './editing.ts';
@@ -63,6 +64,31 @@ export interface Drawing {
 
 export type EditUpdate = (({ ok: true; added: string[] } & Drawing) | { ok: false; reason: string; errors: EditError[] }) & Update;
 
+/** What the trace search matches; every given part must match (text parts case-insensitively). */
+export interface TraceFilter {
+  node?: string;
+  type?: string;
+  key?: string;
+  correlation?: string;
+}
+
+/** Timeline marker kinds, in the order the scrubber draws them. */
+export const MARKERS = ['publish', 'deliver', 'commit', 'rebalance', 'error'] as const;
+export type Marker = (typeof MARKERS)[number];
+const MARKER_OF: Partial<Record<string, number>> = {
+  fire: 1, produce: 1, publish: 1, relay: 1,
+  deliver: 2, receive: 2,
+  commit: 4, ack: 4,
+  rebalance: 8,
+  error: 16, 'dead-letter': 16, crash: 16, 'send-failed': 16, conflict: 16,
+};
+
+export interface Timeline {
+  horizon: number;
+  /** One bitmask per bucket of steps (bit i: MARKERS[i] happened in it). */
+  buckets: number[];
+}
+
 export type ActUpdate = ({ ok: true } | { ok: false; reason: string }) & Update;
 
 /** Steps `advance` applies in one call unless told otherwise: keeps a frame short. */
@@ -114,6 +140,30 @@ export function makeWorkerApi() {
   const past: Scenario[] = [];
   const future: Scenario[] = [];
   const HISTORY = 200;
+  // Marker bits per recorded step, filled as the horizon grows; cut where the timeline forks.
+  let marks = new Uint8Array(1024);
+  let marked = 0;
+
+  function markUpTo(e: Engine, to: number): void {
+    if (marks.length < to) {
+      const bigger = new Uint8Array(Math.max(to, marks.length * 2));
+      bigger.set(marks.subarray(0, marked));
+      marks = bigger;
+    }
+    for (let at = marked; at < to; at += 4096) {
+      const hi = Math.min(to, at + 4096);
+      for (const st of e.steps(at, hi)) marks[st.seq] = MARKER_OF[st.kind] ?? 0;
+    }
+    marked = Math.max(marked, to);
+  }
+
+  /** Visits recorded steps in order, in chunks, until `visit` returns false. */
+  function scan(visit: (st: TraceStep) => boolean): void {
+    const e = need();
+    for (let at = 0; at < e.horizon; at += 4096) {
+      for (const st of e.steps(at, Math.min(e.horizon, at + 4096))) if (!visit(st)) return;
+    }
+  }
 
   function drawn(s: Scenario): Drawing {
     return { name: s.name, description: s.description, ...drawing(s), canUndo: past.length > 0, canRedo: future.length > 0 };
@@ -152,6 +202,7 @@ export function makeWorkerApi() {
       }
     }
     engine = next;
+    marked = 0;
     base = newBase;
     scenario = s;
     known = { lo: 0, hi: 0 };
@@ -215,6 +266,7 @@ export function makeWorkerApi() {
         return { ok: false, message: `This scenario could not start: ${(err as Error).message}` };
       }
       engine = next;
+      marked = 0;
       known = { lo: 0, hi: 0 };
       scenario = session.scenario;
       seed = session.seed;
@@ -268,6 +320,58 @@ export function makeWorkerApi() {
       return travel(future, past);
     },
 
+    /** Marker bits for the scrubber: the horizon cut into `n` buckets. */
+    timeline(n = 200): Timeline {
+      const e = need();
+      const horizon = e.horizon;
+      markUpTo(e, horizon);
+      const count = Math.max(1, Math.min(whole(n, 200), 2000));
+      const buckets = new Array<number>(count).fill(0);
+      for (let i = 0; i < horizon; i++) buckets[Math.min(count - 1, Math.floor((i * count) / horizon))] |= marks[i];
+      return { horizon, buckets };
+    },
+
+    /** Recorded steps that match the filter, in order, at most `limit` (the trace search). */
+    find(filter: TraceFilter, limit = 500): { rows: TraceStep[]; more: boolean } {
+      const low = (x: string | undefined) => (x ? x.trim().toLowerCase() : '');
+      const type = low(filter.type);
+      const key = low(filter.key);
+      const corr = low(filter.correlation);
+      const rows: TraceStep[] = [];
+      let more = false;
+      scan((st) => {
+        if (filter.node && st.node !== filter.node && st.topic !== filter.node) return true;
+        if (type && !(st.eventType ?? '').toLowerCase().includes(type)) return true;
+        if (key && !(st.key ?? '').toLowerCase().includes(key)) return true;
+        if (corr && (st.correlationId ?? '').toLowerCase() !== corr && (st.eventId ?? '').toLowerCase() !== corr) return true;
+        if (rows.length >= limit) {
+          more = true;
+          return false;
+        }
+        rows.push(st);
+        return true;
+      });
+      return { rows, more };
+    },
+
+    /**
+     * A Mermaid sequence diagram: of one conversation (correlation id), or of every step in
+     * [from, to) treated as one conversation (a range of the trace).
+     */
+    mermaid(what: { correlation: string } | { from: number; to: number }): string {
+      const e = need();
+      if ('correlation' in what) {
+        const steps: TraceStep[] = [];
+        scan((st) => (st.correlationId === what.correlation && steps.push(st), true));
+        return toMermaid(sequenceOf(steps, what.correlation));
+      }
+      const lo = Math.max(0, whole(what.from, 0));
+      const hi = Math.min(e.horizon, whole(what.to, e.horizon));
+      const range = `steps ${lo}–${hi - 1}`;
+      const steps = e.steps(lo, hi).map((st) => ({ ...st, correlationId: range }));
+      return toMermaid(sequenceOf(steps, range));
+    },
+
     /** The current scenario, as saved or shared. */
     scenario(): Scenario | null {
       return scenario;
@@ -280,7 +384,10 @@ export function makeWorkerApi() {
       const forks = at < e.horizon;
       const r = e.act(intent);
       // Acting while scrubbed back drops the recorded future ([T3]): so do the client's rows.
-      if (r.ok && forks) known = { lo: known.lo, hi: Math.min(known.hi, at) };
+      if (r.ok && forks) {
+        known = { lo: known.lo, hi: Math.min(known.hi, at) };
+        marked = Math.min(marked, at);
+      }
       return { ...r, ...moved() };
     },
 

@@ -100,3 +100,40 @@ describe('editing', () => {
     expect(r.edges.some((e) => e.source === 'orders' && e.target === 'consumer-1')).toBe(true);
   });
 });
+
+describe('timeline, search and Mermaid', () => {
+  function fired() {
+    const api = makeWorkerApi();
+    api.load(fanOut);
+    api.act({ kind: 'fire', node: 'checkout' });
+    api.act({ kind: 'fire', node: 'checkout' });
+    api.step(100);
+    return api;
+  }
+
+  it('marks publish, deliver, commit and rebalance steps in buckets of the horizon', () => {
+    const api = fired();
+    const t = api.timeline(10);
+    expect(t.buckets).toHaveLength(10);
+    const all = t.buckets.reduce((a, b) => a | b, 0);
+    expect(all & 1).toBe(1); // publish
+    expect(all & 2).toBe(2); // deliver
+    expect(all & 4).toBe(4); // commit
+    expect(t.buckets[0] & 8).toBe(8); // the groups formed at the start
+  });
+
+  it('finds steps by event key and by correlation id, and draws the conversation as Mermaid', () => {
+    const api = fired();
+    const byKey = api.find({ key: 'ord-2' });
+    expect(byKey.rows.length).toBeGreaterThan(3);
+    expect(byKey.rows.every((r) => r.key === 'ORD-2')).toBe(true);
+    const corr = byKey.rows[0].correlationId!;
+    const chain = api.find({ correlation: corr });
+    expect(chain.rows.map((r) => r.seq)).toEqual(byKey.rows.map((r) => r.seq));
+    const m = api.mermaid({ correlation: corr });
+    expect(m.split('\n')[0]).toBe('sequenceDiagram');
+    expect(m).toContain('participant');
+    const range = api.mermaid({ from: 0, to: 10 });
+    expect(range).toContain('steps 0–9');
+  });
+});
