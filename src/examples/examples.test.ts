@@ -1,0 +1,42 @@
+// Every example scenario restores and tells the story its description promises.
+import { describe, expect, it } from 'vitest';
+import { sim } from '../engine/testing/harness.ts';
+import payments from './payments.json';
+import poison from './poison.json';
+import outbox from './outbox.json';
+
+describe('example scenarios', () => {
+  it('payments: a duplicate charges twice; a processed-id table charges once', () => {
+    const s = sim(payments).fire('checkout').run();
+    s.act({ kind: 'duplicate', node: 'payment', event: 'evt-0' }).run();
+    s.expectEffect('payment', 'card charged', 'ORD-1', 2);
+    expect(s.engine.invariantStatus()[0].status).toBe('broken');
+    const fixed = structuredClone(payments) as typeof payments;
+    (fixed.nodes[2].config as Record<string, unknown>).idempotency = 'processed-ids';
+    const t = sim(fixed).fire('checkout').run();
+    t.act({ kind: 'duplicate', node: 'payment', event: 'evt-0' }).run();
+    t.expectEffect('payment', 'card charged', 'ORD-1', 1);
+    expect(t.engine.invariantStatus()[0].status).toBe('holding');
+  });
+
+  it('poison: retries, then the dead-letter topic; the fix and a redrive book it', () => {
+    const s = sim(poison).fire('bank', 1).fire('bank', 0).run();
+    expect(s.stepsOf('error')).toHaveLength(2);
+    expect(s.engine.deadLetters('bookings-dlq')).toHaveLength(1);
+    s.expectState('ledger', 'balance', 'ACC-1', 100);
+    s.act({ kind: 'deploy', node: 'ledger', config: { failWhen: null } }).act({ kind: 'redrive', node: 'bookings-dlq' }).run();
+    s.expectState('ledger', 'balance', 'ACC-1', 60);
+    expect(s.engine.invariantStatus()[0].status).toBe('holding');
+  });
+
+  it('outbox: a crash after the save loses the dual write, not the outbox', () => {
+    const s = sim(outbox).act({ kind: 'crash', node: 'orders-service', point: 'after-save', restartAfterMs: 50 }).fire('orders-service').run();
+    expect(s.consumer('shipping').state.shipments).toBeUndefined();
+    expect(s.engine.invariantStatus()[0].status).toBe('broken');
+    const fixed = structuredClone(outbox) as typeof outbox;
+    (fixed.nodes[0].config as Record<string, unknown>).pattern = 'outbox';
+    const t = sim(fixed).act({ kind: 'crash', node: 'orders-service', point: 'after-save', restartAfterMs: 50 }).fire('orders-service').run();
+    t.expectState('shipping', 'shipments', 'ORD-1', 'booked');
+    expect(t.engine.invariantStatus()[0].status).toBe('holding');
+  });
+});

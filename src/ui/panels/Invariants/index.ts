@@ -1,0 +1,1 @@
+export { default as Invariants } from './Invariants.svelte';
