@@ -40,3 +40,31 @@ describe('example scenarios', () => {
     expect(t.engine.invariantStatus()[0].status).toBe('holding');
   });
 });
+
+import account from './account.json';
+import orderSaga from './order-saga.json';
+import type { AggregateView, ProjectionView, SagaView } from '../engine/engine.ts';
+
+describe('event sourcing examples', () => {
+  it('account: 1000 + 500 − 200 = 1300 in the stream; the buggy projection is fixed by a deploy and a rebuild', () => {
+    const s = sim(account);
+    s.act({ kind: 'command', node: 'account', command: 'OpenAccount', stream: 'ACC-1', data: { initialBalance: 1000 } }).run();
+    s.act({ kind: 'command', node: 'account', command: 'Deposit', stream: 'ACC-1', data: { amount: 500 } }).run();
+    s.act({ kind: 'command', node: 'account', command: 'Withdraw', stream: 'ACC-1', data: { amount: 200 } }).run();
+    s.act({ kind: 'command', node: 'account', command: 'Withdraw', stream: 'ACC-1', data: { amount: 5000 } }).run();
+    expect((s.engine.view().nodes.account as AggregateView).streams[0]).toMatchObject({ version: 3, state: { balance: 1300 } });
+    expect(s.stepsOf('load').at(-1)!.text).toMatch(/Rejected: insufficient funds/);
+    const proj = () => s.engine.view().nodes.balances as ProjectionView;
+    expect(proj().tables.balance['ACC-1']).toBe(300);
+    const fixed = structuredClone((account.nodes[0].config as { apply: unknown[] }).apply);
+    s.act({ kind: 'deploy', node: 'balances', config: { rules: fixed as never } }).act({ kind: 'rebuild', node: 'balances' }).run();
+    expect(proj().tables.balance['ACC-1']).toBe(1300);
+    expect(proj().rebuild!.previous.balance['ACC-1']).toBe(300);
+  });
+
+  it('order saga: a payment over 100 fails and the stock is released', () => {
+    const s = sim(orderSaga).fire('shop', 1).run();
+    expect((s.engine.view().nodes['order-saga'] as SagaView).instances[0].state).toBe('compensated');
+    expect(s.engine.invariantStatus()[0].status).toBe('holding');
+  });
+});
