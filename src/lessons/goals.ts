@@ -100,7 +100,7 @@ export function goalText(g: Goal): string {
   switch (g.kind) {
     case 'graph':
       if (g.path) return `the graph has a path ${g.path.map(selectorText).join(' → ')}`;
-      return `the graph has ${boundText(g.atLeast, g.atMost)} × ${selectorText(g.exists ?? {}).replace(/^a /, '')}`;
+      return `the graph has ${boundText(g.atLeast, g.atMost)} × ${selectorText(g.exists ?? {}).replace(/^a /, '')}${g.every ? `, each of them ${selectorText(g.every).replace(/^a node /, '')}` : ''}`;
     case 'trace':
       return `${g.perConversation ? 'in one conversation (one correlation id), ' : ''}${boundText(g.atLeast, g.atMost)} ${g.distinct ? `different ${g.distinct === 'eventId' ? 'event' : g.distinct === 'eventType' ? 'event type' : g.distinct}s in ` : ''}${filterText(g.match)}`;
     case 'invariant':
@@ -221,7 +221,7 @@ class Run {
   private judge(g: Goal): Omit<GoalResult, 'id' | 'label' | 'check'> {
     switch (g.kind) {
       case 'graph':
-        return g.path ? this.path(g.path) : this.exists(g.exists ?? {}, g.atLeast, g.atMost);
+        return g.path ? this.path(g.path) : this.exists(g.exists ?? {}, g.atLeast, g.atMost, g.every);
       case 'trace':
         return g.perConversation ? this.perConversation(g.match, g.atLeast, g.atMost, g.distinct) : this.traceGoal(g.match, g.atLeast, g.atMost, g.distinct);
       case 'invariant':
@@ -261,11 +261,13 @@ class Run {
     return this.scenario.nodes.filter((n) => this.matches(n, s));
   }
 
-  private exists(s: Selector, atLeast?: number, atMost?: number) {
+  private exists(s: Selector, atLeast?: number, atMost?: number, every?: Selector) {
     const found = this.select(s);
     const lo = atLeast ?? (atMost === undefined ? 1 : 0);
-    const ok = found.length >= lo && (atMost === undefined || found.length <= atMost);
-    return { ok, detail: found.length === 0 ? 'none found' : `found ${found.length}: ${found.map((n) => n.label).join(', ')}` };
+    const odd = every ? found.filter((n) => !this.matches(n, every)) : [];
+    const ok = found.length >= lo && (atMost === undefined || found.length <= atMost) && odd.length === 0;
+    const list = found.length === 0 ? 'none found' : `found ${found.length}: ${found.map((n) => n.label).join(', ')}`;
+    return { ok, detail: odd.length ? `${list}; not as required: ${odd.map((n) => n.label).join(', ')}` : list };
   }
 
   private path(sel: Selector[]) {
@@ -379,6 +381,9 @@ class Run {
     const { seed, inputs } = this.engine.session();
     const shadow = createEngine(scenario.value, { seed, inputs, trace: false });
     shadow.stepForward(this.engine.step);
+    // Pending actions that make no step (a timeout that finds its saga step done) keep a
+    // world from being idle; the learner's run drained them, so the shadow must too.
+    if (this.engine.idle) shadow.runUntilIdle();
     const status = shadow.invariantStatus();
     return new Map(specs.map((s, i) => [s.key, status[i]]));
   }

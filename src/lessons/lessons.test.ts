@@ -34,6 +34,10 @@ describe('the course', () => {
     expect(listed).toEqual(folders);
   });
 
+  it('has at least 15 lessons', () => {
+    expect(loadCourse().lessons.length).toBeGreaterThanOrEqual(15);
+  });
+
   it('lesson 1 is short: at most 5 minutes, 4 goals, guided steps', () => {
     const first = loadCourse().lessons[0];
     expect(first.minutes).toBeLessThanOrEqual(5);

@@ -3,8 +3,9 @@
 //   npx tsx src/lessons/record.ts lessons/05-idempotent-consumer
 //
 // Reads the folder's solution.json, whose `inputs` may leave out `atStep` and `time`:
-// each input is applied once the world is idle (after everything the previous one set
-// off), as a learner who watches each action play out would. Writes the session back
+// each such input is applied once the world is idle (after everything the previous one
+// set off), as a learner who watches each action play out would, or right after the
+// previous input with `"immediately": true`. Stamped inputs keep their step. Writes the session back
 // with every input stamped, then prints the goals on the solution and on the bare start.
 // Node only (fs); never imported by the app.
 import { readFileSync, readdirSync, writeFileSync, statSync } from 'node:fs';
@@ -34,9 +35,11 @@ function record(dir: string): void {
   if (!scenario.ok) throw new Error(`${file}: scenario: ${describeErrors(scenario.errors)}`);
   const engine = createEngine(scenario.value, { seed: raw.seed });
   for (const [i, input] of (raw.inputs ?? []).entries()) {
-    // `"immediately": true` applies the input right after the previous one, without waiting.
-    const { atStep: _a, time: _t, immediately, ...intent } = input;
-    if (immediately !== true) engine.runUntilIdle();
+    // An input already stamped keeps its step; `"immediately": true` applies it right after
+    // the previous one; any other waits until the world is idle.
+    const { atStep, time: _t, immediately, ...intent } = input;
+    if (typeof atStep === 'number') while (engine.step < atStep && engine.stepForward(1) > 0);
+    else if (immediately !== true) engine.runUntilIdle();
     const r = engine.act(intent as unknown as Intent);
     if (!r.ok) throw new Error(`${file}: inputs[${i}] (${String(intent.kind)} ${String(intent.node)}) refused: ${r.reason}`);
   }

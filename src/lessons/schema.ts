@@ -132,7 +132,7 @@ interface GoalBase {
 }
 export type Goal = GoalBase &
   (
-    | { kind: 'graph'; exists?: Selector; path?: Selector[]; atLeast?: number; atMost?: number }
+    | { kind: 'graph'; exists?: Selector; path?: Selector[]; atLeast?: number; atMost?: number; every?: Selector }
     | { kind: 'trace'; match: StepFilter; atLeast?: number; atMost?: number; distinct?: 'node' | 'key' | 'eventId' | 'eventType'; perConversation?: boolean }
     | { kind: 'invariant'; invariant: InvariantSpec; expect: 'held' | 'broke' }
     | { kind: 'metric'; node: Selector; path: string[]; of: 'value' | 'sum' | 'count' | 'max' | 'min'; op: Op; value: JsonValue }
@@ -147,7 +147,10 @@ export const GoalSchema: v.GenericSchema<unknown, Goal> = v.pipe(
   v.variant(
     'kind',
     [
-      v.strictObject({ kind: v.literal('graph'), ...Base, exists: v.optional(SelectorSchema), path: v.optional(v.pipe(v.array(NodeRef), v.minLength(2, 'a path names at least two nodes'))), ...Bound }),
+      v.strictObject({ kind: v.literal('graph'), ...Base, exists: v.optional(SelectorSchema), path: v.optional(v.pipe(v.array(NodeRef), v.minLength(2, 'a path names at least two nodes'))), ...Bound,
+        /** Every node found must also match this ("every analytics member takes 50 ms"). */
+        every: v.optional(SelectorSchema),
+      }),
       v.strictObject({ kind: v.literal('trace'), ...Base, match: StepFilterSchema, ...Bound, distinct: v.optional(v.picklist(['node', 'key', 'eventId', 'eventType'], 'must be node, key, eventId or eventType')),
         /** Count within each conversation (correlation id); the goal holds when one conversation satisfies it. */
         perConversation: v.optional(v.boolean('must be true or false')),
