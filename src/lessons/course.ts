@@ -102,14 +102,19 @@ export function buildCourse(rawFiles: Record<string, string>): CourseResult {
   const chapters: Course['chapters'] = [];
   const lessons: Lesson[] = [];
   const done = new Map<string, Lesson>();
+  // Lessons that failed already have their errors; one inheriting from them says nothing more.
+  const broken = new Set([...folders].map((f) => FOLDER.exec(f)?.[2]).filter((id): id is string => !!id && !parsed.has(id)));
   for (const ch of index.output.chapters) {
     const out = { id: ch.id, title: ch.title, lessons: [] as Lesson[] };
     chapters.push(out);
     for (const id of ch.lessons) {
       const p = parsed.get(id);
       if (!p) continue;
-      const start = resolveStart(p, done, errors);
-      if (!start) continue;
+      const start = resolveStart(p, done, broken, errors);
+      if (!start) {
+        broken.add(id);
+        continue;
+      }
       const lesson: Lesson = { ...p.meta, folder: p.folder, chapter: { id: ch.id, title: ch.title }, number: lessons.length + 1, body: p.body, start, inherits: 'inherit' in p.start ? p.start.inherit : null, goals: p.goals, hints: p.hints, steps: p.steps, solution: p.solution };
       done.set(id, lesson);
       out.lessons.push(lesson);
@@ -231,11 +236,12 @@ function readFolder(folder: string, files: Map<string, string>, errors: LessonEr
   return { folder, meta, body, start, goals, hints, steps, solution };
 }
 
-function resolveStart(p: Parsed, done: Map<string, Lesson>, errors: LessonError[]): Scenario | null {
+function resolveStart(p: Parsed, done: Map<string, Lesson>, broken: Set<string>, errors: LessonError[]): Scenario | null {
   if ('scenario' in p.start) return p.start.scenario;
   const file = `lessons/${p.folder}/start.json`;
   const prev = done.get(p.start.inherit);
   if (!prev) {
+    if (broken.has(p.start.inherit)) return null;
     errors.push({ file, path: 'inherit', message: `"${p.start.inherit}" is not a lesson that comes before this one in lessons/index.json` });
     return null;
   }

@@ -223,7 +223,11 @@ class Run {
       case 'graph':
         return g.path ? this.path(g.path) : this.exists(g.exists ?? {}, g.atLeast, g.atMost, g.every);
       case 'trace':
-        return g.perConversation ? this.perConversation(g.match, g.atLeast, g.atMost, g.distinct) : this.traceGoal(g.match, g.atLeast, g.atMost, g.distinct);
+        if (g.perConversation) return this.perConversation(g.match, g.atLeast, g.atMost, g.distinct);
+        {
+          const { count: _count, ...r } = this.traceGoal(g.match, g.atLeast, g.atMost, g.distinct);
+          return r;
+        }
       case 'invariant':
         return this.invariant(g.invariant, g.expect);
       case 'metric':
