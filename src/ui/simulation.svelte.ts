@@ -58,6 +58,12 @@ export class Simulation {
     return c ? `Step ${c.seq + 1}: ${c.text}` : '';
   }
 
+  /** Bumped when the whole drawing should come into view (a load, an add without a drop point). */
+  fitTick = $state.raw(0);
+
+  /** Steps the last update applied (what travelled since the previous frame). */
+  batch = $state.raw<TraceStep[]>([]);
+
   /** Nodes the learner selected (on the canvas or in the list view). */
   selected = $derived(this.nodes.filter((n) => n.selected));
 
@@ -118,15 +124,15 @@ export class Simulation {
   async edit(change: Edit): Promise<boolean> {
     this.pause();
     const r = await this.call(() => this.api.edit($state.snapshot(change) as Edit));
-    return this.edited(r);
+    return this.edited(r, change);
   }
   async undo(): Promise<boolean> {
     this.pause();
-    return this.edited(await this.call(() => this.api.undo()));
+    return this.edited(await this.call(() => this.api.undo()), { op: 'move', moves: [] });
   }
   async redo(): Promise<boolean> {
     this.pause();
-    return this.edited(await this.call(() => this.api.redo()));
+    return this.edited(await this.call(() => this.api.redo()), { op: 'move', moves: [] });
   }
   /** Starts an empty canvas (undo brings the previous scenario back). */
   async blank(): Promise<boolean> {
@@ -135,7 +141,7 @@ export class Simulation {
     return this.edited(await this.call(() => this.api.blank()));
   }
 
-  private edited(r: EditUpdate | null): boolean {
+  private edited(r: EditUpdate | null, change?: Edit): boolean {
     if (!r) return false;
     if (!r.ok) {
       this.errors = r.errors;
@@ -145,6 +151,8 @@ export class Simulation {
     this.errors = [];
     this.notice = null;
     this.draw(r, r.added);
+    // A node added without a drop point lands at a free spot that may be off screen.
+    if ((change?.op === 'add' && !change.position) || change?.op === 'duplicate' || change === undefined) this.fitTick++;
     return true;
   }
 
@@ -183,6 +191,32 @@ export class Simulation {
   async seekAfter(seq: number): Promise<void> {
     this.pause();
     await this.call(() => this.api.seek(seq + 1));
+  }
+
+  /**
+   * Scrubbing: seeks to step k, latest wins. While a seek is in flight only the newest
+   * target waits, so dragging the scrubber never queues up stale seeks.
+   */
+  scrub(k: number): void {
+    this.pause();
+    this.scrubTarget = k;
+    if (this.scrubbing) return;
+    this.scrubbing = true;
+    void (async () => {
+      while (this.scrubTarget !== null) {
+        const t = this.scrubTarget;
+        this.scrubTarget = null;
+        await this.call(() => this.api.seek(t));
+      }
+      this.scrubbing = false;
+    })();
+  }
+  private scrubTarget: number | null = null;
+  private scrubbing = false;
+
+  /** Worker queries that change nothing (trace search, timeline markers, Mermaid). */
+  get query(): Pick<AsyncApi, 'find' | 'timeline' | 'mermaid'> {
+    return this.api;
   }
 
   play(): void {
@@ -241,7 +275,9 @@ export class Simulation {
   }
 
   private apply(u: Update): void {
+    const was = this.view?.step ?? 0;
     this.rows = applyTrace(this.rows, u.trace, u.newSteps);
+    this.batch = u.step > was ? u.newSteps.filter((r) => r.seq >= was && r.seq < u.step) : [];
     this.view = u.view;
   }
 }

@@ -157,3 +157,47 @@ test('from an empty canvas: build, wire, configure, fire, step, crash, undo', as
   await page.keyboard.press('Control+Shift+z');
   await expect(page.getByTestId('node-topic-1').locator('h3')).toHaveText('orders');
 });
+
+test('the timeline scrubs, the trace searches by key and by conversation, and exports Mermaid', async ({ page }) => {
+  await page.goto('./');
+  await expect(page.getByTestId('node-payment')).toBeVisible();
+  for (let i = 0; i < 2; i++) await page.getByTestId('fire').click();
+  await page.getByRole('button', { name: 'Play' }).click();
+  await expect(page.getByTestId('next-action')).toContainText('nothing is pending');
+  const counter = page.getByTestId('step-counter');
+  const total = Number(/\/ (\d+)/.exec((await counter.textContent())!)![1]);
+
+  // Markers: the lanes show where publishes and commits happened.
+  await expect(page.locator('.m-publish rect').first()).toBeAttached();
+  await expect(page.locator('.m-commit rect').first()).toBeAttached();
+  // The scrubber seeks: to the start, then the keyboard moves it one step.
+  const scrubber = page.getByTestId('scrubber');
+  await scrubber.fill('0');
+  await expect(counter).toHaveText(`step 0 / ${total}`);
+  await scrubber.press('ArrowRight');
+  await expect(counter).toHaveText(`step 1 / ${total}`);
+
+  // Search by key: only ORD-2's steps; its chain button shows the whole conversation.
+  await page.getByTestId('filter-field').selectOption('key');
+  await page.getByTestId('filter-text').fill('ORD-2');
+  await expect(page.getByTestId('found')).toContainText('matching steps');
+  const rows = page.getByTestId('trace-row');
+  await expect(rows.first()).toContainText('ORD-2');
+  expect(await rows.count()).toBeGreaterThan(3);
+  await expect(rows.filter({ hasText: 'ORD-1' })).toHaveCount(0);
+  await page.getByTestId('chain').first().click();
+  await expect(page.getByTestId('filter-field')).toHaveValue('correlation');
+  await expect(page.getByTestId('found')).toContainText('conversation');
+
+  // Clicking a found step seeks there.
+  await rows.first().click();
+  await expect(rows.first()).toHaveAttribute('aria-current', 'step');
+
+  // Mermaid of the conversation, in a dialog.
+  await page.getByTestId('export-mermaid').click();
+  await expect(page.getByTestId('mermaid-dialog')).toBeVisible();
+  await expect(page.getByTestId('mermaid-text')).toHaveValue(/^sequenceDiagram/);
+  await expect(page.getByTestId('mermaid-text')).toHaveValue(/participant/);
+  await page.getByRole('button', { name: 'Close' }).click();
+  await expect(page.getByTestId('mermaid-dialog')).toBeHidden();
+});
