@@ -5,7 +5,8 @@ import { createEngine, restoreScenario, restoreSession } from '../engine/index.t
 import type { Session } from '../engine/index.ts';
 import fanOut from '../examples/fan-out.json';
 import keyedCrash from '../examples/keyed-crash.session.json';
-import { allHold, evaluateGoals, goalText } from './goals.ts';
+import { allHold, evaluateGoals, goalText, waitMet } from './goals.ts';
+import { completed, lessonStatus } from './progress.ts';
 import { GoalSchema, type Goal } from './schema.ts';
 
 const goal = (g: unknown): Goal => v.parse(GoalSchema, g);
@@ -139,5 +140,51 @@ describe('goalText says exactly what is checked', () => {
     [{ kind: 'metric', label: 'x', node: 'payment', path: ['effects', 'card charged'], of: 'count', op: 'gte', value: 2 }, 'count of effects › card charged of node "payment" ≥ 2'],
   ])('%j', (g, text) => {
     expect(goalText(goal(g))).toBe(text);
+  });
+});
+
+describe('guided step waits', () => {
+  it('wait for a goal by id, a trace step, or Continue', () => {
+    const { engine, solution } = fanOutRun();
+    const goals = [goal({ id: 'fired', kind: 'trace', label: 'fired', match: { kind: 'fire' }, atLeast: 1 }), goal({ kind: 'not', label: 'n', goal: { id: 'crashed', kind: 'trace', label: 'c', match: { kind: 'crash' }, atLeast: 1 } })];
+    const results = evaluateGoals({ goals, solution }, engine);
+    expect(waitMet({ goal: 'fired' }, results, engine)).toBe(true);
+    expect(waitMet({ goal: 'crashed' }, results, engine)).toBe(false);
+    expect(waitMet({ trace: { kind: ['handle'], eventType: 'OrderPlaced' } }, results, engine)).toBe(true);
+    expect(waitMet({ trace: { kind: ['crash'] } }, results, engine)).toBe(false);
+    expect(waitMet({ continue: true }, results, engine)).toBe(false);
+  });
+});
+
+describe('equivalence matches nodes by id, then label, then the only one of a kind', () => {
+  it('a learner who rebuilt Payment under another id still matches', () => {
+    const { solution } = fanOutRun(1);
+    const renamed = JSON.parse(JSON.stringify(fanOut));
+    renamed.nodes.find((n: { id: string }) => n.id === 'payment').id = 'consumer-7';
+    renamed.edges.find((e: { target: string }) => e.target === 'payment').target = 'consumer-7';
+    const r = restoreScenario(renamed);
+    if (!r.ok) throw new Error('refused');
+    const e = createEngine(r.value);
+    e.act({ kind: 'fire', node: 'checkout' });
+    e.runUntilIdle();
+    expect(evaluateGoals({ goals: [goal({ kind: 'equivalent', label: 'x', compare: ['effects', 'state'] })], solution }, e)[0]).toMatchObject({ ok: true });
+  });
+});
+
+describe('progress', () => {
+  it('is keyed by id and says when a finished lesson was updated since', () => {
+    const lesson = { id: 'fan-out', version: 2 };
+    expect(lessonStatus(lesson, undefined)).toBe('not-started');
+    expect(lessonStatus(lesson, { id: 'fan-out', version: 2, state: 'in-progress', withHelp: false, hintsShown: 1, step: 'add' })).toBe('in-progress');
+    expect(lessonStatus(lesson, completed(lesson, undefined, false))).toBe('done');
+    expect(lessonStatus(lesson, completed({ id: 'fan-out', version: 1 }, undefined, false))).toBe('updated');
+    expect(lessonStatus(lesson, { ...completed(lesson, undefined, false), id: 'other' })).toBe('not-started');
+  });
+  it('remembers help, and a later own finish clears it', () => {
+    const lesson = { id: 'fan-out', version: 1 };
+    const helped = completed(lesson, undefined, true);
+    expect(helped.withHelp).toBe(true);
+    expect(completed(lesson, helped, false).withHelp).toBe(false);
+    expect(completed(lesson, completed(lesson, undefined, false), true).withHelp).toBe(false);
   });
 });

@@ -5,7 +5,7 @@
 import { createEngine, restoreScenario, describeErrors } from '../engine/index.ts';
 import type { Engine, NodeSpec, Scenario, TraceStep, Session, NodeView } from '../engine/index.ts';
 import { unrestored } from './course.ts';
-import type { Goal, InvariantSpec, JsonValue, Op, Outcome, Selector, StepFilter } from './schema.ts';
+import type { Goal, InvariantSpec, JsonValue, Op, Outcome, Selector, StepFilter, StepWait } from './schema.ts';
 
 export interface GoalResult {
   id: string | null;
@@ -35,6 +35,30 @@ export interface GoalContext {
 export function evaluateGoals(lesson: GoalContext, engine: Engine): GoalResult[] {
   const run = new Run(engine, lesson.solution, lesson.goals);
   return lesson.goals.map((g) => run.evaluate(g));
+}
+
+/**
+ * Whether a guided step's wait is met: its goal holds (from results of evaluateGoals), a
+ * step matching its filter happened, or — for `continue` — never by itself (the learner
+ * presses Continue).
+ */
+export function waitMet(wait: StepWait, results: readonly GoalResult[], engine: Engine): boolean {
+  if ('goal' in wait) {
+    const find = (rs: readonly GoalResult[]): GoalResult | undefined => {
+      for (const r of rs) {
+        if (r.id === wait.goal) return r;
+        const inner = r.children && find(r.children);
+        if (inner) return inner;
+      }
+      return undefined;
+    };
+    return find(results)?.ok ?? false;
+  }
+  if ('trace' in wait) {
+    const run = new Run(engine, null, []);
+    return engine.steps(0, engine.step).some((s) => run.stepMatches(s, wait.trace));
+  }
+  return false;
 }
 
 /** True when every goal holds: the lesson is complete in this run. */
@@ -201,7 +225,7 @@ class Run {
 
   constructor(
     private readonly engine: Engine,
-    private readonly solution: Session,
+    private readonly solution: Session | null,
     /** Every goal of the lesson, so that one shadow replay covers all invariant goals. */
     private readonly goalsForShadow: readonly Goal[],
   ) {
@@ -413,7 +437,12 @@ class Run {
 
   // -- equivalence with the reference solution
 
+  private counterpart(ref: NodeSpec): NodeSpec | undefined {
+    return counterpartOf(this.scenario.nodes, ref);
+  }
+
   private equivalent(compare: Outcome[], only?: string[]) {
+    if (!this.solution) return { ok: false, detail: 'no reference solution to compare with' };
     if (this.reference === null) {
       // The reference solution, replayed with the learner's seed, to the end.
       this.reference = createEngine(this.solution.scenario, { seed: this.engine.session().seed, inputs: this.solution.inputs });
@@ -423,8 +452,9 @@ class Run {
     const ours = outcomes(this.engine, compare);
     for (const [id, want] of Object.entries(theirs)) {
       if (only && !only.includes(id)) continue;
-      const got = ours[id];
-      if (got === undefined) return { ok: false, detail: `the reference has ${id}; your scenario has no node with that id` };
+      const mine = this.counterpart(this.reference.scenario.nodes.find((n) => n.id === id)!);
+      const got = mine ? ours[mine.id] : undefined;
+      if (got === undefined) return { ok: false, detail: `the reference has ${id}; your scenario has no such ${this.reference.scenario.nodes.find((n) => n.id === id)!.kind}` };
       for (const part of compare) {
         if (!(part in want)) continue;
         const diff = firstDifference(want[part], got[part]);
@@ -433,6 +463,16 @@ class Run {
     }
     return { ok: true, detail: 'same outcomes as the reference solution' };
   }
+}
+
+/** Not ids: the learner's node with the reference node's id, else its label, else the only one of its kind. */
+function counterpartOf(nodes: readonly NodeSpec[], ref: NodeSpec): NodeSpec | undefined {
+  const sameKind = nodes.filter((n) => n.kind === ref.kind);
+  return (
+    sameKind.find((n) => n.id === ref.id) ??
+    sameKind.find((n) => n.label.toLowerCase() === ref.label.toLowerCase()) ??
+    (sameKind.length === 1 ? sameKind[0] : undefined)
+  );
 }
 
 function invariantKey(inv: InvariantSpec, node: string): string {

@@ -5,7 +5,9 @@ import { describeLessonErrors } from './schema.ts';
 
 export { buildCourse } from './course.ts';
 export type { Course, Lesson, CourseResult } from './course.ts';
-export { evaluateGoals, allHold, goalText } from './goals.ts';
+export { evaluateGoals, allHold, goalText, waitMet } from './goals.ts';
+export { lessonStatus, completed } from './progress.ts';
+export type { LessonProgress, LessonStatus } from './progress.ts';
 export type { GoalResult } from './goals.ts';
 export { lessonHash, parseLessonHash } from './link.ts';
 export type { LessonLink } from './link.ts';

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../engine/index.ts';
 import { buildCourse, getLesson, loadCourse } from './index.ts';
-import { evaluateGoals, type GoalResult } from './goals.ts';
+import { evaluateGoals, waitMet, type GoalResult } from './goals.ts';
 import { describeLessonErrors } from './schema.ts';
 
 const FILES = import.meta.glob<string>(['/lessons/index.json', '/lessons/*/*.md', '/lessons/*/*.json'], { query: '?raw', import: 'default', eager: true });
@@ -64,6 +64,23 @@ describe.each(loadCourse().lessons.map((l) => [l.id, l] as const))('lesson %s', 
     engine.runUntilIdle(200_000);
     expect(engine.idle, 'the solution runs to the end').toBe(true);
     expect(failing(evaluateGoals(lesson, engine))).toBe('');
+  });
+
+  it('every guided step can be passed: its wait is met by the solution, or by the solution\'s actions on the unfixed start', () => {
+    const solved = createEngine(lesson.solution.scenario, { seed: lesson.solution.seed, inputs: lesson.solution.inputs });
+    solved.runUntilIdle(200_000);
+    const broken = createEngine(lesson.start, { seed: lesson.solution.seed, inputs: lesson.solution.inputs });
+    broken.runUntilIdle(200_000);
+    const results = [evaluateGoals(lesson, solved), evaluateGoals(lesson, broken)];
+    for (const step of lesson.steps) {
+      if ('continue' in step.wait) continue;
+      const met = waitMet(step.wait, results[0], solved) || waitMet(step.wait, results[1], broken);
+      expect(met, `step "${step.id}" waits for something that never happens`).toBe(true);
+    }
+  });
+
+  it('its text is Markdown without raw HTML (rendered sanitized anyway)', () => {
+    for (const text of [lesson.body, ...lesson.steps.map((s) => s.text), ...lesson.hints]) expect(text).not.toMatch(/<\/?[a-zA-Z][^>]*>/);
   });
 
   it('says what it models and what it simplifies, and has hints', () => {
