@@ -10,6 +10,7 @@
 // Node only (fs); never imported by the app.
 import { readFileSync, readdirSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createEngine, restoreScenario, describeErrors, SESSION_FORMAT, SESSION_VERSION } from '../engine/index.ts';
 import type { Intent } from '../engine/index.ts';
 import { buildCourse } from './course.ts';
@@ -67,7 +68,8 @@ function report(id: string): void {
 }
 
 const dir = process.argv[2];
-if (dir) {
+// Only when run as a script, not when imported (readLessonFiles).
+if (dir && process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   record(dir);
   report(/^\d{2}-(.*)$/.exec(dir.replace(/\/$/, '').split('/').pop()!)![1]);
 }
