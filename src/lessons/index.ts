@@ -1,6 +1,7 @@
 // The lessons' front door for the UI: the course read from lessons/ (bundled by Vite,
 // read the same way by vitest), lessons by id, goal evaluation and deep links.
-import { buildCourse, type Course, type Lesson } from './course.ts';
+import { buildCourse, unrestored, type Course, type Lesson } from './course.ts';
+import { SESSION_FORMAT, SESSION_VERSION } from '../engine/index.ts';
 import { describeLessonErrors } from './schema.ts';
 
 export { buildCourse } from './course.ts';
@@ -41,4 +42,18 @@ export function nextLesson(id: string): Lesson | null {
   const all = loadCourse().lessons;
   const i = all.findIndex((l) => l.id === id);
   return i >= 0 && i + 1 < all.length ? all[i + 1] : null;
+}
+
+/**
+ * The lesson's start as plain JSON for the worker's `load` (which sends everything through
+ * restoreScenario again): "reset lesson" loads this.
+ */
+export function lessonStartInput(lesson: Lesson): Record<string, unknown> {
+  return unrestored(lesson.start);
+}
+
+/** The reference solution as a session for `load`: "show solution" opens it in a workspace of its own. */
+export function lessonSolutionInput(lesson: Lesson): Record<string, unknown> {
+  const { scenario, seed, inputs, step } = lesson.solution;
+  return { format: SESSION_FORMAT, version: SESSION_VERSION, scenario: unrestored(scenario), seed, inputs, step };
 }

@@ -2,8 +2,8 @@
 // lists every folder exactly once; a lesson's start does not already satisfy its goals;
 // its recorded solution satisfies every goal under its own seed and three others.
 import { describe, expect, it } from 'vitest';
-import { createEngine } from '../engine/index.ts';
-import { buildCourse, getLesson, loadCourse } from './index.ts';
+import { createEngine, restoreScenario, restoreSession } from '../engine/index.ts';
+import { buildCourse, getLesson, lessonSolutionInput, lessonStartInput, loadCourse } from './index.ts';
 import { evaluateGoals, waitMet, type GoalResult } from './goals.ts';
 import { describeLessonErrors } from './schema.ts';
 
@@ -88,5 +88,16 @@ describe.each(loadCourse().lessons.map((l) => [l.id, l] as const))('lesson %s', 
     expect(lesson.simplifies.length).toBeGreaterThan(40);
     expect(lesson.hints.length).toBeGreaterThan(0);
     expect(lesson.body.length).toBeGreaterThan(200);
+  });
+});
+
+describe('what the UI loads', () => {
+  it('every start and solution goes through the one door again (reset lesson, show solution)', () => {
+    for (const l of loadCourse().lessons) {
+      const s = restoreScenario(JSON.parse(JSON.stringify(lessonStartInput(l))));
+      expect(s.ok ? '' : JSON.stringify(s.errors), l.id).toBe('');
+      const sol = restoreSession(JSON.parse(JSON.stringify(lessonSolutionInput(l))));
+      expect(sol.ok ? '' : JSON.stringify(sol.errors), l.id).toBe('');
+    }
   });
 });
