@@ -3,7 +3,7 @@
 // every folder exactly once. Pure: it takes a map of path → text, so Vite (import.meta.glob),
 // vitest and Node scripts can all feed it.
 import * as v from 'valibot';
-import { restoreScenario, restoreSession } from '../engine/index.ts';
+import { restoreScenario, restoreSession, SESSION_FORMAT, SESSION_VERSION } from '../engine/index.ts';
 import type { Scenario, Session } from '../engine/index.ts';
 import { parseFrontMatter } from './frontmatter.ts';
 import {
@@ -270,4 +270,18 @@ function parseJson(file: string, text: string, errors: LessonError[]): unknown {
  */
 export function unrestored(s: Scenario): Record<string, unknown> {
   return { ...s, edges: s.edges.map(({ id, ...e }) => (id === `${e.source}->${e.target}` ? e : { id, ...e })) };
+}
+
+/**
+ * The lesson's start as plain JSON for the worker's `load` (which sends everything through
+ * restoreScenario again): "reset lesson" loads this.
+ */
+export function lessonStartInput(lesson: Lesson): Record<string, unknown> {
+  return unrestored(lesson.start);
+}
+
+/** The reference solution as a session for `load`: "show solution" opens it in a workspace of its own. */
+export function lessonSolutionInput(lesson: Lesson): Record<string, unknown> {
+  const { scenario, seed, inputs, step } = lesson.solution;
+  return { format: SESSION_FORMAT, version: SESSION_VERSION, scenario: unrestored(scenario), seed, inputs, step };
 }

@@ -1,10 +1,9 @@
 // The lessons' front door for the UI: the course read from lessons/ (bundled by Vite,
 // read the same way by vitest), lessons by id, goal evaluation and deep links.
-import { buildCourse, unrestored, type Course, type Lesson } from './course.ts';
-import { SESSION_FORMAT, SESSION_VERSION } from '../engine/index.ts';
+import { buildCourse, type Course, type Lesson } from './course.ts';
 import { describeLessonErrors } from './schema.ts';
 
-export { buildCourse } from './course.ts';
+export { buildCourse, lessonStartInput, lessonSolutionInput } from './course.ts';
 export type { Course, Lesson, CourseResult } from './course.ts';
 export { evaluateGoals, allHold, goalText, waitMet } from './goals.ts';
 export { lessonStatus, completed } from './progress.ts';
@@ -15,8 +14,11 @@ export type { LessonLink } from './link.ts';
 export { describeLessonErrors } from './schema.ts';
 export type { Goal, GuidedStep, StepWait, LessonError, StepFilter, Selector } from './schema.ts';
 
-// Every lesson file as text, bundled at build time: no fetch, works offline and from any sub-path.
-const FILES = import.meta.glob<string>(['/lessons/index.json', '/lessons/*/*.md', '/lessons/*/*.json'], { query: '?raw', import: 'default', eager: true });
+// Every lesson file as text, bundled at build time by Vite (and vitest): no fetch, works
+// offline and from any sub-path. Plain Node (tsx scripts) has no import.meta.glob: use
+// buildCourse with record.ts's readLessonFiles there.
+const FILES: Record<string, string> | null =
+  typeof import.meta.glob === 'function' ? import.meta.glob<string>(['/lessons/index.json', '/lessons/*/*.md', '/lessons/*/*.json'], { query: '?raw', import: 'default', eager: true }) : null;
 
 let course: Course | null = null;
 
@@ -26,6 +28,7 @@ let course: Course | null = null;
  */
 export function loadCourse(): Course {
   if (course) return course;
+  if (!FILES) throw new Error('loadCourse needs Vite (import.meta.glob); in plain Node use buildCourse(readLessonFiles())');
   const r = buildCourse(FILES);
   if (!r.ok) throw new Error(`the lessons do not load:\n${describeLessonErrors(r.errors)}`);
   course = r.course;
@@ -42,18 +45,4 @@ export function nextLesson(id: string): Lesson | null {
   const all = loadCourse().lessons;
   const i = all.findIndex((l) => l.id === id);
   return i >= 0 && i + 1 < all.length ? all[i + 1] : null;
-}
-
-/**
- * The lesson's start as plain JSON for the worker's `load` (which sends everything through
- * restoreScenario again): "reset lesson" loads this.
- */
-export function lessonStartInput(lesson: Lesson): Record<string, unknown> {
-  return unrestored(lesson.start);
-}
-
-/** The reference solution as a session for `load`: "show solution" opens it in a workspace of its own. */
-export function lessonSolutionInput(lesson: Lesson): Record<string, unknown> {
-  const { scenario, seed, inputs, step } = lesson.solution;
-  return { format: SESSION_FORMAT, version: SESSION_VERSION, scenario: unrestored(scenario), seed, inputs, step };
 }

@@ -59,6 +59,14 @@ describe.each(loadCourse().lessons.map((l) => [l.id, l] as const))('lesson %s', 
     expect(results.every((r) => r.ok), 'the start, run to the end with no action, already completes the lesson').toBe(false);
   });
 
+  it('when the solution edits the scenario, its actions alone on the start do not complete the lesson', () => {
+    const edited = JSON.stringify(lessonStartInput(lesson)) !== JSON.stringify(lessonSolutionInput(lesson).scenario);
+    if (!edited) return; // the fix is an action (deploy, rebuild, query), checked by the goals themselves
+    const engine = createEngine(lesson.start, { seed: lesson.solution.seed, inputs: lesson.solution.inputs });
+    engine.runUntilIdle(200_000);
+    expect(evaluateGoals(lesson, engine).every((r) => r.ok), 'the edit the solution makes is not needed').toBe(false);
+  });
+
   it.each([lesson.solution.seed, ...OTHER_SEEDS])('its solution satisfies every goal with seed %i', (seed) => {
     const engine = createEngine(lesson.solution.scenario, { seed, inputs: lesson.solution.inputs });
     engine.runUntilIdle(200_000);
