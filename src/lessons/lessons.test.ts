@@ -109,3 +109,36 @@ describe('what the UI loads', () => {
     }
   });
 });
+
+// What the lesson texts claim about other answers, checked: a lesson's goals accept every
+// fix its text calls right and refuse the ones it calls wrong.
+describe('other answers', () => {
+  type Patch = (scenario: { nodes: { id: string; config: Record<string, unknown> }[]; edges: unknown[] }) => void;
+  const consumer = (id: string, f: (c: Record<string, unknown>) => void): Patch => (s) => f(s.nodes.find((n) => n.id === id)!.config);
+  const cases: [string, string, Patch, boolean][] = [
+    ['idempotent-consumer', 'the version strategy', consumer('payment', (c) => (c.idempotency = 'version')), true],
+    ['idempotent-consumer', 'processed ids saved in a separate step (the crash comes before the mark)', consumer('payment', (c) => (c.idempotency = 'processed-ids-separate')), false],
+    ['idempotent-consumer', '"natural" with an increment and a card charge', consumer('payment', (c) => (c.idempotency = 'natural')), false],
+    ['consumer-lag', 'three members for four partitions', (s) => {
+      s.nodes = s.nodes.filter((n) => n.id !== 'analytics-4');
+      s.edges = (s.edges as { target: string }[]).filter((e) => e.target !== 'analytics-4');
+    }, false],
+    ['consumer-lag', 'one member made faster', consumer('analytics-1', (c) => (c.processingMs = 10)), false],
+    ['keys-and-order', 'one partition instead of keys', (s) => {
+      s.nodes.find((n) => n.id === 'orders')!.config.partitions = 1;
+    }, false],
+    ['retries-dead-letters', 'retries without a dead-letter topic', consumer('payment', (c) => (c.deadLetter = null)), false],
+    ['transactional-outbox', 'dual write with a longer publish delay', consumer('checkout', (c) => ((c.pattern = 'dual-write'), (c.publishDelayMs = 50))), false],
+  ];
+  it.each(cases)('%s: %s', (id, _what, patch, completes) => {
+    const lesson = getLesson(id)!;
+    const raw = JSON.parse(JSON.stringify(lessonSolutionInput(lesson).scenario));
+    patch(raw);
+    const r = restoreScenario(raw);
+    expect(r.ok ? '' : JSON.stringify(r.errors)).toBe('');
+    if (!r.ok) return;
+    const engine = createEngine(r.value, { seed: lesson.solution.seed, inputs: lesson.solution.inputs });
+    engine.runUntilIdle(200_000);
+    expect(evaluateGoals(lesson, engine).every((g) => g.ok)).toBe(completes);
+  });
+});
