@@ -201,3 +201,35 @@ test('the timeline scrubs, the trace searches by key and by conversation, and ex
   await page.getByRole('button', { name: 'Close' }).click();
   await expect(page.getByTestId('mermaid-dialog')).toBeHidden();
 });
+
+test('node menu, multi-select, delete by key, duplicate and undo', async ({ page }) => {
+  await page.goto('./');
+  const notification = page.getByTestId('node-notification');
+  await expect(notification).toBeVisible();
+  await expect(page.getByTestId('group-lag-payment')).toHaveText('0');
+
+  // Right click → Duplicate: the copy joins the same group and is wired like the original.
+  await notification.click({ button: 'right' });
+  await expect(page.getByTestId('node-menu')).toBeVisible();
+  await page.getByRole('menuitem', { name: 'Duplicate' }).click();
+  await expect(page.getByTestId('node-consumer-1')).toContainText('Notification copy');
+  await expect(page.getByTestId('node-consumer-1')).toContainText('group notification');
+  await expect(page.getByTestId('edge-list')).toContainText('orders → Notification copy');
+
+  // Shift-click a second node: both selected; the Delete key removes both.
+  await page.getByTestId('node-consumer-1').click();
+  await page.getByTestId('node-inventory').click({ modifiers: ['Shift'] });
+  await expect(page.getByTestId('inspector')).toContainText('2 nodes selected');
+  await page.keyboard.press('Delete');
+  await expect(page.getByTestId('node-consumer-1')).toHaveCount(0);
+  await expect(page.getByTestId('node-inventory')).toHaveCount(0);
+
+  // Undo brings both back; redo takes them away again.
+  await page.keyboard.press('Control+z');
+  await expect(page.getByTestId('node-inventory')).toBeVisible();
+  await expect(page.getByTestId('node-consumer-1')).toBeVisible();
+  await page.keyboard.press('Control+Shift+z');
+  await expect(page.getByTestId('node-inventory')).toHaveCount(0);
+  await page.getByTestId('undo').click();
+  await expect(page.getByTestId('node-inventory')).toBeVisible();
+});
