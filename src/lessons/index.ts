@@ -15,10 +15,18 @@ export { describeLessonErrors } from './schema.ts';
 export type { Goal, GuidedStep, StepWait, LessonError, StepFilter, Selector } from './schema.ts';
 
 // Every lesson file as text, bundled at build time by Vite (and vitest): no fetch, works
-// offline and from any sub-path. Plain Node (tsx scripts) has no import.meta.glob: use
-// buildCourse with record.ts's readLessonFiles there.
-const FILES: Record<string, string> | null =
-  typeof import.meta.glob === 'function' ? import.meta.glob<string>(['/lessons/index.json', '/lessons/*/*.md', '/lessons/*/*.json'], { query: '?raw', import: 'default', eager: true }) : null;
+// offline and from any sub-path. Vite rewrites the import.meta.glob call itself, so it must
+// stay a plain call (a `typeof import.meta.glob` test would be false in the built site).
+// Plain Node (tsx scripts) has no import.meta.glob: there the call throws, and scripts use
+// buildCourse(readLessonFiles()) from record.ts instead.
+function bundledFiles(): Record<string, string> | null {
+  try {
+    return import.meta.glob<string>(['/lessons/index.json', '/lessons/*/*.md', '/lessons/*/*.json'], { query: '?raw', import: 'default', eager: true });
+  } catch {
+    return null;
+  }
+}
+const FILES = bundledFiles();
 
 let course: Course | null = null;
 
