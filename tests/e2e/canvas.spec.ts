@@ -233,3 +233,15 @@ test('node menu, multi-select, delete by key, duplicate and undo', async ({ page
   await page.getByTestId('undo').click();
   await expect(page.getByTestId('node-inventory')).toBeVisible();
 });
+
+test('exports the canvas as PNG and SVG', async ({ page }) => {
+  await page.goto('./');
+  await expect(page.getByTestId('node-payment')).toBeVisible();
+  for (const format of ['png', 'svg']) {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId(`export-${format}`).click()]);
+    expect(download.suggestedFilename()).toBe(`pubsub-fan-out-one-orderplaced-three-services.${format}`);
+    const path = await download.path();
+    const { statSync } = await import('node:fs');
+    expect(statSync(path).size).toBeGreaterThan(1000);
+  }
+});
