@@ -58,6 +58,12 @@ export class Simulation {
     return c ? `Step ${c.seq + 1}: ${c.text}` : '';
   }
 
+  /**
+   * Bumped whenever recorded rows may have changed meaning (a load, an edit, acting while
+   * scrubbed back): anything that caches trace rows beyond `rows` drops them.
+   */
+  generation = $state.raw(0);
+
   /** Bumped when the whole drawing should come into view (a load, an add without a drop point). */
   fitTick = $state.raw(0);
 
@@ -103,6 +109,7 @@ export class Simulation {
     this.rows = [];
     this.notice = null;
     this.errors = [];
+    this.generation++;
     this.apply(r);
     return true;
   }
@@ -150,6 +157,7 @@ export class Simulation {
     }
     this.errors = [];
     this.notice = null;
+    this.generation++;
     this.draw(r, r.added);
     // A node added without a drop point lands at a free spot that may be off screen.
     if ((change?.op === 'add' && !change.position) || change?.op === 'duplicate' || change === undefined) this.fitTick++;
@@ -174,6 +182,7 @@ export class Simulation {
   }
 
   async act(intent: Intent): Promise<void> {
+    if (this.view && this.view.step < this.view.horizon) this.generation++;
     const r = await this.call(() => this.api.act($state.snapshot(intent) as Intent));
     if (!r) return;
     this.notice = r.ok ? null : { tone: 'info', text: r.reason };
@@ -215,7 +224,7 @@ export class Simulation {
   private scrubbing = false;
 
   /** Worker queries that change nothing (trace search, timeline markers, Mermaid). */
-  get query(): Pick<AsyncApi, 'find' | 'timeline' | 'mermaid'> {
+  get query(): Pick<AsyncApi, 'find' | 'timeline' | 'mermaid' | 'rows'> {
     return this.api;
   }
 

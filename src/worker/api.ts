@@ -320,6 +320,14 @@ export function makeWorkerApi() {
       return travel(future, past);
     },
 
+    /** Recorded trace rows [from, to), at most 2000 (the trace list fetches what it scrolls to). */
+    rows(from: number, to: number): TraceStep[] {
+      const e = need();
+      const lo = Math.max(0, whole(from, 0));
+      const hi = Math.min(e.horizon, whole(to, lo), lo + 2000);
+      return hi > lo ? e.steps(lo, hi) : [];
+    },
+
     /** Marker bits for the scrubber: the horizon cut into `n` buckets. */
     timeline(n = 200): Timeline {
       const e = need();
