@@ -20,15 +20,23 @@ export function loadExample(file: string): Session {
   return r.value;
 }
 
-/** The example as a session the learner played: fires each producer's templates between steps. */
+/**
+ * The example as a session the learner played: fires each producer's templates and sends
+ * each aggregate's first command, with steps between.
+ */
 export function playedExample(file: string): Session {
   const s = loadExample(file);
   const engine = createEngine(s.scenario, { seed: s.seed, inputs: s.inputs });
   engine.seek(s.step);
   for (const n of s.scenario.nodes) {
-    if (n.kind !== 'producer') continue;
-    for (let t = 0; t < Math.max(1, n.config.templates.length); t++) {
-      if (n.config.templates.length > 0) engine.act({ kind: 'fire', node: n.id, template: t });
+    if (n.kind === 'producer') {
+      for (let t = 0; t < n.config.templates.length; t++) {
+        engine.act({ kind: 'fire', node: n.id, template: t });
+        engine.stepForward(3);
+      }
+    }
+    if (n.kind === 'aggregate' && n.config.commands.length > 0) {
+      engine.act({ kind: 'command', node: n.id, command: n.config.commands[0].name, stream: 'stream-1', data: {} });
       engine.stepForward(3);
     }
   }
