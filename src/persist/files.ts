@@ -1,0 +1,224 @@
+// Export and import as JSON files: one workspace, or every workspace with the lesson
+// progress. A file describes itself ({"format": "eventfold/workspace-export", "version": 1,
+// …}); a bare session or scenario file imports too. Every session comes in through
+// restoreSessionOrScenario, so an error names its field
+// (`workspaces[1].session.scenario.nodes[0].kind: …`). An import only ever adds: new
+// workspaces with new ids (names made unique), and progress for lessons that have none.
+import { restoreSessionOrScenario, type Session } from '../engine/session.ts';
+import { describeErrors, type FieldError, type Restored } from '../engine/scenario.ts';
+import { withoutGeneratedEdgeIds, type WorkspaceRepo } from './repo.ts';
+import { WORKSPACE_ORIGINS, type LessonProgress, type PersistError, type Result, type Workspace, type WorkspaceOrigin } from './types.ts';
+
+export const EXPORT_FORMAT = 'eventfold/workspace-export';
+export const EXPORT_VERSION = 1;
+/** Files larger than this are refused before parsing. */
+export const MAX_IMPORT_CHARS = 64 * 1024 * 1024;
+const MAX_WORKSPACES = 2_000;
+
+export interface ExportedWorkspace {
+  name: string;
+  origin: WorkspaceOrigin;
+  lesson?: string;
+  createdAt: number;
+  updatedAt: number;
+  session: Session;
+}
+
+export interface WorkspaceExport {
+  format: typeof EXPORT_FORMAT;
+  version: typeof EXPORT_VERSION;
+  /** One workspace, or everything (then with lesson progress). */
+  scope: 'workspace' | 'all';
+  /** When, as an ISO date. */
+  exportedAt: string;
+  workspaces: ExportedWorkspace[];
+  lessons: LessonProgress[];
+}
+
+/** One workspace as an export file (its in-memory copy, if its last save failed). */
+export async function exportWorkspace(repo: WorkspaceRepo, id: string, now: number): Promise<Result<WorkspaceExport>> {
+  const r = await repo.open(id);
+  if (!r.ok) return r;
+  return { ok: true, value: { format: EXPORT_FORMAT, version: EXPORT_VERSION, scope: 'workspace', exportedAt: new Date(now).toISOString(), workspaces: [exported(r.value.workspace, r.value.session)], lessons: [] } };
+}
+
+/**
+ * Every workspace (unsaved in-memory copies included) and the lesson progress. A workspace
+ * that cannot be read is left out and named in `skipped`.
+ */
+export async function exportEverything(repo: WorkspaceRepo, now: number): Promise<Result<{ file: WorkspaceExport; skipped: { name: string; message: string }[] }>> {
+  const list = await repo.list();
+  if (!list.ok) return list;
+  const workspaces: ExportedWorkspace[] = [];
+  const skipped: { name: string; message: string }[] = [];
+  for (const w of list.value) {
+    const r = await repo.open(w.id);
+    if (r.ok) workspaces.push(exported(r.value.workspace, r.value.session));
+    else skipped.push({ name: w.name, message: r.error.message });
+  }
+  const lessons = await repo.lessonProgress();
+  return {
+    ok: true,
+    value: {
+      file: { format: EXPORT_FORMAT, version: EXPORT_VERSION, scope: 'all', exportedAt: new Date(now).toISOString(), workspaces, lessons: lessons.ok ? lessons.value : [] },
+      skipped,
+    },
+  };
+}
+
+function exported(w: Workspace, session: Session): ExportedWorkspace {
+  return {
+    name: w.name,
+    origin: w.origin,
+    ...(w.lesson !== undefined ? { lesson: w.lesson } : {}),
+    createdAt: w.createdAt,
+    updatedAt: w.updatedAt,
+    session: withoutGeneratedEdgeIds(session) as Session,
+  };
+}
+
+/** The file's text: indented, so a learner or a reviewer can read and diff it. */
+export function exportText(file: WorkspaceExport): string {
+  return `${JSON.stringify(file, null, 2)}\n`;
+}
+
+/** `eventfold-ledger-2026-11-22.json`, `eventfold-all-2026-11-22.json`. */
+export function exportFileName(file: WorkspaceExport): string {
+  const day = file.exportedAt.slice(0, 10);
+  const what = file.scope === 'all' ? 'all' : slug(file.workspaces[0]?.name ?? 'workspace');
+  return `eventfold-${what}-${day}.json`;
+}
+
+function slug(name: string): string {
+  return (
+    name
+      .toLowerCase()
+      .normalize('NFKD')
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40) || 'workspace'
+  );
+}
+
+// ---------------------------------------------------------------------------- import
+
+export interface ImportPlan {
+  workspaces: { name: string; origin: WorkspaceOrigin; lesson?: string; session: Session }[];
+  lessons: LessonProgress[];
+  /** Workspaces of the file that were refused, with the fields at fault. */
+  skipped: { index: number; name: string; errors: FieldError[] }[];
+}
+
+/**
+ * Reads an import file: an export (one workspace or all), a session or a scenario. Refuses
+ * the file, naming the field, when nothing in it can be imported; otherwise lists what
+ * will be added and what was skipped.
+ */
+export function parseImport(text: string): Restored<ImportPlan> {
+  if (typeof text !== 'string') return refuse('(file)', 'is not text');
+  if (text.length > MAX_IMPORT_CHARS) return refuse('(file)', `is larger than ${MAX_IMPORT_CHARS / 1024 / 1024} MB: not an Eventfold file`);
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    return refuse('(file)', `is not valid JSON: ${(e as Error).message}`);
+  }
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return refuse('(top level)', 'must be an Eventfold export, session or scenario (a JSON object)');
+  const d = data as Record<string, unknown>;
+
+  if (d.format !== EXPORT_FORMAT) {
+    // A session or a scenario file: one workspace.
+    const r = restoreSessionOrScenario(withoutGeneratedEdgeIds(d));
+    if (!r.ok) return r;
+    return { ok: true, value: { workspaces: [{ name: r.value.scenario.name, origin: 'file', session: r.value }], lessons: [], skipped: [] } };
+  }
+  if (typeof d.version !== 'number' || !Number.isInteger(d.version) || d.version < 1) return refuse('version', 'must be a whole number from 1 up');
+  if (d.version > EXPORT_VERSION) {
+    return refuse('version', `this file was exported by a newer Eventfold (export format ${d.version}); this one reads versions up to ${EXPORT_VERSION}. Reload the page to get the newest Eventfold.`);
+  }
+  if (!Array.isArray(d.workspaces)) return refuse('workspaces', 'must be a list');
+  if (d.workspaces.length > MAX_WORKSPACES) return refuse('workspaces', `must have at most ${MAX_WORKSPACES} workspaces`);
+
+  const plan: ImportPlan = { workspaces: [], lessons: [], skipped: [] };
+  d.workspaces.forEach((w, i) => {
+    const at = `workspaces[${i}]`;
+    if (!w || typeof w !== 'object' || Array.isArray(w)) return plan.skipped.push({ index: i, name: `#${i + 1}`, errors: [{ path: at, message: 'must be an object' }] });
+    const x = w as Record<string, unknown>;
+    const r = restoreSessionOrScenario(withoutGeneratedEdgeIds(x.session));
+    const name = typeof x.name === 'string' && x.name.trim() ? x.name.trim().slice(0, 120) : r.ok ? r.value.scenario.name : `#${i + 1}`;
+    if (!r.ok) return plan.skipped.push({ index: i, name, errors: r.errors.map((e) => ({ path: `${at}.session.${e.path}`, message: e.message })) });
+    const origin = WORKSPACE_ORIGINS.includes(x.origin as WorkspaceOrigin) ? (x.origin as WorkspaceOrigin) : 'file';
+    plan.workspaces.push({ name, origin, ...(typeof x.lesson === 'string' ? { lesson: x.lesson } : {}), session: r.value });
+  });
+  if (d.lessons !== undefined) {
+    if (!Array.isArray(d.lessons)) return refuse('lessons', 'must be a list');
+    d.lessons.forEach((l, i) => {
+      const p = l as Record<string, unknown> | null;
+      if (p && typeof p === 'object' && typeof p.lesson === 'string' && p.lesson) {
+        plan.lessons.push({
+          lesson: p.lesson,
+          step: typeof p.step === 'number' && Number.isInteger(p.step) && p.step >= 0 ? p.step : 0,
+          completed: p.completed === true,
+          goalsMet: Array.isArray(p.goalsMet) ? p.goalsMet.filter((g): g is string => typeof g === 'string') : [],
+          updatedAt: typeof p.updatedAt === 'number' && Number.isFinite(p.updatedAt) ? p.updatedAt : 0,
+        });
+      } else {
+        plan.skipped.push({ index: i, name: `lesson #${i + 1}`, errors: [{ path: `lessons[${i}].lesson`, message: 'must be a lesson id' }] });
+      }
+    });
+  }
+  if (plan.workspaces.length === 0 && plan.lessons.length === 0 && plan.skipped.length > 0) return { ok: false, errors: plan.skipped.flatMap((s) => s.errors) };
+  return { ok: true, value: plan };
+}
+
+function refuse(path: string, message: string): Restored<ImportPlan> {
+  return { ok: false, errors: [{ path, message }] };
+}
+
+/**
+ * Adds what `plan` holds: each workspace as a new one (origin `file`, its name made unique
+ * among the existing ones), and progress only for lessons that have none yet. Stops at the
+ * first storage failure, answering it with what was added so far.
+ */
+export type ImportResult = { ok: true; added: Workspace[]; lessonsAdded: number } | { ok: false; error: PersistError; added: Workspace[] };
+
+export async function importInto(repo: WorkspaceRepo, plan: ImportPlan, now: number): Promise<ImportResult> {
+  const list = await repo.list();
+  if (!list.ok) return { ok: false, error: list.error, added: [] };
+  const names = new Set(list.value.map((w) => w.name));
+  const added: Workspace[] = [];
+  for (const w of plan.workspaces) {
+    const name = uniqueName(w.name, names);
+    names.add(name);
+    const r = await repo.create({ name, origin: 'file', ...(w.lesson !== undefined ? { lesson: w.lesson } : {}), session: w.session }, now);
+    if (!r.ok) return { ok: false, error: r.error, added };
+    added.push(r.value);
+  }
+  let lessonsAdded = 0;
+  if (plan.lessons.length > 0) {
+    const existing = await repo.lessonProgress();
+    if (!existing.ok) return { ok: false, error: existing.error, added };
+    const have = new Set(existing.value.map((p) => p.lesson));
+    for (const p of plan.lessons) {
+      if (have.has(p.lesson)) continue;
+      const r = await repo.saveLessonProgress(p);
+      if (!r.ok) return { ok: false, error: r.error, added };
+      have.add(p.lesson);
+      lessonsAdded++;
+    }
+  }
+  return { ok: true, added, lessonsAdded };
+}
+
+function uniqueName(name: string, taken: ReadonlySet<string>): string {
+  if (!taken.has(name)) return name;
+  for (let n = 2; ; n++) {
+    const candidate = `${name} (${n})`;
+    if (!taken.has(candidate)) return candidate;
+  }
+}
+
+/** One line per refused field, for the import dialog. */
+export function importErrorMessage(errors: readonly FieldError[]): string {
+  return `The file cannot be imported, and nothing was changed:\n${describeErrors(errors)}`;
+}
