@@ -137,3 +137,19 @@ describe('timeline, search and Mermaid', () => {
     expect(range).toContain('steps 0–9');
   });
 });
+
+describe('layout', () => {
+  it('puts producers, topics and consumers in columns down the flow, and undo puts them back', () => {
+    const api = makeWorkerApi();
+    api.load(fanOut);
+    const before = api.scenario()!.nodes.map((n) => n.position);
+    const r = must(api.edit({ op: 'layout' }));
+    const x = (id: string) => r.nodes.find((n) => n.id === id)!.position.x;
+    expect(x('checkout')).toBeLessThan(x('orders'));
+    expect(x('orders')).toBeLessThan(x('payment'));
+    expect(x('payment')).toBe(x('inventory'));
+    const ys = ['inventory', 'payment', 'notification'].map((id) => r.nodes.find((n) => n.id === id)!.position.y);
+    expect(new Set(ys).size).toBe(3);
+    expect(must(api.undo()).nodes.map((n) => n.position)).toEqual(before);
+  });
+});

@@ -15,6 +15,8 @@ export type Edit =
   | { op: 'rename'; id: string; label: string }
   | { op: 'connect'; source: string; target: string }
   | { op: 'disconnect'; id: string }
+  /** Tidies the drawing: columns by how far down the flow a node is, rows by where it was. */
+  | { op: 'layout' }
   /** Replaces the node's whole config (the inspector sends what its form holds). */
   | { op: 'config'; id: string; config: Record<string, unknown> };
 
@@ -159,6 +161,9 @@ export function applyEdit(s: Scenario, edit: Edit): EditOutcome {
       raw.edges.push({ id: `${a.id}->${b.id}`, source: a.id, target: b.id });
       break;
     }
+    case 'layout':
+      for (const [id, at] of layout(raw)) byId.get(id)!.position = at;
+      break;
     case 'disconnect':
       raw.edges = raw.edges.filter((e) => e.id !== edit.id);
       break;
@@ -185,6 +190,37 @@ export function applyEdit(s: Scenario, edit: Edit): EditOutcome {
     return { ok: false, reason: first ? `${where ? `${where}: ` : ''}${first.message}` : 'the edit was refused', errors };
   }
   return { ok: true, scenario: r.value, added };
+}
+
+/**
+ * A layered layout: each node's column is the longest path to it from a node nothing flows
+ * into (cycles, such as consumer → topic → consumer, are cut where they close); within a
+ * column nodes keep their top-to-bottom order and are centred on the tallest column.
+ */
+export function layout(s: Scenario): Map<string, { x: number; y: number }> {
+  const layer = new Map(s.nodes.map((n) => [n.id, 0]));
+  // Longest path by relaxation, at most |nodes| rounds (a cycle stops growing there).
+  for (let round = 0; round < s.nodes.length; round++) {
+    let changed = false;
+    for (const e of s.edges) {
+      const want = (layer.get(e.source) ?? 0) + 1;
+      if (want > (layer.get(e.target) ?? 0) && want < s.nodes.length) {
+        layer.set(e.target, want);
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+  const columns = new Map<number, NodeSpec[]>();
+  for (const n of s.nodes) columns.set(layer.get(n.id)!, [...(columns.get(layer.get(n.id)!) ?? []), n]);
+  const tallest = Math.max(0, ...[...columns.values()].map((c) => c.length));
+  const out = new Map<string, { x: number; y: number }>();
+  [...columns.keys()].sort((a, b) => a - b).forEach((col, ci) => {
+    const nodes = columns.get(col)!.sort((a, b) => a.position.y - b.position.y);
+    const offset = ((tallest - nodes.length) * 170) / 2;
+    nodes.forEach((n, i) => out.set(n.id, { x: ci * 320, y: Math.round(offset + i * 170) }));
+  });
+  return out;
 }
 
 /** True when two scenarios differ only in where nodes sit (no need to re-run anything). */
