@@ -129,11 +129,9 @@ export async function decodeWithoutSafetyNet(input: string): Promise<DecodedLink
   const inflated = await inflate(b64.bytes, MAX_JSON_BYTES);
   if (!inflated.ok) return fail(inflated.problem);
 
-  let text2: string;
   let data: unknown;
   try {
-    text2 = new TextDecoder('utf-8', { fatal: true }).decode(inflated.bytes);
-    data = JSON.parse(text2);
+    data = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(inflated.bytes));
   } catch {
     // The checksum held, so these are the bytes that were encoded: not JSON means not ours.
     return fail('corrupted');
