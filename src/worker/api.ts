@@ -5,11 +5,11 @@
 // The UI pulls: it calls one method per user action, and while playing at most one
 // `advance` per animation frame. Each call returns ONE update (the view at the playhead
 // plus the trace rows the client lacks); the worker never sends anything on its own.
-import { createEngine, describeErrors, restoreSessionOrScenario, ruleText, SESSION_FORMAT } from '../engine/index.ts';
-import type { Engine, EngineView, Input, Intent, NodeKind, NodeSpec, Scenario, TraceStep } from '../engine/index.ts';
+import { createEngine, describeErrors, restoreSessionOrScenario, ruleText, SESSION_FORMAT, SESSION_VERSION } from '../engine/index.ts';
+import type { Engine, EngineView, Input, Intent, NodeKind, NodeSpec, Scenario, Session, TraceStep } from '../engine/index.ts';
 import { planWindow, targetWindow, type Range, type TraceWindow } from './trace-window.ts';
 import { sequenceOf, toMermaid } from '../engine/sequence.ts';
-import { applyEdit, blankScenario, onlyMoved, type Edit, type EditError } from './editing.ts';
+import { applyEdit, blankScenario, onlyMoved, portable, type Edit, type EditError } from './editing.ts';
 
 export type { Edit, EditError } from './editing.ts';
 
@@ -380,9 +380,19 @@ export function makeWorkerApi() {
       return toMermaid(sequenceOf(steps, range));
     },
 
-    /** The current scenario, as saved or shared. */
+    /**
+     * The session as it stands: the edited scenario, the seed, the learner's recorded
+     * inputs and the step on screen. `load` of it reproduces exactly what is on screen.
+     */
+    session(): Session | null {
+      if (!engine || !scenario) return null;
+      const s = engine.session();
+      return { format: SESSION_FORMAT, version: SESSION_VERSION, scenario: portable(scenario), seed: s.seed, inputs: s.inputs, step: s.step };
+    },
+
+    /** The current scenario, as saved or shared (it goes back through restoreScenario as it is). */
     scenario(): Scenario | null {
-      return scenario;
+      return scenario ? portable(scenario) : null;
     },
 
     /** A learner's action (fire, crash, restart), applied now as one step and recorded. */

@@ -153,3 +153,23 @@ describe('layout', () => {
     expect(must(api.undo()).nodes.map((n) => n.position)).toEqual(before);
   });
 });
+
+describe('session', () => {
+  it('an edited run, saved as a session and loaded again, shows exactly the same view', () => {
+    const api = makeWorkerApi();
+    api.load(fanOut);
+    api.act({ kind: 'fire', node: 'checkout' });
+    api.step(4);
+    const orders = api.scenario()!.nodes.find((n) => n.id === 'orders')!;
+    must(api.edit({ op: 'config', id: 'orders', config: { ...orders.config, partitions: 4 } }));
+    api.act({ kind: 'fire', node: 'checkout' });
+    api.act({ kind: 'crash', node: 'payment' });
+    api.step(7);
+    const seen = api.refresh().view;
+    const saved = JSON.parse(JSON.stringify(api.session()));
+    const other = makeWorkerApi();
+    const r = other.load(saved);
+    expect(r.ok).toBe(true);
+    expect(other.refresh().view).toEqual(seen);
+  });
+});

@@ -89,6 +89,22 @@ export function placeErrors(raw: { nodes: { id: string }[] }, errors: readonly F
   });
 }
 
+/**
+ * The scenario as it can go back through restoreScenario. restoreScenario names an edge
+ * without an id "source->target", an id its own schema refuses on the way back in: such
+ * ids are left out, and restoreScenario names them again.
+ */
+export function portable<S extends Scenario>(s: S): S {
+  return {
+    ...s,
+    edges: s.edges.map((e) => {
+      if (e.id !== `${e.source}->${e.target}`) return e;
+      const { id: _id, ...rest } = e;
+      return rest as typeof e;
+    }),
+  };
+}
+
 /** Applies one edit to a scenario; the result went through restoreScenario. */
 export function applyEdit(s: Scenario, edit: Edit): EditOutcome {
   const raw = clone(s) as Scenario;
@@ -174,14 +190,7 @@ export function applyEdit(s: Scenario, edit: Edit): EditOutcome {
       break;
     }
   }
-  // restoreScenario names an edge without an id "source->target", an id its own schema
-  // refuses on the way back in: leave such ids out and let it name them again.
-  raw.edges = raw.edges.map((e) => {
-    if (e.id !== `${e.source}->${e.target}`) return e;
-    const { id: _id, ...rest } = e;
-    return rest as typeof e;
-  });
-  const r = restoreScenario(raw);
+  const r = restoreScenario(portable(raw));
   if (!r.ok) {
     const errors = placeErrors(raw, r.errors);
     const label = (id: string | null) => (id ? (byId.get(id)?.label ?? raw.nodes.find((n) => n.id === id)?.label ?? id) : null);

@@ -63,7 +63,16 @@ function topology() {
 }
 
 // ------------------------------------------------------------------ the run
-const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { cwd: root, stdio: 'ignore' });
+// Its own process group, so the server and its children stop with the benchmark.
+const server = spawn('npx', ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], { cwd: root, stdio: 'ignore', detached: true });
+const stopServer = () => {
+  try {
+    process.kill(-server.pid);
+  } catch {}
+};
+process.on('exit', stopServer);
+// A closed stdout (`| head`) ends the run quietly.
+process.stdout.on('error', () => process.exit(0));
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || undefined });
 try {
   for (let i = 0; i < 100; i++) {
@@ -151,5 +160,5 @@ try {
   out('seek_to_end_ms', await seek(horizon), 'ms', { horizon });
 } finally {
   await browser.close();
-  server.kill();
+  stopServer();
 }
