@@ -70,6 +70,35 @@ describe('Simulation', () => {
     expect(sim.view?.nodes.payment).toMatchObject({ handled: 0 });
   });
 
+  it('edits: selects what it added, keeps the selection, shows a refusal at its field, undoes', async () => {
+    const sim = new Simulation(inProcess());
+    await sim.load(fanOut);
+    expect(await sim.blank()).toBe(true);
+    expect(sim.nodes).toEqual([]);
+    expect(sim.canUndo).toBe(true);
+    await sim.edit({ op: 'add', kind: 'topic' });
+    expect(sim.selected.map((n) => n.id)).toEqual(['topic-1']);
+    expect(await sim.edit({ op: 'config', id: 'topic-1', config: { partitions: 0 } })).toBe(false);
+    expect(sim.errors).toEqual([{ node: 'topic-1', field: 'config.partitions', message: 'must be at least 1' }]);
+    expect(sim.notice?.text).toBe('Topic 1 · config.partitions: must be at least 1');
+    await sim.edit({ op: 'rename', id: 'topic-1', label: 'orders' });
+    expect(sim.errors).toEqual([]);
+    expect(sim.selected.map((n) => n.data.label)).toEqual(['orders']);
+    await sim.undo();
+    expect(sim.nodes[0].data.label).toBe('Topic 1');
+    expect(sim.canRedo).toBe(true);
+    await sim.undo();
+    await sim.undo();
+    expect(sim.name).toBe('Pub/sub fan-out: one OrderPlaced, three services');
+    // The same run as before the blank canvas: fan-out's own seed.
+    const again = new Simulation(inProcess());
+    await again.load(fanOut);
+    await sim.fire();
+    await again.fire();
+    for (let i = 0; i < 12; i++) await Promise.all([sim.step(), again.step()]);
+    expect(sim.view).toEqual(again.view);
+  });
+
   it('shows why an action was refused, and a bad scenario without losing the current one', async () => {
     const sim = new Simulation(inProcess());
     await sim.load(fanOut);

@@ -234,6 +234,8 @@ export function makeWorkerApi() {
     const prev = from.pop();
     if (!s || !prev) return { ok: false, reason: from === past ? 'nothing to undo' : 'nothing to redo', errors: [], ...update() };
     to.push(s);
+    // Back across a new blank canvas: the earlier scenario runs with its own seed again.
+    if (prev.seed !== s.seed) seed = prev.seed;
     if (onlyMoved(s, prev) && engine) scenario = prev;
     else rerun(prev);
     return { ok: true, added: [], ...drawn(scenario!), ...moved() };

@@ -237,6 +237,13 @@ test('node menu, multi-select, delete by key, duplicate and undo', async ({ page
   await page.getByTestId('undo').click();
   await expect(page.getByTestId('node-inventory')).toBeVisible();
 
+  // Click a connection and press Delete: it goes; undo brings it back.
+  await page.locator('.svelte-flow__edge[data-id="orders->payment"] .svelte-flow__edge-interaction').click({ force: true });
+  await page.keyboard.press('Delete');
+  await expect(page.getByTestId('edge-list')).not.toContainText('orders → Payment');
+  await page.keyboard.press('Control+z');
+  await expect(page.getByTestId('edge-list')).toContainText('orders → Payment');
+
   // Tidy up: producer, topic and consumers in columns left to right.
   await page.getByTestId('layout').click();
   const x = async (id: string) => (await page.getByTestId(`node-${id}`).boundingBox())!.x;
