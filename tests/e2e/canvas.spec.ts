@@ -88,11 +88,16 @@ test('from an empty canvas: build, wire, configure, fire, step, crash, undo', as
   await expect(page.getByTestId('assigned-consumer-1')).toHaveText(/p0@0\s*p1@0/);
   await expect(page.getByTestId('assigned-consumer-2')).toHaveText('p2@0');
 
-  // A handler rule on each member: on OrderPlaced, set orders[data.orderId] = data.total.
+  // A handler rule on each member: on OrderPlaced, set totals[data.orderId] = data.total,
+  // and then count a side effect "email sent"; the builder reads it back as a sentence.
   for (const id of ['consumer-1', 'consumer-2']) {
     await page.getByTestId(`list-node-${id}`).click();
     await page.getByTestId('rule-table').fill('totals');
     await expect(page.getByTestId('rule-preview')).toHaveText(/OrderPlaced.*totals/);
+    await page.getByTestId('rule-and').click();
+    await page.getByTestId('rule-do').selectOption('effect');
+    await page.getByTestId('rule-name').fill('email sent');
+    await expect(page.getByTestId('rule-preview')).toHaveText(/totals\[data\.orderId\].*email sent/);
     await page.getByTestId('rule-add').click();
     await expect(page.getByTestId('rules').getByRole('listitem')).toHaveCount(1);
   }
@@ -123,6 +128,12 @@ test('from an empty canvas: build, wire, configure, fire, step, crash, undo', as
     await expect(page.getByTestId(`lag-topic-1-orders-p${p}`)).toHaveCount(0);
   }
   await expect(page.getByTestId('state-consumer-1-totals')).toContainText('ORD-1 → 10');
+  // In the inspector: the group's table in full, and the topic's logs as offset cells.
+  await page.getByTestId('list-node-consumer-2').click();
+  await expect(page.getByTestId('state-table-totals').getByRole('row')).toHaveCount(6);
+  await expect(page.getByTestId('inspect-consumer-now')).toContainText('group lag 0');
+  await page.getByTestId('list-node-topic-1').click();
+  for (let p = 0; p < 3; p++) await expect(page.getByTestId(`log-topic-1-p${p}`).getByRole('listitem')).toHaveCount(Math.max(1, expected[p]));
   const handled = Number(await page.getByTestId('handled-consumer-1').textContent()) + Number(await page.getByTestId('handled-consumer-2').textContent());
   expect(handled).toBe(5);
 
