@@ -162,3 +162,16 @@ describe('restoreScenario', () => {
     }
   });
 });
+
+describe('round trip', () => {
+  it('[F1] restoreScenario accepts its own output, unchanged', () => {
+    const dir = new URL('../examples/', import.meta.url);
+    for (const f of readdirSync(dir).filter((x) => x.endsWith('.json') && !x.includes('session'))) {
+      const once = restoreScenario(JSON.parse(readFileSync(new URL(f, dir), 'utf8')));
+      if (!once.ok) throw new Error(`${f}: ${describeErrors(once.errors)}`);
+      const twice = restoreScenario(JSON.parse(JSON.stringify(once.value)));
+      if (!twice.ok) throw new Error(`${f} again: ${describeErrors(twice.errors)}`);
+      expect(twice.value).toEqual(once.value);
+    }
+  });
+});

@@ -353,7 +353,9 @@ export interface Link {
 }
 export const NO_LINK_FAULTS: Link = { delayMs: 0, jitterMs: 0, duplicateChance: 0, ackLossChance: 0 };
 
-const EdgeSchema = v.strictObject({ id: v.optional(Id), source: Id, target: Id, ...LinkEntries });
+/** An edge id: a node id, or the `source->target` form restoreScenario gives edges without one. */
+const EdgeId = v.pipe(v.string('must be text'), v.regex(/^[A-Za-z0-9_.:-]{1,64}(->[A-Za-z0-9_.:-]{1,64})?$/, 'must be 1–64 letters, digits or _ . : - (or source->target)'));
+const EdgeSchema = v.strictObject({ id: v.optional(EdgeId), source: Id, target: Id, ...LinkEntries });
 
 const Crash = v.picklist(['now', 'before-handle', 'after-effects', 'after-save', 'after-publish'], 'must be now, before-handle, after-effects, after-save or after-publish');
 const EventId = v.pipe(v.string(), v.regex(/^evt-\d{1,9}$/, 'must be an event id such as evt-3'));
