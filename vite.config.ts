@@ -9,7 +9,7 @@ export default defineConfig({
   plugins: [svelte()],
   worker: { format: 'es' },
   // vitest browser mode reloads mid-run when a dependency is imported only from the worker.
-  optimizeDeps: { include: ['comlink', 'valibot'] },
+  optimizeDeps: { include: ['comlink', 'valibot', 'idb'] },
   build: { target: 'es2022', sourcemap: true },
   test: {
     projects: [
