@@ -564,48 +564,14 @@ export class Engine {
       if (n.kind !== 'topic') return;
       const P = n.config.partitions;
       this.topicOfNode.set(i, this.topics.length);
-      this.topics.push({
-        node: i,
-        id: n.id,
-        partitions: P,
-        logs: Array.from({ length: P }, () => i32(256)),
-        logEnd: new Int32Array(P),
-        rr: 0,
-        groups: [],
-        queue: null,
-        readers: [],
-        qState: [],
-        qReceives: [],
-        qReceipt: [],
-        qHolder: [],
-        outageUntil: -1,
-        outageAcksLost: false,
-        outageNo: 0,
-      });
+      this.topics.push(newChannel(i, n.id, P, null));
     });
     // An aggregate's event store is an internal channel with one log ([A1]).
     this.nodes.forEach((n, i) => {
       if (n.kind !== 'aggregate') return;
       const store = this.topics.length;
       this.topicOfNode.set(i, store);
-      this.topics.push({
-        node: i,
-        id: n.id,
-        partitions: 1,
-        logs: [i32(256)],
-        logEnd: new Int32Array(1),
-        rr: 0,
-        groups: [],
-        queue: null,
-        readers: [],
-        qState: [],
-        qReceives: [],
-        qReceipt: [],
-        qHolder: [],
-        outageUntil: -1,
-        outageAcksLost: false,
-        outageNo: 0,
-      });
+      this.topics.push(newChannel(i, n.id, 1, null));
       this.aggregateOfNode.set(i, this.aggregates.length);
       const decide: Rule[] = n.config.commands.map((c) => ({
         on: c.name,
@@ -618,24 +584,7 @@ export class Engine {
     this.nodes.forEach((n, i) => {
       if (n.kind !== 'queue') return;
       this.topicOfNode.set(i, this.topics.length);
-      this.topics.push({
-        node: i,
-        id: n.id,
-        partitions: 1,
-        logs: [i32(256)],
-        logEnd: new Int32Array(1),
-        rr: 0,
-        groups: [],
-        queue: n.config,
-        readers: [],
-        qState: [],
-        qReceives: [],
-        qReceipt: [],
-        qHolder: [],
-        outageUntil: -1,
-        outageAcksLost: false,
-        outageNo: 0,
-      });
+      this.topics.push(newChannel(i, n.id, 1, n.config));
     });
 
     this.nodes.forEach((n, i) => {
@@ -3313,6 +3262,28 @@ export class Engine {
 
 const PAST: Record<string, string> = { crash: 'crashed', restart: 'restarted', duplicate: 'sent duplicates', redeliver: 'rewound', deploy: 'deployed to' };
 const CRASH_POINTS: CrashPoint[] = ['now', 'before-handle', 'after-effects', 'after-save', 'after-publish'];
+
+/** A topic (P partitions), or a queue or an aggregate's store (one log), with no records yet. */
+function newChannel(node: number, id: string, partitions: number, queue: QueueSpec['config'] | null): TopicRt {
+  return {
+    node,
+    id,
+    partitions,
+    logs: Array.from({ length: partitions }, () => i32(256)),
+    logEnd: new Int32Array(partitions),
+    rr: 0,
+    groups: [],
+    queue,
+    readers: [],
+    qState: [],
+    qReceives: [],
+    qReceipt: [],
+    qHolder: [],
+    outageUntil: -1,
+    outageAcksLost: false,
+    outageNo: 0,
+  };
+}
 
 function copyMemberState(m: MemberState): MemberState {
   return {
