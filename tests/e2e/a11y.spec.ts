@@ -1,21 +1,10 @@
 // Accessibility: an axe scan of the main views finds no serious or critical violations,
 // and a learner who uses only the keyboard can build and run producer → topic → consumer.
-import { test, expect, type ConsoleMessage, type Page } from '@playwright/test';
+import { test, expect, type Page } from '@playwright/test';
+import { failOnConsoleProblems } from './support.ts';
 import AxeBuilder from '@axe-core/playwright';
 
-let problems: string[] = [];
-
-test.beforeEach(async ({ page }) => {
-  problems = [];
-  page.on('console', (m: ConsoleMessage) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-});
-
-test.afterEach(() => {
-  expect(problems).toEqual([]);
-});
+failOnConsoleProblems();
 
 async function scan(page: Page, view: string) {
   const r = await new AxeBuilder({ page }).analyze();

@@ -2,38 +2,11 @@
 // account aggregate (1000 + 500 − 200 = 1300, an overdraft refused), a buggy projection
 // fixed by a deploy and a rebuild with the tables compared, a temporal query by seeking,
 // and the order saga compensating when the payment fails — stepped back through.
-import { test, expect, type ConsoleMessage, type Page } from '@playwright/test';
+import { test, expect, type Page } from '@playwright/test';
+import { failOnConsoleProblems, openExample, rowsOf, runToEnd, selectNode } from './support.ts';
 
-let problems: string[] = [];
-test.beforeEach(async ({ page }) => {
-  problems = [];
-  page.on('console', (m: ConsoleMessage) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-});
-test.afterEach(() => {
-  expect(problems).toEqual([]);
-});
+failOnConsoleProblems();
 
-async function open(page: Page, example: string) {
-  await page.goto(`./?example=${example}`);
-  await expect(page.getByTestId('canvas')).toBeVisible();
-}
-const rowsOf = (page: Page, kind: string) => page.locator(`[data-testid="trace-row"][data-kind="${kind}"]`);
-async function runToEnd(page: Page) {
-  const next = page.getByTestId('next-action');
-  for (let i = 0; i < 300; i++) {
-    const forward = page.getByRole('button', { name: 'Step forward' });
-    if ((await next.textContent())?.includes('nothing is pending') || (await forward.isDisabled())) return;
-    await forward.click({ timeout: 2000 }).catch(() => undefined); // it may go idle meanwhile
-  }
-  throw new Error('the run did not go idle');
-}
-async function select(page: Page, id: string) {
-  await page.getByTestId(`node-${id}`).click();
-  await expect(page.getByTestId('tools')).toBeVisible();
-}
 async function command(page: Page, name: string, data: string) {
   await page.getByLabel('Command', { exact: true }).selectOption(name);
   await page.getByLabel('Stream id').fill('ACC-1');
@@ -43,8 +16,8 @@ async function command(page: Page, name: string, data: string) {
 }
 
 test('the account: 1300 in the stream, an overdraft refused, a projection fixed by a rebuild, 1500 as of the deposit', async ({ page }) => {
-  await open(page, 'account');
-  await select(page, 'account');
+  await openExample(page, 'account');
+  await selectNode(page, 'account');
   await command(page, 'OpenAccount', '{"initialBalance": 1000}');
   await command(page, 'Deposit', '{"amount": 500}');
   await command(page, 'Withdraw', '{"amount": 200}');
@@ -54,7 +27,7 @@ test('the account: 1300 in the stream, an overdraft refused, a projection fixed 
   await expect(page.getByRole('list', { name: 'Streams' })).toContainText('ACC-1 v3');
 
   // The projection's deposit reducer is wrong: 1000 − 500 − 200 = 300.
-  await select(page, 'balances');
+  await selectNode(page, 'balances');
   await expect(page.getByTestId('tables')).toContainText('balance[ACC-1] = 300');
   await page.getByText('Reducers (deploy a fix, then rebuild)').click();
   const editor = page.getByLabel('Reducers as JSON');
@@ -68,17 +41,17 @@ test('the account: 1300 in the stream, an overdraft refused, a projection fixed 
 
   // A temporal query: seek to just after the rebuilt projection applied the second event.
   await page.locator('[data-testid="trace-row"][data-kind="commit"]', { hasText: 'balances committed offset 2' }).last().click();
-  await select(page, 'balances');
+  await selectNode(page, 'balances');
   await expect(page.getByTestId('tables')).toContainText('balance[ACC-1] = 1500');
 });
 
 test('the order saga: the payment fails, the stock is released and the order cancelled; step back through it', async ({ page }) => {
-  await open(page, 'order-saga');
-  await select(page, 'shop');
+  await openExample(page, 'order-saga');
+  await selectNode(page, 'shop');
   await page.getByLabel('Template to fire').selectOption('1'); // 250: over the card limit
   await page.getByTestId('fire-template').click();
   await runToEnd(page);
-  await select(page, 'order-saga');
+  await selectNode(page, 'order-saga');
   const instances = page.getByTestId('saga-instances');
   await expect(instances).toContainText('evt-0: compensated');
   await expect(instances).toContainText('started → reserve stock ✓ → charge payment ✗ → reserve stock undone → compensated');

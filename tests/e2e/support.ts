@@ -1,0 +1,43 @@
+// Shared by the end-to-end specs: every test fails on a console error or warning, and a
+// few moves a learner makes again and again.
+import { test, expect, type ConsoleMessage, type Page } from '@playwright/test';
+
+/** Call at the top of a spec file: collects console errors and warnings; each test must end with none. */
+export function failOnConsoleProblems(): void {
+  let problems: string[] = [];
+  test.beforeEach(async ({ page }) => {
+    problems = [];
+    page.on('console', (m: ConsoleMessage) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  });
+  test.afterEach(() => {
+    expect(problems).toEqual([]);
+  });
+}
+
+/** Opens one of src/examples by name. */
+export async function openExample(page: Page, example: string): Promise<void> {
+  await page.goto(`./?example=${example}`);
+  await expect(page.getByTestId('canvas')).toBeVisible();
+}
+
+export const rowsOf = (page: Page, kind: string) => page.locator(`[data-testid="trace-row"][data-kind="${kind}"]`);
+
+/** Steps forward until nothing is pending. */
+export async function runToEnd(page: Page, maxSteps = 300): Promise<void> {
+  const next = page.getByTestId('next-action');
+  const forward = page.getByRole('button', { name: 'Step forward' });
+  for (let i = 0; i < maxSteps; i++) {
+    if ((await next.textContent())?.includes('nothing is pending') || (await forward.isDisabled())) return;
+    await forward.click({ timeout: 2000 }).catch(() => undefined); // it may go idle meanwhile
+  }
+  throw new Error('the run did not go idle');
+}
+
+/** Selects a node on the canvas; the break-it panel shows its tools. */
+export async function selectNode(page: Page, id: string): Promise<void> {
+  await page.getByTestId(`node-${id}`).click();
+  await expect(page.getByTestId('tools')).toBeVisible();
+}
