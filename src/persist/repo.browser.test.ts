@@ -7,8 +7,8 @@ import { deleteDB, openDB } from 'idb';
 import { restoreSessionOrScenario, type Session } from '../engine/session.ts';
 import keyedCrashJson from '../examples/keyed-crash.session.json';
 import { broadcastNotifier } from './notify.ts';
-import { openWorkspaceRepo, type WorkspaceRepo } from './repo.ts';
-import { workspaceRepoContract } from './repo.contract.ts';
+import { openWorkspaceRepo } from './repo.ts';
+import { indexedDbTarget, workspaceRepoContract } from './repo.contract.ts';
 import { DB_VERSION, STORES, upgrade } from './schema.ts';
 import type { ChangeMessage } from './types.ts';
 
@@ -16,20 +16,7 @@ let n = 0;
 const run = `${Date.now()}`;
 workspaceRepoContract('IndexedDB (Chromium)', async () => {
   const name = `eventfold-browser-${run}-${++n}`;
-  const open: WorkspaceRepo[] = [];
-  return {
-    async open(options) {
-      const { repo, error } = await openWorkspaceRepo({ ...options, name });
-      expect(error).toBeNull();
-      expect(repo.storage).toBe('indexeddb');
-      open.push(repo);
-      return repo;
-    },
-    async cleanup() {
-      for (const r of open) r.close();
-      await deleteDB(name);
-    },
-  };
+  return indexedDbTarget(name);
 });
 
 function crash(): Session {

@@ -9,7 +9,8 @@ import keyedCrashJson from '../examples/keyed-crash.session.json';
 import ledgerJson from '../examples/ledger.json';
 import { faultyBackend } from './backend.ts';
 import { notifierHub } from './notify.ts';
-import type { RepoOptions, WorkspaceRepo } from './repo.ts';
+import { openWorkspaceRepo, type RepoOptions, type WorkspaceRepo } from './repo.ts';
+import { deleteDB } from 'idb';
 import type { ChangeMessage, PersistError, Result } from './types.ts';
 
 export interface RepoTarget {
@@ -267,4 +268,22 @@ export function workspaceRepoContract(name: string, makeTarget: () => Promise<Re
       expect(ok(await tab.open(w.id)).session.step).toBe(2);
     });
   });
+}
+
+/** The contract's target on an IndexedDB (fake or real) database called `name`, deleted after the test. */
+export async function indexedDbTarget(name: string): Promise<RepoTarget> {
+  const open: WorkspaceRepo[] = [];
+  return {
+    async open(options) {
+      const { repo, error } = await openWorkspaceRepo({ ...options, name });
+      expect(error).toBeNull();
+      expect(repo.storage).toBe('indexeddb');
+      open.push(repo);
+      return repo;
+    },
+    async cleanup() {
+      for (const r of open) r.close();
+      await deleteDB(name);
+    },
+  };
 }

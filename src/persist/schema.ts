@@ -6,6 +6,7 @@
 // tab) is not opened at all: the browser refuses with VersionError, the repo says "reload".
 // src/persist/schema.test.ts writes a version-1 database and opens it with this build.
 import type { IDBPDatabase, IDBPTransaction } from 'idb';
+import type { HistoryEntry } from './types.ts';
 
 // DO NOT CHANGE THESE WITHOUT ADDING MIGRATION LOGIC. DOING SO WOULD WIPE ALL EXISTING DATA.
 // (A new name is a new, empty database; renaming a store loses what the old one held.)
@@ -66,15 +67,8 @@ export interface SessionRecord {
   json: string;
 }
 
-export interface HistoryRecord {
-  workspaceId: string;
-  seq: number;
-  at: number;
-  rev: number;
-  /** For listing without parsing `json`. */
-  name: string;
-  inputs: number;
-  step: number;
+/** A history entry as stored: the entry and the session as JSON text. */
+export interface HistoryRecord extends HistoryEntry {
   json: string;
 }
 
