@@ -1,26 +1,17 @@
 // The built site in real Chromium, used the way a learner would: the fan-out scenario on
 // the canvas, Fire, step forward and back, crash and restart, play — with no console
 // errors or warnings on the way.
-import { test, expect, type ConsoleMessage, type Page } from '@playwright/test';
+import { test, expect, type Page } from '@playwright/test';
+import { failOnConsoleProblems, rowsOf } from './support.ts';
 
-let problems: string[] = [];
+failOnConsoleProblems();
 
 test.beforeEach(async ({ page }) => {
-  problems = [];
-  page.on('console', (m: ConsoleMessage) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   await page.goto('./');
   await expect(page.getByTestId('canvas')).toBeVisible();
 });
 
-test.afterEach(() => {
-  expect(problems).toEqual([]);
-});
-
 const counter = (page: Page) => page.getByTestId('step-counter');
-const rowsOf = (page: Page, kind: string) => page.locator(`[data-testid="trace-row"][data-kind="${kind}"]`);
 
 test('opens fan-out: the canvas with the producer, the topic and three consumers', async ({ page }) => {
   await expect(page).toHaveTitle('Eventfold');

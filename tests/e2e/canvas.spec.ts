@@ -3,24 +3,11 @@
 // be refused a wire that makes no sense), write a handler rule, fire five keyed events,
 // step forward and back, crash a consumer and watch its group rebalance, undo an edit.
 // What the learner sees is asserted at each point. No console errors or warnings.
-import { test, expect, type ConsoleMessage, type Locator, type Page } from '@playwright/test';
+import { test, expect, type Locator, type Page } from '@playwright/test';
+import { failOnConsoleProblems, rowsOf } from './support.ts';
 import { partitionForKey } from '../../src/engine/murmur2.ts';
 
-let problems: string[] = [];
-
-test.beforeEach(async ({ page }) => {
-  problems = [];
-  page.on('console', (m: ConsoleMessage) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-});
-
-test.afterEach(() => {
-  expect(problems).toEqual([]);
-});
-
-const rowsOf = (page: Page, kind: string) => page.locator(`[data-testid="trace-row"][data-kind="${kind}"]`);
+failOnConsoleProblems();
 
 /** A real pointer drag, in small moves, from one element to a point (or element) on the page. */
 async function drag(page: Page, from: Locator, to: { x: number; y: number } | Locator) {

@@ -11,7 +11,10 @@ async function command(page: Page, name: string, data: string) {
   await page.getByLabel('Command', { exact: true }).selectOption(name);
   await page.getByLabel('Stream id').fill('ACC-1');
   await page.getByLabel('Command data as JSON').fill(data);
+  const sent = await rowsOf(page, 'command').count();
   await page.getByTestId('send-command').click();
+  // Wait for the command to come back through the worker before stepping on.
+  await expect(rowsOf(page, 'command')).toHaveCount(sent + 1);
   await runToEnd(page);
 }
 
