@@ -2,7 +2,8 @@ import { defineConfig, devices } from '@playwright/test';
 import { chromiumLaunchOptions } from './browser-path.ts';
 
 // End-to-end tests drive real Chromium against the *built* site (vite preview of dist/).
-const port = 4173;
+// PW_PORT lets two checkouts run their e2e suites side by side.
+const port = Number(process.env.PW_PORT ?? 4173);
 export default defineConfig({
   testDir: 'tests/e2e',
   fullyParallel: false,
