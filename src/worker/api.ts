@@ -10,8 +10,10 @@ import type { Engine, EngineView, Input, Intent, NodeKind, NodeSpec, Scenario, S
 import { planWindow, targetWindow, type Range, type TraceWindow } from './trace-window.ts';
 import { sequenceOf, toMermaid } from '../engine/sequence.ts';
 import { applyEdit, blankScenario, onlyMoved, portable, type Edit, type EditError } from './editing.ts';
+import { checkLesson as checkLessonOn, type LessonCheck, type LessonReport } from './lessons.ts';
 
 export type { Edit, EditError } from './editing.ts';
+export type { LessonCheck, LessonReport } from './lessons.ts';
 
 /** Every node also carries its whole spec, which the inspector edits. */
 type WithSpec = { spec: NodeSpec };
@@ -445,6 +447,11 @@ export function makeWorkerApi() {
         if (next !== null && next <= clock) clock = e.time;
       }
       return update();
+    },
+
+    /** A lesson's checklist and guided-step waits on the run up to the playhead (src/worker/lessons.ts). */
+    checkLesson(check: LessonCheck): LessonReport {
+      return checkLessonOn(need(), check);
     },
 
     /** The full current update, as if the client held no rows (after a reload of the UI). */
