@@ -55,7 +55,7 @@ describe('export', () => {
     const repo = createMemoryRepo({ wrapBackend: (b) => faultyBackend(b, () => (full ? new DOMException('full', 'QuotaExceededError') : null)) });
     const a = ok(await repo.create({ name: 'A', origin: 'blank', session: session(fanOutJson) }, T0));
     ok(await repo.create({ name: 'B', origin: 'lesson', lesson: '02-ledger', session: session(ledgerJson) }, T0 + 1));
-    ok(await repo.saveLessonProgress({ lesson: '01-fan-out', step: 2, completed: true, goalsMet: ['every-service'], updatedAt: T0 }));
+    ok(await repo.saveLessonProgress({ id: 'fan-out', version: 1, state: 'done', withHelp: false, hintsShown: 0, step: 'watch' }));
     full = true;
     expect((await repo.save(a.id, { ...session(fanOutJson), step: 3 }, { rev: 1, now: T0 + 2 })).ok).toBe(false);
 
@@ -67,7 +67,7 @@ describe('export', () => {
       ['A', 'blank', undefined, 3],
       ['B', 'lesson', '02-ledger', 0],
     ]);
-    expect(file.lessons).toEqual([{ lesson: '01-fan-out', step: 2, completed: true, goalsMet: ['every-service'], updatedAt: T0 }]);
+    expect(file.lessons).toEqual([{ id: 'fan-out', version: 1, state: 'done', withHelp: false, hintsShown: 0, step: 'watch' }]);
   });
 });
 
@@ -76,15 +76,15 @@ describe('import', () => {
     const repo = createMemoryRepo();
     ok(await repo.create({ name: 'Fan-out', origin: 'blank', session: session(fanOutJson) }, T0));
     ok(await repo.create({ name: 'Ledger', origin: 'lesson', lesson: '02-ledger', session: session(ledgerJson) }, T0));
-    ok(await repo.saveLessonProgress({ lesson: '01-fan-out', step: 4, completed: true, goalsMet: [], updatedAt: T0 }));
-    ok(await repo.saveLessonProgress({ lesson: '02-ledger', step: 1, completed: false, goalsMet: [], updatedAt: T0 }));
+    ok(await repo.saveLessonProgress({ id: 'fan-out', version: 1, state: 'done', withHelp: false, hintsShown: 0, step: null }));
+    ok(await repo.saveLessonProgress({ id: 'ledger', version: 1, state: 'in-progress', withHelp: false, hintsShown: 0, step: 'add' }));
     return ok(await exportEverything(repo, T0)).file;
   }
 
   it('never overwrites: it adds workspaces under new ids and names, and progress only for lessons without any', async () => {
     const repo = createMemoryRepo();
     const mine = ok(await repo.create({ name: 'Ledger', origin: 'blank', session: session(keyedCrashJson) }, T0));
-    ok(await repo.saveLessonProgress({ lesson: '01-fan-out', step: 1, completed: false, goalsMet: ['mine'], updatedAt: T0 }));
+    ok(await repo.saveLessonProgress({ id: 'fan-out', version: 1, state: 'in-progress', withHelp: false, hintsShown: 0, step: 'fire' }));
 
     const text = exportText(await everything());
     const first = await importInto(repo, plan(text), T0 + 1);
@@ -99,8 +99,8 @@ describe('import', () => {
     // Mine is untouched.
     expect(ok(await repo.open(mine.id))).toMatchObject({ workspace: { name: 'Ledger', rev: 1 }, session: { inputs: { length: 7 } } });
     expect(ok(await repo.lessonProgress())).toEqual([
-      { lesson: '01-fan-out', step: 1, completed: false, goalsMet: ['mine'], updatedAt: T0 },
-      { lesson: '02-ledger', step: 1, completed: false, goalsMet: [], updatedAt: T0 },
+      { id: 'fan-out', version: 1, state: 'in-progress', withHelp: false, hintsShown: 0, step: 'fire' },
+      { id: 'ledger', version: 1, state: 'in-progress', withHelp: false, hintsShown: 0, step: 'add' },
     ]);
   });
 
@@ -117,6 +117,20 @@ describe('import', () => {
     const p = plan(JSON.stringify(file));
     expect(p.workspaces.map((w) => w.name)).toEqual(['Fan-out']);
     expect(p.skipped).toEqual([{ index: 1, name: 'Ledger', errors: [{ path: 'workspaces[1].session.scenario.nodes[0].kind', message: expect.stringContaining('producer, topic') }] }]);
+  });
+
+  it('reads lesson progress in the first shape (export files written before the lesson panel) and skips entries naming no lesson', () => {
+    const file = { format: EXPORT_FORMAT, version: 1, scope: 'all', exportedAt: '2026-11-20T09:00:00.000Z', workspaces: [], lessons: [
+      { lesson: 'fan-out', step: 2, completed: true, goalsMet: ['subscribers'], updatedAt: T0 },
+      { lesson: 'ledger', step: 0, completed: false, goalsMet: [], updatedAt: T0 },
+      { lesson: '../../etc', step: 0, completed: true },
+    ] };
+    const p = plan(JSON.stringify(file));
+    expect(p.lessons).toEqual([
+      { id: 'fan-out', version: 1, state: 'done', withHelp: false, hintsShown: 0, step: null },
+      { id: 'ledger', version: 1, state: 'in-progress', withHelp: false, hintsShown: 0, step: null },
+    ]);
+    expect(p.skipped).toEqual([{ index: 2, name: 'lesson #3', errors: [{ path: 'lessons[2].id', message: expect.stringContaining('lesson id') }] }]);
   });
 
   it('refuses a file with nothing to import, naming the field, and says nothing changed', async () => {

@@ -7,6 +7,7 @@
 import { restoreSessionOrScenario, type Session } from '../engine/session.ts';
 import { describeErrors, type FieldError, type Restored } from '../engine/scenario.ts';
 import { withoutGeneratedEdgeIds, type WorkspaceRepo } from './repo.ts';
+import { restoreLessonProgress } from './progress.ts';
 import { WORKSPACE_ORIGINS, type LessonProgress, type PersistError, type Result, type Workspace, type WorkspaceOrigin } from './types.ts';
 
 export const EXPORT_FORMAT = 'eventfold/workspace-export';
@@ -153,17 +154,11 @@ export function parseImport(text: string): Restored<ImportPlan> {
   if (d.lessons !== undefined) {
     if (!Array.isArray(d.lessons)) return refuse('lessons', 'must be a list');
     d.lessons.forEach((l, i) => {
-      const p = l as Record<string, unknown> | null;
-      if (p && typeof p === 'object' && typeof p.lesson === 'string' && p.lesson) {
-        plan.lessons.push({
-          lesson: p.lesson,
-          step: typeof p.step === 'number' && Number.isInteger(p.step) && p.step >= 0 ? p.step : 0,
-          completed: p.completed === true,
-          goalsMet: Array.isArray(p.goalsMet) ? p.goalsMet.filter((g): g is string => typeof g === 'string') : [],
-          updatedAt: typeof p.updatedAt === 'number' && Number.isFinite(p.updatedAt) ? p.updatedAt : 0,
-        });
+      const p = restoreLessonProgress(l);
+      if (p) {
+        plan.lessons.push(p);
       } else {
-        plan.skipped.push({ index: i, name: `lesson #${i + 1}`, errors: [{ path: `lessons[${i}].lesson`, message: 'must be a lesson id' }] });
+        plan.skipped.push({ index: i, name: `lesson #${i + 1}`, errors: [{ path: `lessons[${i}].id`, message: 'must be a lesson id, such as fan-out' }] });
       }
     });
   }
@@ -198,12 +193,12 @@ export async function importInto(repo: WorkspaceRepo, plan: ImportPlan, now: num
   if (plan.lessons.length > 0) {
     const existing = await repo.lessonProgress();
     if (!existing.ok) return { ok: false, error: existing.error, added };
-    const have = new Set(existing.value.map((p) => p.lesson));
+    const have = new Set(existing.value.map((p) => p.id));
     for (const p of plan.lessons) {
-      if (have.has(p.lesson)) continue;
+      if (have.has(p.id)) continue;
       const r = await repo.saveLessonProgress(p);
       if (!r.ok) return { ok: false, error: r.error, added };
-      have.add(p.lesson);
+      have.add(p.id);
       lessonsAdded++;
     }
   }

@@ -20,6 +20,7 @@ export {
 } from './files.ts';
 export { HISTORY_LIMIT, HISTORY_INTERVAL_MS } from './history.ts';
 export { DB_NAME, DB_VERSION, STORES } from './schema.ts';
+export { restoreLessonProgress } from './progress.ts';
 export { MemoryStorage } from './backend.ts';
 export type {
   Workspace,

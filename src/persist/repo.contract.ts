@@ -11,7 +11,7 @@ import { faultyBackend } from './backend.ts';
 import { notifierHub } from './notify.ts';
 import { openWorkspaceRepo, type RepoOptions, type WorkspaceRepo } from './repo.ts';
 import { deleteDB } from 'idb';
-import type { ChangeMessage, PersistError, Result } from './types.ts';
+import type { ChangeMessage, LessonProgress, PersistError, Result } from './types.ts';
 
 export interface RepoTarget {
   /** A repo on this target's storage; every call is one more tab on the same storage. */
@@ -189,14 +189,16 @@ export function workspaceRepoContract(name: string, makeTarget: () => Promise<Re
     });
 
     it('keeps lesson progress and settings', async () => {
-      ok(await repo.saveLessonProgress({ lesson: '01-fan-out', step: 2, completed: false, goalsMet: ['g1'], updatedAt: T0 }));
-      ok(await repo.saveLessonProgress({ lesson: '02-keys', step: 0, completed: true, goalsMet: [], updatedAt: T0 }));
-      ok(await repo.saveLessonProgress({ lesson: '01-fan-out', step: 3, completed: true, goalsMet: ['g1', 'g2'], updatedAt: T0 + 1 }));
+      const progress = (id: string, over: Partial<LessonProgress> = {}): LessonProgress => ({ id, version: 1, state: 'in-progress', withHelp: false, hintsShown: 0, step: null, ...over });
+      ok(await repo.saveLessonProgress(progress('fan-out', { hintsShown: 1, step: 'add' })));
+      ok(await repo.saveLessonProgress(progress('keys-and-order', { state: 'done', withHelp: true, version: 2 })));
+      ok(await repo.saveLessonProgress(progress('fan-out', { state: 'done', hintsShown: 2, step: 'watch' })));
       expect(ok(await repo.lessonProgress())).toEqual([
-        { lesson: '01-fan-out', step: 3, completed: true, goalsMet: ['g1', 'g2'], updatedAt: T0 + 1 },
-        { lesson: '02-keys', step: 0, completed: true, goalsMet: [], updatedAt: T0 },
+        progress('fan-out', { state: 'done', hintsShown: 2, step: 'watch' }),
+        progress('keys-and-order', { state: 'done', withHelp: true, version: 2 }),
       ]);
-      expect(err(await repo.saveLessonProgress({ lesson: '', step: 0, completed: false, goalsMet: [], updatedAt: 0 })).kind).toBe('invalid');
+      expect(err(await repo.saveLessonProgress(progress(''))).kind).toBe('invalid');
+      expect(err(await repo.saveLessonProgress(progress('Not An Id'))).kind).toBe('invalid');
 
       expect(ok(await repo.getSetting('speed'))).toBeUndefined();
       ok(await repo.setSetting('speed', 4));
@@ -214,7 +216,7 @@ export function workspaceRepoContract(name: string, makeTarget: () => Promise<Re
       b.onExternalChange((m) => heard.push(m));
       const w = ok(await a.create({ name: 'N', origin: 'blank', session: fanOut() }, T0));
       ok(await a.save(w.id, { ...fanOut(), step: 1 }, { rev: 1, now: T0 + 1 }));
-      ok(await a.saveLessonProgress({ lesson: 'l', step: 0, completed: false, goalsMet: [], updatedAt: T0 }));
+      ok(await a.saveLessonProgress({ id: 'l', version: 1, state: 'in-progress', withHelp: false, hintsShown: 0, step: null }));
       ok(await a.setSetting('k', true));
       ok(await a.remove(w.id));
       await expect.poll(() => heard.length).toBe(5);

@@ -29,6 +29,7 @@ import { openIdbBackend, type IdbBackendOptions } from './idb-backend.ts';
 import { persistError, toPersistError } from './errors.ts';
 import { hashText, HISTORY_INTERVAL_MS, HISTORY_LIMIT, overflow, shouldSnapshot } from './history.ts';
 import { silentNotifier, type ChangeNotifier } from './notify.ts';
+import { restoreLessonProgress } from './progress.ts';
 import { STORES, type HistoryRecord, type LessonRecord, type SessionRecord, type SettingRecord, type WorkspaceRecord } from './schema.ts';
 import {
   WORKSPACE_ORIGINS,
@@ -312,13 +313,14 @@ export function createRepo(base: Backend, options: RepoOptions = {}): WorkspaceR
     async lessonProgress() {
       const r = await attempt(() => backend.run([STORES.lessons], 'readonly', (tx) => tx.getAll<LessonRecord>(STORES.lessons)));
       if (!r.ok) return r;
-      return { ok: true, value: r.value.map(toProgress).filter((p): p is LessonProgress => p !== null) };
+      return { ok: true, value: r.value.map(restoreLessonProgress).filter((p): p is LessonProgress => p !== null) };
     },
 
     async saveLessonProgress(progress) {
-      const clean = toProgress(progress);
-      if (!clean) return { ok: false, error: persistError('invalid', { errors: [{ path: 'lesson', message: 'must be a lesson id with a step, completed, goalsMet and updatedAt' }] }) };
-      const r = await attempt(() => backend.run([STORES.lessons], 'readwrite', (tx) => tx.put(STORES.lessons, clean)));
+      const clean = restoreLessonProgress(progress);
+      if (!clean) return { ok: false, error: persistError('invalid', { errors: [{ path: 'id', message: 'must be a lesson id, such as fan-out' }] }) };
+      const record: LessonRecord = { lesson: clean.id, ...clean };
+      const r = await attempt(() => backend.run([STORES.lessons], 'readwrite', (tx) => tx.put(STORES.lessons, record)));
       if (r.ok) notifier.publish({ type: 'lessons' });
       return r;
     },
@@ -394,16 +396,6 @@ function toWorkspace(rec: WorkspaceRecord): Workspace {
     rev: num(rec.rev),
     bytes: num(rec.bytes),
   };
-}
-
-function toProgress(p: unknown): LessonProgress | null {
-  if (!p || typeof p !== 'object') return null;
-  const x = p as Record<string, unknown>;
-  if (typeof x.lesson !== 'string' || x.lesson.length === 0 || x.lesson.length > 200) return null;
-  const step = typeof x.step === 'number' && Number.isInteger(x.step) && x.step >= 0 ? x.step : 0;
-  const goals = Array.isArray(x.goalsMet) ? x.goalsMet.filter((g): g is string => typeof g === 'string').slice(0, 1000) : [];
-  const updatedAt = typeof x.updatedAt === 'number' && Number.isFinite(x.updatedAt) ? x.updatedAt : 0;
-  return { lesson: x.lesson, step, completed: x.completed === true, goalsMet: goals, updatedAt };
 }
 
 /**

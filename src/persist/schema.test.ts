@@ -100,6 +100,34 @@ describe('database schema', () => {
     db.close();
   });
 
+  it('reads lesson progress a version-2 database kept in the first record shape, and saves over it in the current one', async () => {
+    const name = dbName();
+    const first = await openWorkspaceRepo({ name });
+    first.repo.close();
+    const db = await openDB(name);
+    // The shape the lessons store had before the lesson panel: same key, other fields.
+    await db.put(STORES.lessons, { lesson: 'fan-out', step: 3, completed: true, goalsMet: ['subscribers'], updatedAt: 1000 });
+    await db.put(STORES.lessons, { lesson: 'keys-and-order', step: 1, completed: false, goalsMet: [], updatedAt: 1000 });
+    db.close();
+
+    const { repo, error } = await openWorkspaceRepo({ name });
+    expect(error).toBeNull();
+    expect(await repo.lessonProgress()).toEqual({
+      ok: true,
+      value: [
+        { id: 'fan-out', version: 1, state: 'done', withHelp: false, hintsShown: 0, step: null },
+        { id: 'keys-and-order', version: 1, state: 'in-progress', withHelp: false, hintsShown: 0, step: null },
+      ],
+    });
+    const next = { id: 'keys-and-order', version: 1, state: 'done', withHelp: true, hintsShown: 2, step: 'fire' } as const;
+    expect((await repo.saveLessonProgress(next)).ok).toBe(true);
+    repo.close();
+    const after = await openDB(name);
+    expect(after.version).toBe(DB_VERSION);
+    expect(await after.get(STORES.lessons, 'keys-and-order')).toEqual({ lesson: 'keys-and-order', ...next });
+    after.close();
+  });
+
   it('upgrading an empty version-1 database works too', async () => {
     const name = dbName();
     await writeV1(name, [], []);

@@ -6,7 +6,7 @@
 // tab) is not opened at all: the browser refuses with VersionError, the repo says "reload".
 // src/persist/schema.test.ts writes a version-1 database and opens it with this build.
 import type { IDBPDatabase, IDBPTransaction } from 'idb';
-import type { HistoryEntry } from './types.ts';
+import type { HistoryEntry, LessonProgress } from './types.ts';
 
 // DO NOT CHANGE THESE WITHOUT ADDING MIGRATION LOGIC. DOING SO WOULD WIPE ALL EXISTING DATA.
 // (A new name is a new, empty database; renaming a store loses what the old one held.)
@@ -72,12 +72,14 @@ export interface HistoryRecord extends HistoryEntry {
   json: string;
 }
 
-export interface LessonRecord {
+/**
+ * Lesson progress as stored: the LessonProgress (src/lessons/progress.ts) with its id
+ * repeated as `lesson`, the store's key. Records written before the lesson panel have the
+ * first shape `{lesson, step: number, completed, goalsMet, updatedAt}`: the key is the
+ * same, and restoreLessonProgress (types.ts) reads both, so no upgrade step is needed.
+ */
+export interface LessonRecord extends LessonProgress {
   lesson: string;
-  step: number;
-  completed: boolean;
-  goalsMet: string[];
-  updatedAt: number;
 }
 
 export interface SettingRecord {

@@ -57,16 +57,13 @@ export interface HistoryEntry {
   step: number;
 }
 
-/** How far a learner got in one lesson. */
-export interface LessonProgress {
-  lesson: string;
-  /** The lesson step they are on (0-based). */
-  step: number;
-  completed: boolean;
-  /** Ids of the goals met so far. */
-  goalsMet: string[];
-  updatedAt: number;
-}
+/**
+ * How far a learner got in one lesson: the shape src/lessons/progress.ts defines (keyed by
+ * the lesson's id, remembering the lesson version it was made on). One type for the rule
+ * and for storage; `restoreLessonProgress` (progress.ts) is the one door a stored or
+ * imported record comes through.
+ */
+export type { LessonProgress } from '../lessons/progress.ts';
 
 export type SettingValue = Json;
 
