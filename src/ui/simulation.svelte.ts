@@ -10,7 +10,7 @@ import { nodeType } from './nodes/types.ts';
 import type { EngineView, Intent, TraceStep } from '../engine/index.ts';
 
 /** The worker API as the UI sees it: every method async (comlink's `Remote<WorkerApi>` fits). */
-export type AsyncApi = { [K in keyof WorkerApi]: (...args: Parameters<WorkerApi[K]>) => Promise<ReturnType<WorkerApi[K]>> };
+export type AsyncApi = { [K in keyof WorkerApi]: (...args: Parameters<WorkerApi[K]>) => Promise<Awaited<ReturnType<WorkerApi[K]>>> };
 
 export type FlowNode = Node<DrawNode>;
 

@@ -10,9 +10,9 @@ function inProcess(calls: string[] = []): AsyncApi {
   // Round-trip through structured clone, as postMessage would.
   const call =
     <A extends unknown[], R>(f: (...a: A) => R) =>
-    async (...a: A) => {
+    async (...a: A): Promise<Awaited<R>> => {
       calls.push(f.name);
-      return structuredClone(f(...(structuredClone(a) as A)));
+      return structuredClone(await f(...(structuredClone(a) as A)));
     };
   return { load: call(api.load), act: call(api.act), step: call(api.step), back: call(api.back), seek: call(api.seek), advance: call(api.advance), refresh: call(api.refresh), blank: call(api.blank), edit: call(api.edit), undo: call(api.undo), redo: call(api.redo), scenario: call(api.scenario), timeline: call(api.timeline), find: call(api.find), mermaid: call(api.mermaid), rows: call(api.rows), session: call(api.session), checkLesson: call(api.checkLesson) };
 }

@@ -10,7 +10,7 @@ import type { Engine, EngineView, Input, Intent, NodeKind, NodeSpec, Scenario, S
 import { planWindow, targetWindow, type Range, type TraceWindow } from './trace-window.ts';
 import { sequenceOf, toMermaid } from '../engine/sequence.ts';
 import { applyEdit, blankScenario, onlyMoved, portable, type Edit, type EditError } from './editing.ts';
-import { checkLesson as checkLessonOn, type LessonCheck, type LessonReport } from './lessons.ts';
+import type { LessonCheck, LessonReport } from './lessons.ts';
 
 export type { Edit, EditError } from './editing.ts';
 export type { LessonCheck, LessonReport } from './lessons.ts';
@@ -449,9 +449,14 @@ export function makeWorkerApi() {
       return update();
     },
 
-    /** A lesson's checklist and guided-step waits on the run up to the playhead (src/worker/lessons.ts). */
-    checkLesson(check: LessonCheck): LessonReport {
-      return checkLessonOn(need(), check);
+    /**
+     * A lesson's checklist and guided-step waits on the run up to the playhead
+     * (src/worker/lessons.ts). Loaded on first use: the UI bundle imports this file for its
+     * constants, and the goal checker (with the lesson schemas) must not come with them.
+     */
+    async checkLesson(check: LessonCheck): Promise<LessonReport> {
+      const { checkLesson } = await import('./lessons.ts');
+      return checkLesson(need(), check);
     },
 
     /** The full current update, as if the client held no rows (after a reload of the UI). */

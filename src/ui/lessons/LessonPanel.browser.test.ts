@@ -14,7 +14,7 @@ import fanOut from '../../examples/fan-out.json';
 function inProcess(): AsyncApi {
   const api = makeWorkerApi();
   const wrapped: Record<string, unknown> = {};
-  for (const [k, f] of Object.entries(api)) wrapped[k] = async (...a: unknown[]) => structuredClone((f as (...x: unknown[]) => unknown)(...structuredClone(a)));
+  for (const [k, f] of Object.entries(api)) wrapped[k] = async (...a: unknown[]) => structuredClone(await (f as (...x: unknown[]) => unknown)(...structuredClone(a)));
   return wrapped as AsyncApi;
 }
 
