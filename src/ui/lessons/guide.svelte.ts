@@ -62,11 +62,16 @@ export class LessonGuide {
   private inFlight = false;
   private dirty = false;
   private loaded: Promise<void>;
+  private unlisten: () => void;
 
   constructor(deps: GuideDeps) {
     this.deps = deps;
     this.course = loadCourse();
     this.loaded = this.loadProgress();
+    // Progress made in another tab shows here too.
+    this.unlisten = deps.host.repo.onExternalChange((m) => {
+      if (m.type === 'lessons') void this.loadProgress();
+    });
   }
 
   private async loadProgress(): Promise<void> {
@@ -307,10 +312,10 @@ export class LessonGuide {
     history.replaceState(history.state, '', `${location.pathname}${location.search}${hash}`);
   }
 
-  /** Stops the pending check (the panel is going away). */
+  /** Stops the pending check and listening to other tabs (the app is going away). */
   destroy(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    this.lesson = null;
+    this.unlisten();
   }
 }

@@ -60,6 +60,11 @@ export class LessonLauncher {
     this.open = false;
   }
 
+  /** The app is going away. */
+  destroy(): void {
+    this.ui?.guide.destroy();
+  }
+
   toggle(): void {
     if (this.open) this.hide();
     else void this.showMap();
