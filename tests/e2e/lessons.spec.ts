@@ -42,6 +42,7 @@ function humanClock() {
 }
 
 test('lesson 1 as a new learner: read, drag, connect, fire, play — done, and still done after a reload', async ({ page }) => {
+  test.setTimeout(60_000);
   const human = humanClock();
   await page.goto('./');
   await expect(page.getByTestId('canvas')).toBeVisible();
@@ -177,6 +178,7 @@ test('a link to a lesson that does not exist names it and opens the course map; 
 });
 
 test('axe: the course map and an open lesson have no serious or critical violations', async ({ page }) => {
+  test.setTimeout(60_000); // two full scans
   await page.goto('./');
   await page.getByTestId('lessons-open').click();
   await expect(page.getByTestId('course-map')).toBeVisible();

@@ -144,8 +144,8 @@ describe('the lesson panel', () => {
     await expect.poll(() => host.current?.id).toBe(own);
     expect(sim.nodes.length).toBe(ownNodes + 1);
 
-    // Opening the lesson again goes to the same workspace, not a new one.
-    await guide.open('commit-timing');
+    // Opening the lesson again goes to the same workspace, not a new one, even when asked twice at once.
+    await Promise.all([guide.open('commit-timing'), guide.open('commit-timing')]);
     expect(host.current?.id).toBe(own);
     expect(host.calls.filter((c) => c === 'openNew:When to commit the offset')).toHaveLength(1);
   });
@@ -163,6 +163,11 @@ describe('the lesson panel', () => {
     flushSync();
     expect($('lesson-notice')?.textContent).toContain('no step called "nope"');
     expect($('step-title')?.textContent).toContain('Step 1 of 4');
+
+    // Asked twice at once (a double click), a new lesson still gets one workspace.
+    await Promise.all([guide.open('keys-and-order'), guide.open('keys-and-order')]);
+    const list = await host.repo.list();
+    expect(list.ok && list.value.filter((w) => w.lesson === 'keys-and-order')).toHaveLength(1);
   });
 
   it('reset asks first, then puts the learner workspace back to the lesson start', async () => {

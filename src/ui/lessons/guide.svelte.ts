@@ -134,7 +134,19 @@ export class LessonGuide {
    * Opens a lesson: the learner's own workspace for it if there is one, else a new one from
    * the lesson's start. An unknown id (an old link) names it and shows the course map.
    */
-  async open(id: string, step: string | null = null): Promise<boolean> {
+  open(id: string, step: string | null = null): Promise<boolean> {
+    // One at a time: a double click must not start the lesson in two workspaces.
+    const run = (this.opening ?? Promise.resolve()).catch(() => undefined).then(() => this.openNow(id, step));
+    this.opening = run;
+    const clear = () => {
+      if (this.opening === run) this.opening = null;
+    };
+    run.then(clear, clear);
+    return run;
+  }
+  private opening: Promise<unknown> | null = null;
+
+  private async openNow(id: string, step: string | null): Promise<boolean> {
     await this.loaded;
     const l = getLesson(id);
     if (!l) {
