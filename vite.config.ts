@@ -12,6 +12,9 @@ export default defineConfig({
   optimizeDeps: { include: ['comlink', 'valibot', 'idb'] },
   build: { target: 'es2022', sourcemap: true },
   test: {
+    // Generous: these machines are shared, and a slow test is not a failing one (speed is
+    // measured by `npm run bench`, never by tests).
+    testTimeout: 30_000,
     projects: [
       {
         extends: true,

@@ -4,8 +4,14 @@ import '@xyflow/svelte/dist/style.css';
 import './ui/theme.css';
 import App from './ui/App.svelte';
 import { createEngineClient } from './worker/client.ts';
+import { broadcastNotifier, openWorkspaceRepo } from './persist/index.ts';
 
 const target = document.getElementById('app');
 if (!target) throw new Error('index.html has no #app element');
 
-export default mount(App, { target, props: { api: createEngineClient() } });
+// The worker starts while IndexedDB opens; where it cannot (a private window), the repo is
+// in memory and `error` says why, so the app still works and tells the learner.
+const api = createEngineClient();
+const { repo, error } = await openWorkspaceRepo({ notifier: broadcastNotifier() });
+
+export default mount(App, { target, props: { api, repo, storageProblem: error } });

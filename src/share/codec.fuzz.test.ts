@@ -97,7 +97,8 @@ function mutateJson(value: unknown, path: (string | number)[], op: 'set' | 'dele
   return copy;
 }
 
-describe('the decoder under fuzzing: a valid session or a typed error, never an exception', () => {
+// Thousands of decodes per test: seconds alone, more on a loaded machine (never a speed claim).
+describe('the decoder under fuzzing: a valid session or a typed error, never an exception', { timeout: 120_000 }, () => {
   const runs = { truncated: 2_000, mutated: 5_000, randomPayload: 1_500, randomPrefix: 1_000, mutatedJson: 2_500 };
 
   it(`${runs.truncated.toLocaleString('en-US')} real links cut at random points`, async () => {

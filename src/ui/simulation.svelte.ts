@@ -67,6 +67,9 @@ export class Simulation {
   /** Bumped when the whole drawing should come into view (a load, an add without a drop point). */
   fitTick = $state.raw(0);
 
+  /** Bumped by every update from the worker and every redraw: what the autosave watches. */
+  changes = $state.raw(0);
+
   /** Steps the last update applied (what travelled since the previous frame). */
   batch = $state.raw<TraceStep[]>([]);
 
@@ -125,6 +128,7 @@ export class Simulation {
     this.edges = d.edges.map((e: DrawEdge) => ({ ...e, selected: sel.has(e.id) }));
     this.canUndo = d.canUndo;
     this.canRedo = d.canRedo;
+    this.changes++;
   }
 
   /** Sends an edit; a refusal keeps everything and shows why (and where). */
@@ -288,6 +292,7 @@ export class Simulation {
     this.rows = applyTrace(this.rows, u.trace, u.newSteps);
     this.batch = u.step > was ? u.newSteps.filter((r) => r.seq >= was && r.seq < u.step) : [];
     this.view = u.view;
+    this.changes++;
   }
 }
 

@@ -36,11 +36,12 @@ test('from an empty canvas: build, wire, configure, fire, step, crash, undo', as
   await expect(page.getByText('The canvas is empty')).toBeVisible();
 
   // Drag the four nodes onto the canvas.
-  await dropKind(page, 'producer', 120, 200);
+  // (An empty canvas is at zoom 1, and the canvas is 680 px wide at 1280 × 720: three columns.)
+  await dropKind(page, 'producer', 70, 200);
   await expect(page.getByTestId('node-producer-1')).toBeVisible();
-  await dropKind(page, 'topic', 400, 200);
-  await dropKind(page, 'consumer', 650, 80);
-  await dropKind(page, 'consumer', 650, 330);
+  await dropKind(page, 'topic', 290, 200);
+  await dropKind(page, 'consumer', 510, 80);
+  await dropKind(page, 'consumer', 510, 330);
   for (const id of ['producer-1', 'topic-1', 'consumer-1', 'consumer-2']) await expect(page.getByTestId(`node-${id}`)).toBeVisible();
   await expect(page.getByTestId('node-list').getByRole('button')).toHaveCount(4);
 
