@@ -170,6 +170,21 @@ describe('the lesson panel', () => {
     expect(list.ok && list.value.filter((w) => w.lesson === 'keys-and-order')).toHaveLength(1);
   });
 
+  it('a goal that broke at a step says where, and "Jump there" moves the playhead just after that step', async () => {
+    const { sim, guide } = await setUp();
+    await guide.open('queues-vs-logs');
+    for (let i = 0; i < 200 && !sim.view?.idle; i++) await sim.step();
+    const twice = () => $$('goal').find((g) => g.textContent?.includes('No customer got the same e-mail twice'));
+    await expect.poll(() => twice()?.dataset.ok).toBe('false');
+    const detail = twice()!.textContent!;
+    const at = Number(/broke at step (\d+)/.exec(detail)?.[1]);
+    expect(at).toBeGreaterThan(0);
+    (twice()!.querySelector('[data-testid="goal-jump"]') as HTMLButtonElement).click();
+    await expect.poll(() => sim.view?.step).toBe(at + 1);
+    // Jumped back before the end, the checklist is about the run up to there.
+    expect(sim.view!.step).toBeLessThan(sim.view!.horizon);
+  });
+
   it('reset asks first, then puts the learner workspace back to the lesson start', async () => {
     const { sim, guide } = await setUp();
     await guide.open('fan-out');
