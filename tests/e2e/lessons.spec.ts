@@ -159,6 +159,12 @@ test('a later lesson by deep link: a hint, the solution beside the learner work,
   await expect(page.getByTestId('on-solution')).toHaveCount(0);
   await expect(canvasNodes).toHaveCount(startCount + 1);
 
+  // And it is kept: after a reload the lesson opens the learner's workspace, with their node.
+  await page.reload();
+  await expect(page.getByTestId('lesson-title')).toHaveText('When to commit the offset');
+  await expect(page.getByTestId('on-solution')).toHaveCount(0);
+  await expect(canvasNodes).toHaveCount(startCount + 1);
+
   // The course map says it was done with help.
   await page.getByTestId('course-map-open').click();
   await expect(page.getByTestId('course-lesson-commit-timing')).toHaveAttribute('data-status', 'done');
