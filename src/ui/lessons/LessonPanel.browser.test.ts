@@ -125,8 +125,8 @@ describe('the lesson panel', () => {
     click('solution-show');
     await expect.poll(() => $('confirm-yes')).not.toBeNull();
     expect(document.activeElement).toBe($('confirm-yes'));
-    click('confirm-no'); // asked first: cancelling does nothing
-    flushSync();
+    click('confirm-no'); // asked first: cancelling does nothing, and the focus goes back
+    await expect.poll(() => document.activeElement !== null && document.activeElement === $('solution-show')).toBe(true);
     expect(host.current!.id).toBe(own);
 
     click('solution-show');
