@@ -76,7 +76,7 @@ export interface HistoryRecord extends HistoryEntry {
  * Lesson progress as stored: the LessonProgress (src/lessons/progress.ts) with its id
  * repeated as `lesson`, the store's key. Records written before the lesson panel have the
  * first shape `{lesson, step: number, completed, goalsMet, updatedAt}`: the key is the
- * same, and restoreLessonProgress (types.ts) reads both, so no upgrade step is needed.
+ * same, and restoreLessonProgress (progress.ts) reads both, so no upgrade step is needed.
  */
 export interface LessonRecord extends LessonProgress {
   lesson: string;
