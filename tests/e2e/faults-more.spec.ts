@@ -3,11 +3,22 @@
 // queue makes its consumers compete instead of fanning out; the lag chart follows the
 // playhead; faults come from the canvas menus of a node and of a connection.
 import { test, expect, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
 import { failOnConsoleProblems, openExample, rowsOf, runToEnd, selectNode } from './support.ts';
 
 failOnConsoleProblems();
+// Each flow waits for every action to come back through the worker and scans the new menus
+// with axe: on a shared 2-core machine that takes longer than the default 30 s.
+test.describe.configure({ timeout: 60_000 });
 
 const invariant = (page: Page) => page.getByTestId('invariant').first();
+
+/** No serious or critical axe violations in what is open now (the new menus and forms). */
+async function scan(page: Page, view: string) {
+  const r = await new AxeBuilder({ page }).analyze();
+  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${view}: ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+  expect(bad).toEqual([]);
+}
 
 /** Plays until nothing is pending, then pauses (quicker than stepping through a long run). */
 async function playToEnd(page: Page) {
@@ -31,6 +42,7 @@ test('(d) an invariant added from the menu breaks at the duplicate, and Jump the
   await page.getByTestId('invariant-node').selectOption('payment');
   // The effect is offered from Payment's rules.
   await expect(page.getByTestId('invariant-effect')).toHaveValue('card charged');
+  await scan(page, 'add invariant form');
 
   // A malformed one is refused with a message that names the field, and nothing is added.
   await page.getByTestId('invariant-effect').fill('');
@@ -125,11 +137,12 @@ test('(f) the lag chart follows the playhead forwards and back', async ({ page }
   await expect(page.getByTestId('step-counter')).toContainText(`step ${end - 6} /`);
 });
 
-test('(g) faults from the canvas menus: crash a consumer, restart it by keyboard, delay and cut a connection', async ({ page }) => {
+test('(g) faults from a node\'s canvas menu: crash now, restart by keyboard, arm a crash at a point', async ({ page }) => {
   await openExample(page, 'fan-out');
   // Right click on a consumer: crash now.
   await page.getByTestId('node-payment').click({ button: 'right' });
   await expect(page.getByTestId('node-menu')).toBeVisible();
+  await scan(page, 'node menu with faults');
   await page.getByTestId('menu-crash-now').click();
   await expect(rowsOf(page, 'crash')).toHaveCount(1);
   await expect(page.getByTestId('status-payment')).toHaveText('down');
@@ -152,11 +165,15 @@ test('(g) faults from the canvas menus: crash a consumer, restart it by keyboard
   await expect(rowsOf(page, 'inject')).toHaveCount(1);
   await selectNode(page, 'inventory');
   await expect(page.getByTestId('tools')).toContainText('Armed: crashes after-effects');
+});
 
+test('(h) faults from a connection\'s canvas menu: delay, cut and heal, jitter by keyboard', async ({ page }) => {
+  await openExample(page, 'fan-out');
   // Right click on a connection: delay it, then cut it and heal it.
   const edge = page.locator('.svelte-flow__edge[data-id="checkout->orders"] .svelte-flow__edge-interaction');
   await edge.click({ button: 'right', force: true });
   await expect(page.getByTestId('edge-menu')).toBeVisible();
+  await scan(page, 'connection faults');
   await page.getByTestId('edge-delay').fill('40');
   await page.getByTestId('edge-apply').click();
   await expect(rowsOf(page, 'link')).toHaveCount(1);
@@ -177,4 +194,17 @@ test('(g) faults from the canvas menus: crash a consumer, restart it by keyboard
   await expect(rowsOf(page, 'heal')).toHaveCount(1);
   await runToEnd(page);
   await expect(page.getByTestId('handled-payment')).toHaveText('1');
+
+  // The keyboard path to a connection: the node's menu lists its connections.
+  await page.getByTestId('list-node-orders').click();
+  await page.keyboard.press('Shift+F10');
+  await page.getByTestId('menu-edge-orders-notification').focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('edge-menu')).toBeVisible();
+  await expect(page.getByTestId('edge-delay')).toBeFocused();
+  await page.keyboard.press('Tab'); // jitter
+  await page.keyboard.type('25');
+  await page.keyboard.press('Enter');
+  await expect(rowsOf(page, 'link')).toHaveCount(2);
+  await expect(rowsOf(page, 'link').last()).toContainText('orders → notification: delay 0 ms, jitter up to 25 ms');
 });
