@@ -416,9 +416,12 @@ export function makeWorkerApi() {
       return { ...r, ...moved() };
     },
 
-    /** Backlog of every node over time, sampled from step 0 to the playhead ([M2]); changes nothing. */
-    lag(points = 48): LagSeries {
-      return lag.series(need(), Math.min(whole(points, 48), 500));
+    /**
+     * Backlog of every node over time, sampled from step 0 to the playhead ([M2]); changes
+     * nothing. `cachedOnly` (while playing): only samples already taken, no re-runs.
+     */
+    lag(points = 48, cachedOnly = false): LagSeries {
+      return lag.series(need(), Math.min(whole(points, 48), 500), cachedOnly === true);
     },
 
     /** Applies up to `n` steps (default 1). */

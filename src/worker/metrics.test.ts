@@ -51,6 +51,19 @@ describe('[M2] lag over time', () => {
     }
   });
 
+  it('[M2] cachedOnly (while playing) seeks nothing: samples already taken and the playhead, the same values', () => {
+    const api = busyFanOut();
+    api.step(8);
+    const early = api.lag(500);
+    api.step(10_000);
+    const quick = api.lag(500, true);
+    // Only the samples taken before, plus the new playhead.
+    expect(quick.steps).toEqual([...early.steps.slice(0, -1), quick.step]);
+    const full = api.lag(500);
+    for (const [i, k] of quick.steps.entries()) expect(quick.nodes.payment[i]).toBe(full.nodes.payment[full.steps.indexOf(k)]);
+    expect(full.steps.length).toBeGreaterThan(quick.steps.length);
+  });
+
   it('[M2] follows the playhead back: the series ends where the playhead is', () => {
     const api = busyFanOut();
     api.step(12);

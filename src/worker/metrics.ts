@@ -61,34 +61,42 @@ export function lagSampler() {
       for (const k of [...cache.keys()]) if (k >= step) cache.delete(k);
     },
 
-    series(e: Engine, points: number): LagSeries {
+    /**
+     * The series up to the playhead. With `cachedOnly` (while playing) it seeks nothing: it
+     * gives the samples already taken and the playhead, so playing never pays for re-runs.
+     */
+    series(e: Engine, points: number, cachedOnly = false): LagSeries {
       if (owner !== e) {
         owner = e;
         cache.clear();
       }
       const here = e.step;
       const every = sampleEvery(here, Math.max(2, points));
+      const wanted: number[] = [];
+      for (let s = 0; s < here; s += every) wanted.push(s);
+      wanted.push(here);
       const steps: number[] = [];
-      for (let s = 0; s < here; s += every) steps.push(s);
-      steps.push(here);
       const rows: Record<string, number>[] = [];
       let moved = false;
       try {
-        for (const s of steps) {
+        for (const s of wanted) {
           if (s === here) {
             // The playhead itself is read where it stands (never cached: the live end).
             if (moved) e.seek(here);
             moved = false;
+            steps.push(s);
             rows.push(backlogs(e.view()));
             continue;
           }
           let row = cache.get(s);
+          if (!row && cachedOnly) continue;
           if (!row) {
             e.seek(s);
             moved = true;
             row = backlogs(e.view());
             cache.set(s, row);
           }
+          steps.push(s);
           rows.push(row);
         }
       } finally {
