@@ -2,7 +2,7 @@
 // engine accepts, and "deliver again" picks an event the consumer was really delivered ([X2]).
 import { describe, expect, it } from 'vitest';
 import { makeWorkerApi } from '../../../worker/api.ts';
-import { crashIntent, cutIntent, duplicateIntent, healIntent, isCut, lastDelivered, linkIntent, linkOf, recentEvents } from './actions.ts';
+import { crashIntent, cutIntent, deliveredEvents, duplicateIntent, healIntent, isCut, lastDelivered, linkIntent, linkOf, recentEvents } from './actions.ts';
 import fanOut from '../../../examples/fan-out.json';
 
 describe('fault intents', () => {
@@ -25,12 +25,15 @@ describe('fault intents', () => {
     // Before any delivery there is nothing to repeat, though the topic has events.
     expect(lastDelivered(api.rows(0, 100), 'payment', api.refresh().step)).toBeNull();
     expect(recentEvents(api.refresh().view, 'payment')).toEqual(['evt-1', 'evt-0']);
+    expect(deliveredEvents(api.refresh().view, 'payment')).toEqual([]);
     expect(api.act(duplicateIntent('payment', 'evt-1')).ok).toBe(false);
     api.step(100);
     const rows = api.rows(0, 200);
     const step = api.refresh().step;
     const again = lastDelivered(rows, 'payment', step)!;
     expect(['evt-0', 'evt-1']).toContain(again);
+    // From the view alone (rows out of the window): both were read by now, newest first.
+    expect(deliveredEvents(api.refresh().view, 'payment')).toEqual(['evt-1', 'evt-0']);
     // At a playhead before the deliveries it is null again.
     const firstDelivery = rows.find((r) => r.kind === 'deliver' && r.node === 'payment')!.seq;
     expect(lastDelivered(rows, 'payment', firstDelivery)).toBeNull();

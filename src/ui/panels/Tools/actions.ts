@@ -35,6 +35,21 @@ export function recentEvents(view: EngineView | null, consumer: string): string[
 }
 
 /**
+ * Events the consumer has already read (an offset below its position on a partition it
+ * owns), among the latest of each partition, newest first: what a duplicate can repeat.
+ */
+export function deliveredEvents(view: EngineView | null, consumer: string): string[] {
+  const v = view?.nodes[consumer];
+  if (!view || !v || v.kind !== 'consumer') return [];
+  const out: string[] = [];
+  for (const a of v.assigned) {
+    const t = view.nodes[a.topic];
+    if (t?.kind === 'topic') for (const c of t.partitions[a.partition]?.recent ?? []) if (c.offset < a.position) out.push(c.id);
+  }
+  return [...new Set(out)].sort((x, y) => Number(y.slice(4)) - Number(x.slice(4)));
+}
+
+/**
  * The newest event delivered to this consumer before the playhead, from the trace rows the
  * UI holds: the one a duplicate can repeat ([X2] only repeats what was delivered).
  */
