@@ -9,6 +9,10 @@
 //   (b) seek.middle / seek.end — seek(middle) from the end of a SEEK_STEPS-step run, and
 //       back to the end, against the time of the full run.
 //   (c) memory.perStep — heap + ArrayBuffer bytes per trace step after a MEM_STEPS run.
+//   (d) throughput.faults — FAULT_EVENTS events through the same topology with faults on
+//       every side (poison with retries and a dead-letter topic, idempotency, duplicate and
+//       jittered deliveries, lost acks, scheduled crashes, outages and partitions), against
+//       the clean scenario of (a) at the same size, measured in the same process.
 //
 // Each section runs in its own child process (same node flags), so one section's heap and
 // JIT state do not colour the next, and an engine that runs out of memory or time in one
@@ -28,6 +32,7 @@ const SECTIONS = {
   throughput: { metrics: ['throughput.traceOff', 'throughput.traceOn'], targets: ['>= 0.10', '>= 0.05'], limitSec: 100 },
   seek: { metrics: ['seek.middle', 'seek.end'], targets: ['<= 0.02', '<= 0.02'], limitSec: 50 },
   memory: { metrics: ['memory.perStep'], targets: ['<= 200'], limitSec: 50 },
+  faults: { metrics: ['throughput.faults'], targets: ['>= 0.25'], limitSec: 120 },
 } as const;
 type Section = keyof typeof SECTIONS;
 
@@ -36,6 +41,7 @@ const section = readSection(process.argv.slice(2));
 const EVENTS = Math.round(1_000_000 * scale);
 const SEEK_STEPS = Math.round(1_000_000 * scale);
 const MEM_STEPS = Math.round(1_000_000 * scale);
+const FAULT_EVENTS = Math.round(100_000 * scale);
 const KEYS = 1000;
 const PARTITIONS = 3;
 const GROUPS = 3;
@@ -367,6 +373,106 @@ function benchMemory(): void {
   });
 }
 
+// ---------------------------------------------------------------------------- (d) faults
+
+/**
+ * The throughput topology with faults everywhere: g0 fails on one event in ten (a poison:
+ * 3 attempts with backoff, then the dead-letter topic) and keeps processed ids; g1 checks
+ * versions behind a jittered connection; g2 commits before handling; deliveries are
+ * duplicated by a nemesis, acks lost; every tenth of the run a consumer crashes at a point
+ * and restarts, the topic has an outage and g1 is cut off for a while.
+ */
+function faultScenario(events: number): Scenario {
+  const span = events; // 1000 events per second: one per millisecond
+  const schedule: Record<string, unknown>[] = [];
+  const points = ['now', 'before-handle', 'after-effects', 'after-save'];
+  for (let k = 1; k < 10; k++) {
+    const at = Math.round((span * k) / 10);
+    schedule.push({ at, kind: 'crash', node: `g${k % GROUPS}`, point: points[k % points.length], restartAfterMs: 20 });
+    if (k % 3 === 0) schedule.push({ at: at + 5, kind: 'outage', node: 'topic', durationMs: 15, mode: k % 2 ? 'down' : 'acks-lost' });
+    if (k % 3 === 1) schedule.push({ at: at + 7, kind: 'partition', node: 'topic', from: 'g1', durationMs: 30 });
+  }
+  const count = { on: 'Tick', do: [{ do: 'increment', table: 'count', key: { event: 'key' }, by: 1 }] };
+  const r = restoreScenario({
+    format: 'eventfold/scenario',
+    version: 1,
+    name: 'bench: faults on every side',
+    seed: SEED,
+    nodes: [
+      { id: 'producer', kind: 'producer', config: { templates: [{ type: 'Tick', key: `k{rand:0-${KEYS - 1}}`, data: { r: '{rand:0-9}' } }], rate: { perSecond: 1000, limit: events }, retryBackoffMs: 5 } },
+      { id: 'topic', kind: 'topic', config: { partitions: PARTITIONS } },
+      { id: 'dlq', kind: 'topic', config: { partitions: 1 } },
+      {
+        id: 'g0',
+        kind: 'consumer',
+        config: {
+          processingMs: 0,
+          rules: [count],
+          idempotency: 'processed-ids',
+          failWhen: { op: 'eq', left: { event: 'data.r' }, right: 0 },
+          retry: { maxAttempts: 3, backoff: 'exponential', initialMs: 2, maxMs: 20, jitter: true },
+          ordering: 'skip',
+          deadLetter: 'dlq',
+        },
+      },
+      { id: 'g1', kind: 'consumer', config: { processingMs: 0, rules: [count], idempotency: 'version' } },
+      { id: 'g2', kind: 'consumer', config: { processingMs: 0, rules: [count], commit: 'before' } },
+    ],
+    edges: [
+      { source: 'producer', target: 'topic', ackLossChance: 0.02 },
+      { source: 'topic', target: 'g0', duplicateChance: 0.05 },
+      { source: 'topic', target: 'g1', jitterMs: 3, duplicateChance: 0.05 },
+      { source: 'topic', target: 'g2' },
+      { source: 'g0', target: 'dlq' },
+    ],
+    schedule,
+  });
+  if (!r.ok) throw new Error(`fault bench scenario refused: ${JSON.stringify(r.errors)}`);
+  return r.value;
+}
+
+function benchFaults(): void {
+  progress(`(d) faults: ${FAULT_EVENTS} events with poison, retries, DLQ, idempotency, nemeses, crashes, outages and partitions`);
+  const clean = throughputScenario(FAULT_EVENTS);
+  const faulty = faultScenario(FAULT_EVENTS);
+  // A fast wrong run proves nothing: the faults must really have happened and been absorbed.
+  const check = createEngine(faulty, { trace: false });
+  check.runUntilIdle(Infinity);
+  if (!check.idle) throw new Error('the fault run did not go idle');
+  const g0 = check.view().nodes.g0 as ConsumerView;
+  const g1 = check.view().nodes.g1 as ConsumerView;
+  if (g0.metrics.deadLettered === 0 || g0.metrics.retried === 0) throw new Error('no poison reached the dead-letter topic');
+  if (g0.metrics.duplicatesSkipped + g1.metrics.duplicatesSkipped === 0) throw new Error('no duplicate was absorbed');
+  if (g0.metrics.processed + g0.metrics.deadLettered < FAULT_EVENTS) throw new Error(`g0 accounted for ${g0.metrics.processed + g0.metrics.deadLettered} of ${FAULT_EVENTS} events`);
+  const faultSteps = check.step;
+  const probe = createEngine(clean, { trace: false });
+  probe.runUntilIdle(Infinity);
+  const cleanSteps = probe.step;
+
+  const run = (s: Scenario) => () => void createEngine(s, { trace: false }).runUntilIdle(Infinity);
+  const cleanMs = medianMs('clean (baseline)', run(clean));
+  const faultMs = medianMs('faults', run(faulty));
+  const rate = (FAULT_EVENTS / faultMs) * 1000;
+  const cleanRate = (FAULT_EVENTS / cleanMs) * 1000;
+  emit({
+    metric: 'throughput.faults',
+    unit: 'events/s',
+    eventsPerSec: round(rate),
+    stepsPerSec: round((faultSteps / faultMs) * 1000),
+    cleanEventsPerSec: round(cleanRate),
+    cleanStepsPerSec: round((cleanSteps / cleanMs) * 1000),
+    ratioToClean: round(rate / cleanRate, 4),
+    stepsPerEvent: round(faultSteps / FAULT_EVENTS, 2),
+    cleanStepsPerEvent: round(cleanSteps / FAULT_EVENTS, 2),
+    deadLettered: g0.metrics.deadLettered,
+    duplicatesSkipped: g0.metrics.duplicatesSkipped + g1.metrics.duplicatesSkipped,
+    target: '>= 0.25',
+    met: rate / cleanRate >= 0.25,
+    events: FAULT_EVENTS,
+    medianMs: round(faultMs, 1),
+  });
+}
+
 // ---------------------------------------------------------------------------- main
 
 /** Runs one section in a child process; passes its metric lines through, or reports why not. */
@@ -419,6 +525,7 @@ function runSection(name: Section): Promise<void> {
 if (section) {
   if (section === 'throughput') benchThroughput();
   else if (section === 'seek') benchSeek();
+  else if (section === 'faults') benchFaults();
   else benchMemory();
 } else {
   const started = performance.now();

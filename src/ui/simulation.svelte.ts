@@ -228,7 +228,7 @@ export class Simulation {
   private scrubbing = false;
 
   /** Worker queries that change nothing (trace search, timeline markers, Mermaid). */
-  get query(): Pick<AsyncApi, 'find' | 'timeline' | 'mermaid' | 'rows'> {
+  get query(): Pick<AsyncApi, 'find' | 'timeline' | 'mermaid' | 'rows' | 'lag'> {
     return this.api;
   }
 

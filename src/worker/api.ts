@@ -10,9 +10,11 @@ import type { Engine, EngineView, Input, Intent, NodeKind, NodeSpec, Scenario, S
 import { planWindow, targetWindow, type Range, type TraceWindow } from './trace-window.ts';
 import { sequenceOf, toMermaid } from '../engine/sequence.ts';
 import { applyEdit, blankScenario, onlyMoved, portable, type Edit, type EditError } from './editing.ts';
+import { lagSampler, type LagSeries } from './metrics.ts';
 import type { LessonCheck, LessonReport } from './lessons.ts';
 
 export type { Edit, EditError } from './editing.ts';
+export type { LagSeries } from './metrics.ts';
 export type { LessonCheck, LessonReport } from './lessons.ts';
 
 /** Every node also carries its whole spec, which the inspector edits. */
@@ -145,6 +147,8 @@ export function makeWorkerApi() {
   // Marker bits per recorded step, filled as the horizon grows; cut where the timeline forks.
   let marks = new Uint8Array(1024);
   let marked = 0;
+  // Lag-over-time samples of the current timeline ([M2]).
+  const lag = lagSampler();
 
   function markUpTo(e: Engine, to: number): void {
     if (marks.length < to) {
@@ -409,8 +413,17 @@ export function makeWorkerApi() {
       if (r.ok && forks) {
         known = { lo: known.lo, hi: Math.min(known.hi, at) };
         marked = Math.min(marked, at);
+        lag.cut(at);
       }
       return { ...r, ...moved() };
+    },
+
+    /**
+     * Backlog of every node over time, sampled from step 0 to the playhead ([M2]); changes
+     * nothing. `cachedOnly` (while playing): only samples already taken, no re-runs.
+     */
+    lag(points = 48, cachedOnly = false): LagSeries {
+      return lag.series(need(), Math.min(whole(points, 48), 500), cachedOnly === true);
     },
 
     /** Applies up to `n` steps (default 1). */

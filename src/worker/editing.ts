@@ -18,7 +18,13 @@ export type Edit =
   /** Tidies the drawing: columns by how far down the flow a node is, rows by where it was. */
   | { op: 'layout' }
   /** Replaces the node's whole config (the inspector sends what its form holds). */
-  | { op: 'config'; id: string; config: Record<string, unknown> };
+  | { op: 'config'; id: string; config: Record<string, unknown> }
+  /** Turns a topic into a queue or back, keeping its id, label, position and connections ([ED1]). */
+  | { op: 'retype'; id: string; kind: 'topic' | 'queue' }
+  /** Adds an invariant, checked live from then on; validated like a scenario file ([ED2]). */
+  | { op: 'add-invariant'; invariant: Record<string, unknown> }
+  /** Removes the scenario's invariant at this index ([ED2]). */
+  | { op: 'remove-invariant'; index: number };
 
 /** An error of a refused edit, placed where the inspector shows it. */
 export interface EditError {
@@ -189,16 +195,68 @@ export function applyEdit(s: Scenario, edit: Edit): EditOutcome {
       (n as { config: unknown }).config = clone(edit.config);
       break;
     }
+    case 'retype': {
+      const n = byId.get(edit.id);
+      if (!n) return { ok: false, reason: `there is no node "${edit.id}"`, errors: [] };
+      const why = retypeProblem(raw, n, edit.kind);
+      if (why) return { ok: false, reason: why, errors: [{ node: n.id, field: '', message: why }] };
+      const readers = raw.edges.filter((e) => e.source === n.id).map((e) => byId.get(e.target)).filter((x) => x?.kind === 'consumer');
+      (n as { kind: NodeKind }).kind = edit.kind;
+      (n as { config: unknown }).config = edit.kind === 'queue' ? {} : { partitions: partitionsFor(readers as NodeSpec[]) };
+      break;
+    }
+    case 'add-invariant':
+      raw.invariants = [...(raw.invariants ?? []), clone(edit.invariant) as never];
+      break;
+    case 'remove-invariant': {
+      const list = raw.invariants ?? [];
+      if (!Number.isInteger(edit.index) || edit.index < 0 || edit.index >= list.length) return { ok: false, reason: `there is no invariant number ${edit.index + 1}`, errors: [] };
+      raw.invariants = list.filter((_, i) => i !== edit.index);
+      break;
+    }
   }
   const r = restoreScenario(portable(raw));
   if (!r.ok) {
     const errors = placeErrors(raw, r.errors);
     const label = (id: string | null) => (id ? (byId.get(id)?.label ?? raw.nodes.find((n) => n.id === id)?.label ?? id) : null);
     const first = errors[0];
-    const where = first ? [label(first.node), first.field].filter(Boolean).join(' · ') : '';
+    // A refused new invariant names its field as the form shows it ("the new invariant · effect").
+    const added = edit.op === 'add-invariant' ? `invariants[${raw.invariants.length - 1}]` : null;
+    const field = (f: string) => (added && f.startsWith(added) ? `the new invariant${f.slice(added.length) ? ` · ${f.slice(added.length + 1)}` : ''}` : f);
+    const where = first ? [label(first.node), field(first.field)].filter(Boolean).join(' · ') : '';
     return { ok: false, reason: first ? `${where ? `${where}: ` : ''}${first.message}` : 'the edit was refused', errors };
   }
   return { ok: true, scenario: r.value, added };
+}
+
+/**
+ * Why a node cannot become `kind` ([ED1]), or null: only topics and queues switch, and
+ * every connection must make sense with the new kind (a projection or a saga reads only
+ * topics, a topic feeds no other channel, …).
+ */
+function retypeProblem(s: Scenario, n: NodeSpec, kind: 'topic' | 'queue'): string | null {
+  if (n.kind !== 'topic' && n.kind !== 'queue') return `only a topic or a queue can switch: ${n.label} is a ${n.kind}`;
+  if (kind !== 'topic' && kind !== 'queue') return `a ${n.kind} can switch to a topic or a queue, not to "${String(kind)}"`;
+  if (n.kind === kind) return `${n.label} is already a ${kind}`;
+  const label = (id: string) => s.nodes.find((x) => x.id === id)?.label ?? id;
+  const kindOf = (id: string) => (id === n.id ? kind : s.nodes.find((x) => x.id === id)!.kind);
+  const broken = s.edges.flatMap((e) => {
+    if (e.source !== n.id && e.target !== n.id) return [];
+    const why = connectionProblem(kindOf(e.source), kindOf(e.target));
+    return why ? [`${label(e.source)} → ${label(e.target)}: ${why}`] : [];
+  });
+  if (broken.length === 0) return null;
+  return `${n.label} cannot become a ${kind} while ${broken.length === 1 ? 'this connection stays' : 'these connections stay'} (remove ${broken.length === 1 ? 'it' : 'them'} first): ${broken.join('; ')}`;
+}
+
+/**
+ * Partitions for a queue that becomes a topic ([ED1]): one per member of the largest group
+ * reading it, so consumers that competed on the queue still all get work.
+ */
+function partitionsFor(readers: NodeSpec[]): number {
+  const size = new Map<string, number>();
+  for (const r of readers) if (r.kind === 'consumer') size.set(r.config.group, (size.get(r.config.group) ?? 0) + 1);
+  return Math.min(64, Math.max(1, ...size.values()));
 }
 
 /**

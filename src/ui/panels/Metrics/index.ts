@@ -1,0 +1,1 @@
+export { default as LagChart } from './LagChart.svelte';
