@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { restoreSession, restoreSessionOrScenario } from './session.ts';
+import { MAX_SESSION_STEP, restoreSession, restoreSessionOrScenario } from './session.ts';
 import keyedCrash from '../examples/keyed-crash.session.json';
 import ledger from '../examples/ledger.json';
 
@@ -25,6 +25,12 @@ describe('restoreSession', () => {
     const bad = structuredClone(keyedCrash) as { scenario: { nodes: { config?: { partitions?: number } }[] } };
     bad.scenario.nodes[1].config = { partitions: 0 };
     expect(restoreSession(bad)).toMatchObject({ ok: false, errors: [{ path: 'scenario.nodes[1].config.partitions' }] });
+  });
+
+  it('[T2] a session opening beyond the replay cap is refused at its step (a hostile link cannot busy the worker forever)', () => {
+    const far = { ...structuredClone(keyedCrash), step: MAX_SESSION_STEP + 1 };
+    expect(restoreSession(far)).toMatchObject({ ok: false, errors: [{ path: 'step', message: expect.stringContaining('at most 2,000,000') }] });
+    expect(restoreSession({ ...structuredClone(keyedCrash), step: MAX_SESSION_STEP }).ok).toBe(true);
   });
 
   it('[T2] a bare scenario is a session with no inputs', () => {

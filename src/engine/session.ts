@@ -25,13 +25,18 @@ const Stamp = {
 };
 const InputSchema = intentSchema(Stamp);
 
+/** The furthest step a session may open at (a few seconds of replay in the worker). */
+export const MAX_SESSION_STEP = 2_000_000;
+
 const SessionShape = v.object({
   format: v.literal(SESSION_FORMAT),
   version: v.literal(SESSION_VERSION, `must be ${SESSION_VERSION}`),
   scenario: v.unknown(),
   seed: v.optional(v.pipe(v.number('must be a number'), v.integer('must be a whole number'), v.minValue(0, 'must be at least 0'), v.maxValue(2 ** 32 - 1, 'must be below 2^32'))),
   inputs: v.optional(v.pipe(v.array(InputSchema, 'must be a list of recorded actions'), v.maxLength(100_000, 'must hold at most 100,000 actions')), []),
-  step: v.optional(v.pipe(v.number('must be a number'), v.integer('must be a whole number'), v.minValue(0, 'must be at least 0')), 0),
+  // Opening a session replays it to this step: a cap keeps a hostile link or file from
+  // keeping the worker busy forever (a producer at a rate never runs out of steps).
+  step: v.optional(v.pipe(v.number('must be a number'), v.integer('must be a whole number'), v.minValue(0, 'must be at least 0'), v.maxValue(MAX_SESSION_STEP, `must be at most ${MAX_SESSION_STEP.toLocaleString('en-US')} (the longest run a session replays)`)), 0),
 });
 
 export function restoreSession(input: unknown): Restored<Session> {

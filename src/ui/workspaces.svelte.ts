@@ -12,8 +12,8 @@
 //   here ever overwrites another workspace.
 import type { AsyncApi, Simulation } from './simulation.svelte.ts';
 import type { NewWorkspaceMeta, WorkspaceHost } from './workspace-host.ts';
-import { exportEverything, exportFileName, exportText, exportWorkspace, importErrorMessage, importInto, parseImport } from '../persist/index.ts';
-import type { HistoryEntry, PersistError, Workspace, WorkspaceRepo } from '../persist/index.ts';
+import { EXPORT_FORMAT, EXPORT_VERSION, exportEverything, exportFileName, exportText, importErrorMessage, importInto, parseImport } from '../persist/index.ts';
+import type { HistoryEntry, PersistError, Workspace, WorkspaceExport, WorkspaceRepo } from '../persist/index.ts';
 import type { Session } from '../engine/session.ts';
 
 /** What the header says about saving. */
@@ -43,6 +43,9 @@ const tabWorkspace = {
     }
   },
 };
+
+/** The name of this tab's version of a workspace another tab saved first. */
+const keptName = (name: string) => `${name} (this tab's version)`;
 
 export interface WorkspacesOptions {
   now?: () => number;
@@ -118,30 +121,39 @@ export class Workspaces implements WorkspaceHost {
 
   openNew(input: unknown, meta: NewWorkspaceMeta): Promise<boolean> {
     return this.serial(async () => {
-      await this.saveNow();
+      await this.leave();
       if (!(await this.sim.load(input))) return false;
-      const session = await this.api.session();
-      if (!session) return false;
-      const r = await this.repo.create({ name: meta.name || session.scenario.name, origin: meta.origin, ...(meta.lesson ? { lesson: meta.lesson } : {}), session }, this.now());
-      this.lastJson = JSON.stringify(session);
-      this.changedElsewhere = false;
-      if (r.ok) {
-        this.show(r.value);
-        this.saved();
-      } else {
-        // Not stored (no room, no storage): kept in memory as rev 0; the next save retries.
-        if (r.error.workspace) this.show(r.error.workspace);
-        this.failed(r.error);
-      }
-      await this.refreshList();
-      return true;
+      const ok = await this.adopt(meta);
+      this.tellKept();
+      return ok;
     });
+  }
+
+  /** Stores what the worker holds as a new workspace and makes it the one on screen. */
+  private async adopt(meta: NewWorkspaceMeta): Promise<boolean> {
+    const session = await this.api.session();
+    if (!session) return false;
+    const r = await this.repo.create({ name: meta.name || session.scenario.name, origin: meta.origin, ...(meta.lesson ? { lesson: meta.lesson } : {}), session }, this.now());
+    this.lastJson = JSON.stringify(session);
+    this.changedElsewhere = false;
+    if (r.ok) {
+      this.show(r.value);
+      this.saved();
+    } else {
+      // Not stored (no room, no storage): kept in memory as rev 0; the next save retries.
+      if (r.error.workspace) this.show(r.error.workspace);
+      this.failed(r.error);
+    }
+    await this.refreshList();
+    return true;
   }
 
   open(id: string): Promise<boolean> {
     return this.serial(async () => {
-      await this.saveNow();
-      return this.openStored(id);
+      await this.leave();
+      const ok = await this.openStored(id);
+      this.tellKept();
+      return ok;
     });
   }
 
@@ -165,7 +177,8 @@ export class Workspaces implements WorkspaceHost {
   /** Renames a workspace (the one on screen or another). */
   rename(id: string, name: string): Promise<boolean> {
     return this.serial(async () => {
-      const w = this.all.find((x) => x.id === id) ?? (this.current?.id === id ? this.current : null);
+      // The one on screen knows its latest rev (its own saves do not come back on the channel).
+      const w = this.current?.id === id ? this.current : (this.all.find((x) => x.id === id) ?? null);
       if (!w) return false;
       const r = await this.repo.rename(id, name, { rev: w.rev, now: this.now() });
       if (!r.ok) {
@@ -216,12 +229,13 @@ export class Workspaces implements WorkspaceHost {
     return this.serial(() => this.openStored(c.id));
   }
 
-  /** This tab's version is kept as a new workspace; the other tab's stays as it is. */
-  async keepMineAsNew(): Promise<boolean> {
-    const session = await this.api.session();
-    const c = this.current;
-    if (!session || !c) return false;
-    return this.openNew(session, { name: `${c.name} (copy)`, origin: c.origin, ...(c.lesson ? { lesson: c.lesson } : {}) });
+  /** This tab's version is kept as a new workspace (and stays on screen); the other tab's stays as it is. */
+  keepMineAsNew(): Promise<boolean> {
+    return this.serial(async () => {
+      const c = this.current;
+      if (!c) return false;
+      return this.adopt({ name: keptName(c.name), origin: c.origin, ...(c.lesson ? { lesson: c.lesson } : {}) });
+    });
   }
 
   /** This tab's version replaces the other tab's (which stays in the history ring). */
@@ -237,19 +251,24 @@ export class Workspaces implements WorkspaceHost {
 
   // ---------------------------------------------------------------------- files
 
+  /**
+   * The workspace on screen as a file, from the worker's session: what the learner sees,
+   * even when saving it failed or another tab saved a different version.
+   */
   async exportCurrent(): Promise<{ name: string; text: string } | null> {
     await this.flush();
     const c = this.current;
-    if (!c) return null;
-    const r = await exportWorkspace(this.repo, c.id, this.now());
-    if (!r.ok) {
-      // Even when nothing could be stored, the copy on screen can still be exported.
-      const session = await this.api.session();
-      if (!session) return null;
-      const file = { format: 'eventfold/workspace-export' as const, version: 1 as const, scope: 'workspace' as const, exportedAt: new Date(this.now()).toISOString(), workspaces: [{ name: c.name, origin: c.origin, createdAt: c.createdAt, updatedAt: this.now(), session }], lessons: [] };
-      return { name: exportFileName(file), text: exportText(file) };
-    }
-    return { name: exportFileName(r.value), text: exportText(r.value) };
+    const session = await this.api.session();
+    if (!c || !session) return null;
+    const file: WorkspaceExport = {
+      format: EXPORT_FORMAT,
+      version: EXPORT_VERSION,
+      scope: 'workspace',
+      exportedAt: new Date(this.now()).toISOString(),
+      workspaces: [{ name: c.name, origin: c.origin, ...(c.lesson ? { lesson: c.lesson } : {}), createdAt: c.createdAt, updatedAt: this.now(), session }],
+      lessons: [],
+    };
+    return { name: exportFileName(file), text: exportText(file) };
   }
 
   async exportAll(): Promise<{ name: string; text: string } | null> {
@@ -302,6 +321,30 @@ export class Workspaces implements WorkspaceHost {
     return next;
   }
 
+  /**
+   * Before another workspace replaces the one on screen: save it; if that is refused
+   * because another tab saved it first (or deleted it), keep this tab's version as a new
+   * workspace rather than drop it.
+   */
+  private async leave(): Promise<void> {
+    await this.saveNow();
+    const c = this.current;
+    if (!c || !(this.state === 'conflict' || this.problem?.kind === 'not-found')) return;
+    const session = await this.api.session();
+    if (!session) return;
+    const r = await this.repo.create({ name: keptName(c.name), origin: c.origin, ...(c.lesson ? { lesson: c.lesson } : {}), session }, this.now());
+    const kept = r.ok ? r.value : r.error.workspace;
+    if (kept) this.kept = kept.name;
+  }
+  /** The name a left-behind version was kept under, told with the next notice. */
+  private kept: string | null = null;
+  private tellKept(): void {
+    if (this.kept === null) return;
+    this.sim.notice = { tone: 'info', text: `Another tab had saved that workspace, so your version was kept as a new workspace, '${this.kept}' (see Workspaces).` };
+    this.kept = null;
+    void this.refreshList();
+  }
+
   private async saveNow(): Promise<void> {
     const c = this.current;
     if (!c) return;
@@ -315,9 +358,12 @@ export class Workspaces implements WorkspaceHost {
     this.state = 'saving';
     const r = await this.repo.save(c.id, session, { rev: c.rev, now: this.now() });
     if (r.ok) {
+      const first = c.rev === 0;
       this.lastJson = json;
       this.show(r.value);
       this.saved();
+      // The list shows revs and save times; refresh it after the first save and now and then.
+      if (first || this.all.find((w) => w.id === c.id)?.rev !== r.value.rev) await this.refreshList();
       return;
     }
     if (r.error.workspace) this.show(r.error.workspace);
@@ -357,7 +403,8 @@ export class Workspaces implements WorkspaceHost {
       return;
     }
     this.state = 'saved';
-    this.problem = null;
+    // Another workspace's failed save still lives only in memory: keep saying so.
+    if (this.repo.unsaved().length === 0) this.problem = null;
   }
 
   private failed(error: PersistError): void {

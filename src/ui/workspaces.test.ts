@@ -54,26 +54,56 @@ describe('Workspaces', () => {
     expect(await inputsOf(repo, keeper.current!.id)).toBe(0);
   });
 
-  it('a change pending when the learner switches is saved to its own workspace, not the next', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  it('an autosave that fires while a switch is loading the next workspace saves nothing into the wrong one', async () => {
     const repo = createMemoryRepo();
     const { sim, keeper } = tab(repo);
     await keeper.openNew(fanOut, { name: 'first', origin: 'blank' });
     const first = keeper.current!.id;
     await sim.fire();
-    keeper.changed(); // the autosave is now waiting for its half second
-    expect(keeper.state).toBe('saving');
-    await keeper.openNew(payments, { name: 'second', origin: 'link' });
-    await vi.runAllTimersAsync();
+    // The switch starts and, while the worker is loading the next scenario, the autosave
+    // fires (as its timer would): it must wait for the switch, not save what the worker
+    // now holds under the first workspace's id.
+    const switching = keeper.openNew(payments, { name: 'second', origin: 'link' });
+    const saving = keeper.flush();
+    await Promise.all([switching, saving]);
     await keeper.flush();
+    const fanOutName = (fanOut as { name: string }).name;
+    const firstOpened = await repo.open(first);
+    expect(firstOpened.ok && firstOpened.value.session.scenario.name).toBe(fanOutName);
     expect(await inputsOf(repo, first)).toBe(1);
-    expect(await inputsOf(repo, keeper.current!.id)).toBe(0);
+    const second = keeper.current!.id;
+    expect(second).not.toBe(first);
+    const secondOpened = await repo.open(second);
+    expect(secondOpened.ok && secondOpened.value.session.scenario.name).toBe((payments as { name: string }).name);
+    expect(await inputsOf(repo, second)).toBe(0);
+  });
+
+  it('the debounced autosave writes after the quiet period, once', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const repo = createMemoryRepo();
+    const { sim, keeper } = tab(repo);
+    await keeper.openNew(fanOut, { name: 'mine', origin: 'blank' });
+    const id = keeper.current!.id;
+    const rev = keeper.current!.rev;
+    await sim.fire();
+    keeper.changed();
+    keeper.changed();
+    expect(keeper.state).toBe('saving');
+    expect(await inputsOf(repo, id)).toBe(0);
+    await vi.advanceTimersByTimeAsync(60);
+    await keeper.flush();
+    expect(keeper.state).toBe('saved');
+    expect(await inputsOf(repo, id)).toBe(1);
+    expect(keeper.current!.rev).toBe(rev + 1);
   });
 
   it('resumes the workspace of last time, and the newest when that one is gone', async () => {
     const storage = new MemoryStorage();
-    const a = tab(createMemoryRepo({ storage }));
+    const clock = { t: 1_000 };
+    const a = tab(createMemoryRepo({ storage }), clock);
     await a.keeper.openNew(fanOut, { name: 'one', origin: 'blank' });
+    clock.t = 2_000;
+    // 'two' is newer (and after 'one' in the alphabet, so the order is not by name).
     await a.keeper.openNew(payments, { name: 'two', origin: 'blank' });
     const two = a.keeper.current!.id;
     await a.keeper.open(a.keeper.all.find((w) => w.name === 'one')!.id);
@@ -87,9 +117,56 @@ describe('Workspaces', () => {
     await b.keeper.repo.setSetting('lastWorkspace', 'gone');
     const c = tab(createMemoryRepo({ storage }));
     expect(await c.keeper.resume(fallback)).toBe(true);
-    expect(c.keeper.current!.id).toBe(a.keeper.all[0].id);
-    expect([two, a.keeper.all.find((w) => w.name === 'one')!.id]).toContain(c.keeper.current!.id);
+    expect(c.keeper.current!.id).toBe(two);
     expect(fallback).not.toHaveBeenCalled();
+  });
+
+  it('leaving a workspace another tab saved first keeps this tab\'s version as a new workspace', async () => {
+    const storage = new MemoryStorage();
+    const a = tab(createMemoryRepo({ storage }));
+    await a.keeper.openNew(fanOut, { name: 'shared', origin: 'blank' });
+    const id = a.keeper.current!.id;
+    const b = tab(createMemoryRepo({ storage }));
+    await b.keeper.open(id);
+    await a.sim.fire();
+    await a.keeper.flush();
+    for (let i = 0; i < 2; i++) await b.sim.fire();
+    await b.keeper.flush();
+    expect(b.keeper.state).toBe('conflict');
+    // The learner ignores the banner and opens a blank canvas.
+    await b.keeper.openNew({ format: 'eventfold/scenario', version: 1, name: 'blank', nodes: [] }, { name: 'blank', origin: 'blank' });
+    const kept = b.keeper.all.find((w) => w.name === "shared (this tab's version)");
+    expect(kept).toBeDefined();
+    expect(await inputsOf(b.keeper.repo, kept!.id)).toBe(2);
+    expect(await inputsOf(b.keeper.repo, id)).toBe(1);
+    expect(b.sim.notice?.text).toContain("shared (this tab's version)");
+  });
+
+  it('renames the workspace on screen after edits (its own newer rev, not the list\'s)', async () => {
+    const repo = createMemoryRepo();
+    const { sim, keeper } = tab(repo);
+    await keeper.openNew(fanOut, { name: 'old name', origin: 'blank' });
+    await sim.fire();
+    await keeper.flush();
+    await sim.fire();
+    await keeper.flush();
+    expect(await keeper.rename(keeper.current!.id, 'new name')).toBe(true);
+    expect(keeper.current!.name).toBe('new name');
+    expect(keeper.all.map((w) => w.name)).toEqual(['new name']);
+  });
+
+  it('exports what is on screen even while another tab\'s version is the stored one', async () => {
+    const storage = new MemoryStorage();
+    const a = tab(createMemoryRepo({ storage }));
+    await a.keeper.openNew(fanOut, { name: 'shared', origin: 'blank' });
+    const b = tab(createMemoryRepo({ storage }));
+    await b.keeper.open(a.keeper.current!.id);
+    await a.sim.fire();
+    await a.keeper.flush();
+    for (let i = 0; i < 3; i++) await b.sim.fire();
+    const file = JSON.parse((await b.keeper.exportCurrent())!.text);
+    expect(b.keeper.state).toBe('conflict');
+    expect(file.workspaces[0].session.inputs).toHaveLength(3);
   });
 
   it('keeps the work in memory when storage is full, and saves it once there is room', async () => {
@@ -107,9 +184,24 @@ describe('Workspaces', () => {
     expect((await keeper.exportCurrent())!.text).toContain('"inputs"');
     expect(await inputsOf(repo, id)).toBe(1); // the repo answers the copy kept in memory
 
+    // Switching away and back while still full: the copy stays, and so does the warning.
+    await keeper.openNew(payments, { name: 'other', origin: 'blank' });
+    const other = keeper.current!.id;
+    expect(keeper.current!.rev).toBe(0); // its creation failed too: kept in memory
+    expect(keeper.problem?.kind).toBe('quota');
+    expect(repo.unsaved().map((u) => u.workspace.id)).toContain(id);
+    await keeper.open(id);
+    expect(await inputsOf(repo, id)).toBe(1);
+
     full = false;
     await keeper.flush();
     expect(keeper.state).toBe('saved');
+    // 'other' is still only in memory: the warning stays until it is saved too.
+    expect(repo.unsaved().map((u) => u.workspace.id)).toEqual([other]);
+    expect(keeper.problem?.kind).toBe('quota');
+    await keeper.open(other);
+    await keeper.flush();
+    expect(keeper.current!.rev).toBe(1);
     expect(keeper.problem).toBeNull();
     expect(repo.unsaved()).toHaveLength(0);
     expect(await inputsOf(repo, id)).toBe(1);
@@ -137,6 +229,7 @@ describe('Workspaces', () => {
 
     expect(await b.keeper.keepMineAsNew()).toBe(true);
     expect(b.keeper.current!.id).not.toBe(id);
+    expect(b.keeper.all.map((w) => w.name).sort()).toEqual(['shared', "shared (this tab's version)"]);
     expect(b.keeper.state).toBe('saved');
     expect(await inputsOf(b.keeper.repo, b.keeper.current!.id)).toBe(2);
     expect(await inputsOf(a.keeper.repo, id)).toBe(1);

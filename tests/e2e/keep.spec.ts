@@ -42,6 +42,15 @@ test('a scenario built on a blank canvas is still there after a reload', async (
   await expect(page.getByTestId('node-topic-1')).toContainText('orders');
   await saved(page);
   expect(await workspaceNames(page)).toEqual(['Untitled scenario']);
+
+  // "New blank canvas" starts another workspace; this one stays as it was.
+  await page.getByTestId('new-blank').click();
+  await expect(page.getByText('The canvas is empty')).toBeVisible();
+  await saved(page);
+  expect(await workspaceNames(page)).toHaveLength(2);
+  await page.getByTestId('workspaces').click();
+  await page.getByTestId('workspace-row').filter({ has: page.getByRole('button', { name: 'Open Untitled scenario' }) }).getByRole('button', { name: 'Open' }).click();
+  await expect(page.getByTestId('node-producer-1')).toContainText('checkout');
 });
 
 test('a shared link opens the same run at the same step in a fresh browser, and a cut link leaves work intact', async ({ page, browser }) => {
@@ -208,7 +217,7 @@ test('two tabs on one workspace: the second is told, and keeps its version as a 
   await expect(second.getByTestId('save-status')).toHaveText('Saved locally');
   const names = await workspaceNames(second);
   expect(names).toHaveLength(2);
-  expect(names.filter((n) => n.endsWith('(copy)'))).toHaveLength(1);
+  expect(names.filter((n) => n.endsWith("(this tab's version)"))).toHaveLength(1);
 
   // The first tab's version was not overwritten.
   await page.reload();
