@@ -150,6 +150,20 @@ describe('the lesson panel', () => {
     expect(host.calls.filter((c) => c === 'openNew:When to commit the offset')).toHaveLength(1);
   });
 
+  it('a solution being opened never counts as the learner finishing on their own, however slowly the host names it', async () => {
+    const { sim, host, guide } = await setUp();
+    await guide.open('fan-out');
+    host.settleMs = 600; // longer than a check takes: the solution's complete run is checked while the learner's workspace is still named current
+    expect(await guide.showSolution()).toBe(true);
+    sim.pause();
+    for (let i = 0; i < 80 && !sim.view?.idle; i++) await sim.step();
+    await expect.poll(() => guide.complete).toBe(true);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(guide.progress['fan-out']).toMatchObject({ state: 'done', withHelp: true });
+    const saved = await host.repo.lessonProgress();
+    expect(saved.ok && saved.value.find((p) => p.id === 'fan-out')).toMatchObject({ withHelp: true });
+  });
+
   it('an unknown lesson id names it and shows the course map; an unknown step names it and shows the first', async () => {
     const { host, guide } = await setUp();
     const before = host.current!.id;

@@ -282,11 +282,25 @@ export class LessonGuide {
     if (!l) return;
     this.inFlight = true;
     this.dirty = false;
+    const { sim, host } = this.deps;
+    // What the report is about: the world as loaded now, in the workspace named now.
+    const generation = sim.generation;
+    const workspace = host.current?.id ?? null;
     try {
       const report = await this.deps.check({ goals: l.goals, solution: l.solution, waits: l.steps.map((s) => s.wait) });
       if (this.lesson !== l) return;
+      if (sim.generation !== generation) {
+        this.dirty = true; // another world was loaded meanwhile: check that one
+        return;
+      }
       this.report = report;
-      if (report.ok && report.complete && this.onOwnWork) await this.markDone(l);
+      if (report.ok && report.complete && workspace === this.own) {
+        // The host shows a workspace's session before it names the workspace current: wait
+        // until any switch has settled (flush runs after it) so that a solution being
+        // opened never counts as the learner's own run.
+        await host.flush();
+        if (this.lesson === l && this.onOwnWork && sim.generation === generation) await this.markDone(l);
+      }
     } catch (err) {
       this.report = { ok: false, message: (err as Error).message };
     } finally {
