@@ -223,8 +223,8 @@ export class Simulation {
   private scrubTarget: number | null = null;
   private scrubbing = false;
 
-  /** Worker queries that change nothing (trace search, timeline markers, Mermaid). */
-  get query(): Pick<AsyncApi, 'find' | 'timeline' | 'mermaid' | 'rows'> {
+  /** Worker queries that change nothing (trace search, timeline markers, Mermaid, a stream's fold, a conversation). */
+  get query(): Pick<AsyncApi, 'find' | 'timeline' | 'mermaid' | 'rows' | 'fold' | 'conversation'> {
     return this.api;
   }
 

@@ -14,7 +14,7 @@ function inProcess(calls: string[] = []): AsyncApi {
       calls.push(f.name);
       return structuredClone(f(...(structuredClone(a) as A)));
     };
-  return { load: call(api.load), act: call(api.act), step: call(api.step), back: call(api.back), seek: call(api.seek), advance: call(api.advance), refresh: call(api.refresh), blank: call(api.blank), edit: call(api.edit), undo: call(api.undo), redo: call(api.redo), scenario: call(api.scenario), timeline: call(api.timeline), find: call(api.find), mermaid: call(api.mermaid), rows: call(api.rows), session: call(api.session) };
+  return { load: call(api.load), act: call(api.act), step: call(api.step), back: call(api.back), seek: call(api.seek), advance: call(api.advance), refresh: call(api.refresh), blank: call(api.blank), edit: call(api.edit), undo: call(api.undo), redo: call(api.redo), scenario: call(api.scenario), timeline: call(api.timeline), find: call(api.find), mermaid: call(api.mermaid), rows: call(api.rows), session: call(api.session), fold: call(api.fold), conversation: call(api.conversation) };
 }
 
 /** Animation frames driven by hand: `next(ms)` runs the pending frame `ms` after the last. */

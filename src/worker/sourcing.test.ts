@@ -90,13 +90,18 @@ describe('a conversation up to the playhead', () => {
     expect(sagaSteps.some((m) => m.label.includes('PaymentFailed'))).toBe(true);
     expect(whole.mermaid.split('\n')[0]).toBe('sequenceDiagram');
     expect(whole.later).toBe(0);
-    expect(whole.stopped!.seq).toBe(whole.sequence.messages.at(-1)!.seq);
+    // It ends with the cancellation reaching the order status read model.
+    expect(whole.stopped).toMatchObject({ label: 'deliver OrderCancelled evt-6', failed: false });
 
-    // Back to just after the PaymentFailed reply reached the saga: the rest is "later".
+    // Back to just after the saga read the PaymentFailed reply: the rest is "later", and
+    // the conversation stands at that reply's delivery to the saga.
     const failed = sagaSteps.find((m) => m.label.includes('PaymentFailed'))!;
     api.seek(failed.seq + 1);
     const then = api.conversation('evt-0');
-    expect(then.stopped).toEqual({ seq: failed.seq, label: failed.label, failed: false });
+    const delivered = then.sequence.messages.filter((m) => m.to === 'order-saga' && m.from === 'replies').at(-1)!;
+    expect(delivered.label).toMatch(/^deliver PaymentFailed/);
+    expect(then.stopped).toEqual({ seq: delivered.seq, label: delivered.label, failed: false });
+    expect(then.sequence.messages.at(-1)).toEqual(failed);
     expect(then.later).toBe(whole.sequence.messages.length - then.sequence.messages.length);
     expect(then.later).toBeGreaterThan(0);
   });

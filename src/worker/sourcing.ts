@@ -71,7 +71,7 @@ export function streamFold(e: Engine, scenario: Scenario, aggregate: string, str
 export interface Conversation {
   sequence: Sequence;
   mermaid: string;
-  /** Where it stopped at the playhead: a failure nothing travelled on from, else the last message (null: nothing yet). */
+  /** Where it stopped at the playhead: a failure nothing travelled on from, else the last message between two nodes (null: nothing yet). */
   stopped: { seq: number; label: string; failed: boolean } | null;
   /** Messages recorded after the playhead (the known future, after a step back). */
   later: number;
@@ -89,7 +89,8 @@ export function conversation(e: Engine, correlation: string): Conversation {
   const sequence = sequenceOf(steps, correlation);
   const later = sequenceOf(future, correlation).messages.length;
   // [E5] Where it stopped: at a failure nothing travelled on from (no message to another
-  // node after it), else at its last message.
+  // node after it), else at the last message between two nodes (a commit after it is
+  // bookkeeping), else at its last message.
   const ms = sequence.messages;
   let lastMove = -1;
   let lastFail = -1;
@@ -97,7 +98,7 @@ export function conversation(e: Engine, correlation: string): Conversation {
     if (m.from !== m.to) lastMove = i;
     if (m.failed) lastFail = i;
   });
-  const at = lastFail >= 0 && lastFail >= lastMove ? ms[lastFail] : ms.at(-1);
+  const at = lastFail >= 0 && lastFail >= lastMove ? ms[lastFail] : lastMove >= 0 ? ms[lastMove] : ms.at(-1);
   return {
     sequence,
     mermaid: toMermaid(sequence),
