@@ -134,3 +134,33 @@ describe('a conversation up to the playhead', () => {
     expect(c.sequence.messages.at(-1)!.label).toMatch(/^commit/);
   });
 });
+
+describe('editing a saga through the form', () => {
+  it('[W2] [F5] a step whose command goes to a topic the saga is not connected to is refused at that field; nothing changes', () => {
+    const api = makeWorkerApi();
+    const r = api.load(orderSaga);
+    if (!r.ok) throw new Error(r.message);
+    const config = structuredClone(r.nodes.find((n) => n.id === 'order-saga')!.spec.config) as { steps: { command: { topic: string } }[] };
+    config.steps[1].command.topic = 'orders'; // the saga reads orders, it does not send to it
+    const refused = api.edit({ op: 'config', id: 'order-saga', config });
+    expect(refused.ok).toBe(false);
+    expect(!refused.ok && refused.errors).toContainEqual({ node: 'order-saga', field: 'config.steps[1].command.topic', message: expect.stringContaining('connect order-saga → orders first') });
+    const scenario = api.scenario()!;
+    const saga = scenario.nodes.find((n) => n.id === 'order-saga')!;
+    expect(saga.kind === 'saga' && saga.config.steps[1].command.topic).toBe('payment-commands');
+  });
+
+  it('[W2] steps reordered through an edit run in the new order', () => {
+    const api = makeWorkerApi();
+    const r = api.load(orderSaga);
+    if (!r.ok) throw new Error(r.message);
+    const config = structuredClone(r.nodes.find((n) => n.id === 'order-saga')!.spec.config) as { steps: unknown[] };
+    [config.steps[0], config.steps[1]] = [config.steps[1], config.steps[0]];
+    const edited = api.edit({ op: 'config', id: 'order-saga', config });
+    expect(edited.ok).toBe(true);
+    api.act({ kind: 'fire', node: 'shop', template: 0 });
+    api.step(1000);
+    const view = api.refresh().view.nodes['order-saga'];
+    expect(view.kind === 'saga' && view.instances[0].history).toEqual(['started', 'charge payment ✓', 'reserve stock ✓', 'ship ✓', 'completed']);
+  });
+});

@@ -126,6 +126,8 @@ test('the order saga through its form: a bad timeout refused at its field, steps
   await expect(page.getByTestId('saga-machine-summary')).toContainText('running step 2 "charge payment"; ahead: ship → completed');
   await expect(page.locator('[data-testid="saga-state"][data-state="completed"]')).toHaveAttribute('data-mark', 'ahead');
   await scan(page, 'saga form and state machine');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await scan(page, 'saga form and state machine (dark)');
 });
 
 test('a stream folded event by event: the state after each, and where the snapshots were taken', async ({ page }) => {
@@ -180,6 +182,16 @@ test('a stream folded event by event: the state after each, and where the snapsh
   await expect(position).toHaveText('event 2 of 2');
   await expect(state).toHaveText('{"balance":1500}');
   await expect(page.getByTestId('fold-next')).toBeDisabled();
+
+  // The projection's reducers in its form: read back as sentences; bad JSON is caught and kept.
+  await selectNode(page, 'balances');
+  await expect(page.getByTestId('projection-rules').locator('li')).toHaveCount(3);
+  await expect(page.getByTestId('projection-rules')).toContainText('On MoneyDeposited');
+  await page.getByTestId('projection-new-rule').fill('{"on": "X", ');
+  await page.getByTestId('projection-add-rule').click();
+  await expect(page.getByTestId('projection-form')).toContainText('must be JSON');
+  await expect(page.getByTestId('projection-new-rule')).toHaveValue('{"on": "X", ');
+  await expect(page.getByTestId('projection-rules').locator('li')).toHaveCount(3);
 });
 
 test('a conversation as a sequence diagram: the order saga, and a poison message where it stopped', async ({ page }) => {
