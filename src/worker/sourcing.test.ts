@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { makeWorkerApi } from './api.ts';
 import account from '../examples/account.json';
 import orderSaga from '../examples/order-saga.json';
+import choreography from '../../lessons/15-choreography/start.json';
 
 function withAccount(change: (config: Record<string, unknown>) => Record<string, unknown>) {
   const api = makeWorkerApi();
@@ -104,6 +105,21 @@ describe('a conversation up to the playhead', () => {
     expect(then.sequence.messages.at(-1)).toEqual(failed);
     expect(then.later).toBe(whole.sequence.messages.length - then.sequence.messages.length);
     expect(then.later).toBeGreaterThan(0);
+  });
+
+  it('[E5] a choreographed saga: over 100 the payment fails, Shipping only reads it, and the conversation stops there (the stock stays reserved)', () => {
+    const api = makeWorkerApi();
+    const r = api.load(choreography);
+    if (!r.ok) throw new Error(r.message);
+    api.act({ kind: 'fire', node: 'shop', template: 1 });
+    api.step(1000);
+    const c = api.conversation('evt-0');
+    expect(c.sequence.participants).toEqual(['shop', 'orders', 'inventory', 'inventory-events', 'payment', 'payments', 'shipping']);
+    expect(c.stopped).toMatchObject({ label: 'deliver PaymentFailed evt-2', failed: false });
+    // After it Shipping only handles (no rule matches) and commits: bookkeeping, not a message on.
+    const after = c.sequence.messages.filter((m) => m.seq > c.stopped!.seq);
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.every((m) => m.from === 'shipping' && m.to === 'shipping')).toBe(true);
   });
 
   it('[E5] a conversation that went wrong stops at the failed message', () => {
