@@ -16,8 +16,8 @@ const marks = (m: ReturnType<typeof sagaMachine>) => Object.fromEntries(m.states
 const edgesMarked = (m: ReturnType<typeof sagaMachine>, mark: string) => m.edges.filter((e) => e.mark === mark).map((e) => `${e.from}>${e.to}`);
 const inst = (over: Partial<Instance>): Instance => ({ id: 'evt-0', state: 'running', step: 0, done: [], remaining: [], history: ['started'], ...over });
 
-describe('[W7] the state machine of a saga instance', () => {
-  it('running: the steps done are taken, the current one is current, the rest up to completed is ahead', () => {
+describe('the state machine of a saga instance', () => {
+  it('[W7] running: the steps done are taken, the current one is current, the rest up to completed is ahead', () => {
     const m = sagaMachine(STEPS, inst({ step: 1, done: ['reserve stock'], remaining: ['charge payment', 'ship'] }));
     expect(marks(m)).toEqual({ started: 'taken', 'step-0': 'taken', 'step-1': 'current', 'step-2': 'ahead', completed: 'ahead' });
     expect(edgesMarked(m, 'taken')).toEqual(['started>step-0', 'step-0>step-1']);
@@ -25,7 +25,7 @@ describe('[W7] the state machine of a saga instance', () => {
     expect(m.summary).toBe('running step 2 "charge payment"; ahead: ship → completed');
   });
 
-  it('compensating then compensated: the failed step is marked, the undos go back in reverse order', () => {
+  it('[W7] compensating then compensated: the failed step is marked, the undos go back in reverse order', () => {
     const comp = sagaMachine(STEPS, inst({ state: 'compensating', step: null, done: ['reserve stock', 'charge payment'], remaining: ['undo charge payment', 'undo reserve stock'] }));
     expect(marks(comp)).toEqual({ started: 'taken', 'step-0': 'taken', 'step-1': 'taken', 'step-2': 'taken', 'undo-1': 'current', 'undo-0': 'ahead', compensated: 'ahead' });
     expect(comp.states.find((s) => s.id === 'step-2')!.bad).toBe(true);
@@ -35,7 +35,7 @@ describe('[W7] the state machine of a saga instance', () => {
     expect(edgesMarked(done, 'taken').sort()).toEqual(['started>step-0', 'step-0>step-1', 'step-1>step-2', 'step-2>undo-1', 'undo-0>compensated', 'undo-1>undo-0'].sort());
   });
 
-  it('failed: the compensation that failed leads to failed', () => {
+  it('[W7] failed: the compensation that failed leads to failed', () => {
     const m = sagaMachine(STEPS, inst({ state: 'failed', step: null, done: ['reserve stock', 'charge payment'], history: ['started', 'reserve stock ✓', 'charge payment ✓', 'ship ✗', 'charge payment undone', 'undo reserve stock ✗', 'failed'] }));
     expect(marks(m)).toMatchObject({ 'undo-1': 'taken', 'undo-0': 'taken', failed: 'current' });
     expect(m.states.find((s) => s.id === 'undo-0')!.bad).toBe(true);
@@ -73,13 +73,13 @@ describe('[W7] the state machine of a saga instance', () => {
     return { seen, view };
   }
 
-  it('follows the engine through the order saga failing its payment: one undo, done at once', () => {
+  it('[W7] [W3] follows the engine through the order saga failing its payment: one undo, done at once', () => {
     const s = sim(orderSaga).fire('shop', 1);
     const { seen } = walk(s, stepsOf(orderSaga));
     expect(seen.map((x) => x.id)).toEqual(['step-0', 'step-1', 'compensated']);
   });
 
-  it('with undos that wait for replies and a failure injected at the last step: each undo in reverse order, and back again', () => {
+  it('[W7] [W3] with undos that wait for replies and a failure injected at the last step: each undo in reverse order, and back again', () => {
     const sc = waitingUndos();
     const steps = stepsOf(sc);
     const s = sim(sc).act({ kind: 'saga-fault', node: 'order-saga', step: 2, fault: 'fail' }).fire('shop', 0);
@@ -94,7 +94,7 @@ describe('[W7] the state machine of a saga instance', () => {
     expect(back.summary).toBe('compensating: undo charge payment → undo reserve stock → compensated');
   });
 
-  it('for any k steps and any failing step i: one current state, and the taken path is connected', () => {
+  it('[W7] for any k steps and any failing step i: one current state, and the taken path is connected', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 6 }), fc.nat(), fc.constantFrom('running', 'compensating', 'compensated', 'completed') as fc.Arbitrary<Instance['state']>, (k, raw, state) => {
         const steps = Array.from({ length: k }, (_, j) => ({ name: `s${j}`, compensable: j % 2 === 0 }));
