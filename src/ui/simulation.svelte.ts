@@ -67,6 +67,9 @@ export class Simulation {
   /** Bumped when the whole drawing should come into view (a load, an add without a drop point). */
   fitTick = $state.raw(0);
 
+  /** Connections (edge ids) a panel asks the canvas to mark: a saga instance's path still ahead. */
+  highlight = $state.raw<string[]>([]);
+
   /** Steps the last update applied (what travelled since the previous frame). */
   batch = $state.raw<TraceStep[]>([]);
 

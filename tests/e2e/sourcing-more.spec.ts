@@ -124,6 +124,9 @@ test('the order saga through its form: a bad timeout refused at its field, steps
   }
   await expect(current(page)).toHaveAttribute('data-state', 'step-1');
   await expect(page.getByTestId('saga-machine-summary')).toContainText('running step 2 "charge payment"; ahead: ship → completed');
+  // The canvas marks the connections still ahead: to shipping, not back to inventory.
+  await expect(page.locator('.svelte-flow__edge[data-id="order-saga->shipping-commands"]')).toHaveClass(/\bahead\b/);
+  await expect(page.locator('.svelte-flow__edge[data-id="order-saga->inventory-commands"]')).not.toHaveClass(/\bahead\b/);
   await expect(page.locator('[data-testid="saga-state"][data-state="completed"]')).toHaveAttribute('data-mark', 'ahead');
   await scan(page, 'saga form and state machine');
   await page.emulateMedia({ colorScheme: 'dark' });

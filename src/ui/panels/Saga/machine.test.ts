@@ -2,7 +2,7 @@
 // order saga in the engine, step through it, and check what is taken, current and ahead.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { sagaMachine, type Instance, type StepInfo } from './machine.ts';
+import { pathAhead, sagaMachine, type Instance, type StepInfo } from './machine.ts';
 import { sim } from '../../../engine/testing/harness.ts';
 import type { SagaView } from '../../../engine/views.ts';
 import orderSaga from '../../../examples/order-saga.json';
@@ -110,5 +110,17 @@ describe('the state machine of a saga instance', () => {
         expect(m.edges.filter((x) => x.mark === 'taken')).toHaveLength(onPath.size - 1);
       }),
     );
+  });
+
+  it('[W7] the connections still ahead: to the topics of the steps (or undos) left and on to their readers', () => {
+    const saga = orderSaga.nodes.find((n) => n.id === 'order-saga')!.config as never;
+    const edges = orderSaga.edges.map((e) => ({ id: `${e.source}->${e.target}`, ...e }));
+    const running = pathAhead('order-saga', saga, inst({ step: 1, done: ['reserve stock'] }), edges);
+    expect(running.sort()).toEqual(
+      ['order-saga->payment-commands', 'payment-commands->payment', 'order-saga->shipping-commands', 'shipping-commands->shipping', 'order-saga->order-events', 'order-events->order-status'].sort(),
+    );
+    const undoing = pathAhead('order-saga', saga, inst({ state: 'compensating', step: null, done: ['reserve stock'], remaining: ['undo reserve stock'] }), edges);
+    expect(undoing.sort()).toEqual(['order-saga->inventory-commands', 'inventory-commands->inventory', 'order-saga->order-events', 'order-events->order-status'].sort());
+    expect(pathAhead('order-saga', saga, inst({ state: 'compensated', step: null }), edges)).toEqual([]);
   });
 });

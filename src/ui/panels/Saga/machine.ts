@@ -4,6 +4,7 @@
 // ahead (the path still to go from where the instance is) or off (another way it could go).
 // Pure: it reads the saga's view at the playhead, so stepping back redraws it.
 import type { SagaView } from '../../../engine/views.ts';
+import type { SagaSpec } from '../../../engine/scenario.ts';
 
 export type Mark = 'taken' | 'current' | 'ahead' | 'off';
 export type Instance = SagaView['instances'][number];
@@ -127,4 +128,30 @@ export function sagaMachine(steps: readonly StepInfo[], inst: Instance): Machine
   link(taken.filter((id) => id !== 'failed'), 'taken');
   link([taken.at(-1)!, ...ahead], 'ahead');
   return { states, edges, summary };
+}
+
+/**
+ * The connections (edge ids) an instance's messages still have to travel: from the saga to
+ * the topics of the steps ahead (the undos ahead while compensating) and of its last
+ * message, and on from those topics to whoever reads them. Empty once it has settled.
+ */
+export function pathAhead(
+  saga: string,
+  config: Partial<SagaSpec['config']>,
+  inst: Instance,
+  edges: readonly { id: string; source: string; target: string }[],
+): string[] {
+  const steps = config.steps ?? [];
+  const topics = new Set<string>();
+  if (inst.state === 'running') {
+    for (const st of steps.slice(inst.step ?? inst.done.length)) topics.add(st.command.topic);
+    if (config.onCompleted) topics.add(config.onCompleted.topic);
+  } else if (inst.state === 'compensating') {
+    for (const undo of inst.remaining) {
+      const st = steps.find((s) => `undo ${s.name}` === undo);
+      if (st?.compensation) topics.add(st.compensation.topic);
+    }
+    if (config.onCompensated) topics.add(config.onCompensated.topic);
+  }
+  return edges.filter((e) => (e.source === saga && topics.has(e.target)) || topics.has(e.source)).map((e) => e.id);
 }
