@@ -18,7 +18,7 @@ export interface Sequence {
   messages: SequenceMessage[];
 }
 
-const FAILED = new Set(['error', 'dead-letter', 'crash', 'send-failed']);
+const FAILED = new Set(['error', 'dead-letter', 'crash', 'send-failed', 'conflict']);
 
 /** The messages of one conversation: who sent what to whom, in trace order. */
 export function sequenceOf(steps: readonly TraceStep[], correlationId: string): Sequence {
@@ -52,6 +52,10 @@ export function sequenceOf(steps: readonly TraceStep[], correlationId: string): 
       case 'ack':
       case 'crash':
       case 'dead-letter':
+      case 'saga':
+      case 'load':
+      case 'append':
+      case 'conflict':
         [from, to, label] = [s.node, s.node, `${s.kind} ${what}`];
         break;
       default:

@@ -69,6 +69,8 @@ export class Simulation {
 
   /** Bumped by every update from the worker and every redraw: what the autosave watches. */
   changes = $state.raw(0);
+  /** Connections (edge ids) a panel asks the canvas to mark: a saga instance's path still ahead. */
+  highlight = $state.raw<string[]>([]);
 
   /** Steps the last update applied (what travelled since the previous frame). */
   batch = $state.raw<TraceStep[]>([]);
@@ -227,8 +229,8 @@ export class Simulation {
   private scrubTarget: number | null = null;
   private scrubbing = false;
 
-  /** Worker queries that change nothing (trace search, timeline markers, Mermaid). */
-  get query(): Pick<AsyncApi, 'find' | 'timeline' | 'mermaid' | 'rows' | 'lag'> {
+  /** Worker queries that change nothing (trace search, timeline markers, Mermaid, lag, a stream's fold, a conversation). */
+  get query(): Pick<AsyncApi, 'find' | 'timeline' | 'mermaid' | 'rows' | 'lag' | 'fold' | 'conversation'> {
     return this.api;
   }
 

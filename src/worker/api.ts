@@ -11,10 +11,12 @@ import { planWindow, targetWindow, type Range, type TraceWindow } from './trace-
 import { sequenceOf, toMermaid } from '../engine/sequence.ts';
 import { applyEdit, blankScenario, onlyMoved, portable, type Edit, type EditError } from './editing.ts';
 import { lagSampler, type LagSeries } from './metrics.ts';
+import { conversation, streamFold, type Conversation, type StreamFold } from './sourcing.ts';
 import type { LessonCheck, LessonReport } from './lessons.ts';
 
 export type { Edit, EditError } from './editing.ts';
 export type { LagSeries } from './metrics.ts';
+export type { Conversation, FoldStep, StreamFold } from './sourcing.ts';
 export type { LessonCheck, LessonReport } from './lessons.ts';
 
 /** Every node also carries its whole spec, which the inspector edits. */
@@ -386,6 +388,17 @@ export function makeWorkerApi() {
       const range = `steps ${lo}–${hi - 1}`;
       const steps = e.steps(lo, hi).map((st) => ({ ...st, correlationId: range }));
       return toMermaid(sequenceOf(steps, range));
+    },
+
+    /** A stream's fold at the playhead, event by event, with its snapshots ([A1], [A5]). */
+    fold(aggregate: string, stream: string): StreamFold | null {
+      const e = need();
+      return scenario ? streamFold(e, scenario, String(aggregate), String(stream)) : null;
+    },
+
+    /** One conversation up to the playhead: its messages, Mermaid text and where it stopped ([E4]). */
+    conversation(correlation: string): Conversation {
+      return conversation(need(), String(correlation));
     },
 
     /**

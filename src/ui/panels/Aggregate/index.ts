@@ -1,0 +1,1 @@
+export { default as StreamFold } from './StreamFold.svelte';

@@ -1,0 +1,2 @@
+export { default as SagaInstances } from './SagaInstances.svelte';
+export { default as SagaMachine } from './SagaMachine.svelte';
