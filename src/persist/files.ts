@@ -40,7 +40,12 @@ export interface WorkspaceExport {
 export async function exportWorkspace(repo: WorkspaceRepo, id: string, now: number): Promise<Result<WorkspaceExport>> {
   const r = await repo.open(id);
   if (!r.ok) return r;
-  return { ok: true, value: { format: EXPORT_FORMAT, version: EXPORT_VERSION, scope: 'workspace', exportedAt: new Date(now).toISOString(), workspaces: [exported(r.value.workspace, r.value.session)], lessons: [] } };
+  return { ok: true, value: workspaceFile(r.value.workspace, r.value.session, now) };
+}
+
+/** The export file of one workspace with this session (what the repo holds, or what is on screen). */
+export function workspaceFile(workspace: Workspace, session: Session, now: number): WorkspaceExport {
+  return { format: EXPORT_FORMAT, version: EXPORT_VERSION, scope: 'workspace', exportedAt: new Date(now).toISOString(), workspaces: [exported(workspace, session)], lessons: [] };
 }
 
 /**

@@ -6,6 +6,7 @@ export { broadcastNotifier, notifierHub, silentNotifier, CHANNEL_NAME, type Chan
 export { requestPersistence, storageEstimate, type PersistenceAnswer } from './persistence.ts';
 export {
   exportWorkspace,
+  workspaceFile,
   exportEverything,
   exportText,
   exportFileName,

@@ -12,8 +12,8 @@
 //   here ever overwrites another workspace.
 import type { AsyncApi, Simulation } from './simulation.svelte.ts';
 import type { NewWorkspaceMeta, WorkspaceHost } from './workspace-host.ts';
-import { EXPORT_FORMAT, EXPORT_VERSION, exportEverything, exportFileName, exportText, importErrorMessage, importInto, parseImport } from '../persist/index.ts';
-import type { HistoryEntry, PersistError, Workspace, WorkspaceExport, WorkspaceRepo } from '../persist/index.ts';
+import { exportEverything, exportFileName, exportText, importErrorMessage, importInto, parseImport, workspaceFile } from '../persist/index.ts';
+import type { HistoryEntry, PersistError, Workspace, WorkspaceRepo } from '../persist/index.ts';
 import type { Session } from '../engine/session.ts';
 
 /** What the header says about saving. */
@@ -260,14 +260,7 @@ export class Workspaces implements WorkspaceHost {
     const c = this.current;
     const session = await this.api.session();
     if (!c || !session) return null;
-    const file: WorkspaceExport = {
-      format: EXPORT_FORMAT,
-      version: EXPORT_VERSION,
-      scope: 'workspace',
-      exportedAt: new Date(this.now()).toISOString(),
-      workspaces: [{ name: c.name, origin: c.origin, ...(c.lesson ? { lesson: c.lesson } : {}), createdAt: c.createdAt, updatedAt: this.now(), session }],
-      lessons: [],
-    };
+    const file = workspaceFile({ ...c, updatedAt: this.now() }, session, this.now());
     return { name: exportFileName(file), text: exportText(file) };
   }
 
