@@ -32,6 +32,25 @@ async function inputsOf(repo: WorkspaceRepo, id: string): Promise<number> {
   return r.value.session.inputs.length;
 }
 
+/**
+ * Two tabs on one workspace, 'shared': tab a fires once and saves (rev 2); then tab b,
+ * which opened it at rev 1, fires `mine` times (not saved yet). With `hub`, the tabs hear
+ * each other as on a BroadcastChannel, and b has heard of a's save before it fires.
+ */
+async function twoTabs(mine: number, hub?: ReturnType<typeof notifierHub>) {
+  const storage = new MemoryStorage();
+  const a = tab(createMemoryRepo({ storage, ...(hub ? { notifier: hub.join() } : {}) }));
+  await a.keeper.openNew(fanOut, { name: 'shared', origin: 'blank' });
+  const id = a.keeper.current!.id;
+  const b = tab(createMemoryRepo({ storage, ...(hub ? { notifier: hub.join() } : {}) }));
+  expect(await b.keeper.open(id)).toBe(true);
+  await a.sim.fire();
+  await a.keeper.flush();
+  if (hub) await new Promise((r) => setTimeout(r, 5)); // the channel delivers in a macrotask
+  for (let i = 0; i < mine; i++) await b.sim.fire();
+  return { a, b, id };
+}
+
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -122,15 +141,7 @@ describe('Workspaces', () => {
   });
 
   it('leaving a workspace another tab saved first keeps this tab\'s version as a new workspace', async () => {
-    const storage = new MemoryStorage();
-    const a = tab(createMemoryRepo({ storage }));
-    await a.keeper.openNew(fanOut, { name: 'shared', origin: 'blank' });
-    const id = a.keeper.current!.id;
-    const b = tab(createMemoryRepo({ storage }));
-    await b.keeper.open(id);
-    await a.sim.fire();
-    await a.keeper.flush();
-    for (let i = 0; i < 2; i++) await b.sim.fire();
+    const { b, id } = await twoTabs(2);
     await b.keeper.flush();
     expect(b.keeper.state).toBe('conflict');
     // The learner ignores the banner and opens a blank canvas.
@@ -156,14 +167,7 @@ describe('Workspaces', () => {
   });
 
   it('exports what is on screen even while another tab\'s version is the stored one', async () => {
-    const storage = new MemoryStorage();
-    const a = tab(createMemoryRepo({ storage }));
-    await a.keeper.openNew(fanOut, { name: 'shared', origin: 'blank' });
-    const b = tab(createMemoryRepo({ storage }));
-    await b.keeper.open(a.keeper.current!.id);
-    await a.sim.fire();
-    await a.keeper.flush();
-    for (let i = 0; i < 3; i++) await b.sim.fire();
+    const { b } = await twoTabs(3);
     const file = JSON.parse((await b.keeper.exportCurrent())!.text);
     expect(b.keeper.state).toBe('conflict');
     expect(file.workspaces[0].session.inputs).toHaveLength(3);
@@ -208,21 +212,9 @@ describe('Workspaces', () => {
   });
 
   it('another tab saved first: nothing is overwritten, and "keep mine" adds a workspace', async () => {
-    const storage = new MemoryStorage();
-    const hub = notifierHub();
-    const a = tab(createMemoryRepo({ storage, notifier: hub.join() }));
-    await a.keeper.openNew(fanOut, { name: 'shared', origin: 'blank' });
-    const id = a.keeper.current!.id;
-    const b = tab(createMemoryRepo({ storage, notifier: hub.join() }));
-    expect(await b.keeper.open(id)).toBe(true);
-
-    await a.sim.fire();
-    await a.keeper.flush();
-    await new Promise((r) => setTimeout(r, 5)); // the channel delivers in a macrotask
+    const { a, b, id } = await twoTabs(2, notifierHub());
+    // b heard of a's save (and still says so after its own fires, before saving).
     expect(b.keeper.changedElsewhere).toBe(true);
-
-    await b.sim.fire();
-    await b.sim.fire();
     await b.keeper.flush();
     expect(b.keeper.state).toBe('conflict');
     expect(await inputsOf(a.keeper.repo, id)).toBe(1);
@@ -236,15 +228,7 @@ describe('Workspaces', () => {
   });
 
   it('"replace it with mine" after a conflict saves this tab\'s version over the other', async () => {
-    const storage = new MemoryStorage();
-    const a = tab(createMemoryRepo({ storage }));
-    await a.keeper.openNew(fanOut, { name: 'shared', origin: 'blank' });
-    const id = a.keeper.current!.id;
-    const b = tab(createMemoryRepo({ storage }));
-    await b.keeper.open(id);
-    await a.sim.fire();
-    await a.keeper.flush();
-    for (let i = 0; i < 3; i++) await b.sim.fire();
+    const { a, b, id } = await twoTabs(3);
     await b.keeper.flush();
     expect(b.keeper.state).toBe('conflict');
     await b.keeper.overwriteTheirs();
