@@ -1,0 +1,216 @@
+// The `queue` node kind ([Q1]–[Q6]): RabbitMQ / SQS style. One ordered list of messages, each
+// ready, in flight (received, invisible to the others until acked or timed out), acked or
+// dead-lettered. Consumers compete on it: a message goes to one of them. The consumers' side
+// (prefetch buffer, handling, acking) is in consumer.ts; the messages' side is here.
+import type { Kernel } from '../kernel.ts';
+import type { Module, StepInfo } from '../kind.ts';
+import type { QueueView } from '../views.ts';
+import type { QueueSpec } from '../scenario.ts';
+import { Network } from '../network.ts';
+import { DeadLetters } from '../deadletters.ts';
+import { ConsumerGroups } from './consumer.ts';
+import { S_VISIBLE } from '../steps.ts';
+
+/** A member's delivery kind for a message received from a queue (see consumer.ts D_*). */
+export const D_QUEUE = 4;
+
+// Message states ([Q1]).
+const Q_READY = 0;
+const Q_INFLIGHT = 1;
+const Q_ACKED = 2;
+const Q_DEAD = 3;
+
+interface QueueRt {
+  /** Channel index. */
+  c: number;
+  node: number;
+  config: QueueSpec['config'];
+  /** Members competing on it. */
+  readers: number[];
+  qState: number[];
+  qReceives: number[];
+  qReceipt: number[];
+  qHolder: number[];
+}
+type QueueState = Pick<QueueRt, 'qState' | 'qReceives' | 'qReceipt' | 'qHolder'>;
+
+export class QueueKind implements Module {
+  readonly kinds = ['queue'] as const;
+  private readonly queues: QueueRt[] = [];
+  private readonly queueOfChannel = new Map<number, QueueRt>();
+  private readonly queueOfNode = new Map<number, QueueRt>();
+  private groups!: ConsumerGroups;
+  private dead!: DeadLetters;
+  private readonly A_VISIBLE: number;
+
+  constructor(private readonly k: Kernel) {
+    // a = channel, b = message offset, c = receipt
+    this.A_VISIBLE = k.action({
+      run: (a, b) => (this.reappear(a, b), true),
+      stale: (a, b, c) => {
+        const q = this.queueOfChannel.get(a)!;
+        return q.qState[b] !== Q_INFLIGHT || q.qReceipt[b] !== c;
+      },
+      describe: (a, b, _c, at) => `the visibility timeout of ${k.records.idOf(k.records.channels[a].logs[0].get(b))} in ${k.records.channels[a].id} runs out ${at}`,
+    });
+  }
+
+  get intents() {
+    return { outage: this.k.get(Network).outageIntent, redrive: this.k.get(DeadLetters).redriveIntent };
+  }
+
+  build(): void {
+    const k = this.k;
+    k.nodes.forEach((n, i) => {
+      if (n.kind !== 'queue') return;
+      const c = k.records.addChannel(i, 1);
+      const q: QueueRt = { c, node: i, config: n.config, readers: [], qState: [], qReceives: [], qReceipt: [], qHolder: [] };
+      this.queues.push(q);
+      this.queueOfChannel.set(c, q);
+      this.queueOfNode.set(i, q);
+      k.records.channels[c].listeners.push((offset) => {
+        q.qState[offset] = Q_READY;
+        q.qReceives[offset] = 0;
+        q.qReceipt[offset] = 0;
+        q.qHolder[offset] = -1;
+        for (const m of q.readers) this.groups.wake(m);
+      });
+      k.records.channels[c].wakers.push(() => {
+        for (const m of q.readers) this.groups.wake(m);
+      });
+    });
+  }
+
+  link(): void {
+    this.groups = this.k.get(ConsumerGroups);
+    this.dead = this.k.get(DeadLetters);
+  }
+
+  isQueue(c: number): boolean {
+    return this.queueOfChannel.has(c);
+  }
+
+  addReader(c: number, m: number): void {
+    this.queueOfChannel.get(c)!.readers.push(m);
+  }
+
+  hasReady(c: number): boolean {
+    return this.queueOfChannel.get(c)!.qState.includes(Q_READY);
+  }
+
+  receives(c: number, offset: number): number {
+    return this.queueOfChannel.get(c)!.qReceives[offset];
+  }
+
+  wakeReaders(c: number): void {
+    for (const r of this.queueOfChannel.get(c)!.readers) this.groups.wake(r);
+  }
+
+  /**
+   * [Q2] [Q3] [Q5] Member `m` takes up to `prefetch` ready messages, each invisible until acked
+   * or timed out (or acked at once with `autoAck`); messages received too often go to the
+   * dead-letter queue instead. Null when there was nothing to take.
+   */
+  take(c: number, m: number, prefetch: number, autoAck: boolean): { got: [number, number][]; dead: string[]; deadLetterTo: string | null } | null {
+    const k = this.k;
+    const L = k.records;
+    const q = this.queueOfChannel.get(c)!;
+    const t = L.channels[c];
+    const cfg = q.config;
+    const got: [number, number][] = [];
+    const dead: string[] = [];
+    for (let off = 0; off < t.logEnd[0] && got.length < prefetch; off++) {
+      if (q.qState[off] !== Q_READY) continue;
+      const rec = t.logs[0].get(off);
+      if (cfg.maxReceiveCount !== null && q.qReceives[off] >= cfg.maxReceiveCount) {
+        // [Q5] Received too often without an ack: moved to the dead-letter channel instead.
+        q.qState[off] = Q_DEAD;
+        this.dead.deadLetter(rec, t.node, cfg.deadLetter!, `received ${q.qReceives[off]} times without an ack (maxReceiveCount ${cfg.maxReceiveCount})`, q.qReceives[off]);
+        dead.push(L.idOf(rec));
+        continue;
+      }
+      q.qState[off] = autoAck ? Q_ACKED : Q_INFLIGHT;
+      q.qReceives[off]++;
+      const receipt = ++q.qReceipt[off];
+      q.qHolder[off] = m;
+      if (!autoAck) k.schedule(k.now + cfg.visibilityTimeoutMs, this.A_VISIBLE, c, off, receipt);
+      got.push([rec, receipt]);
+    }
+    if (got.length === 0 && dead.length === 0) return null;
+    return { got, dead, deadLetterTo: cfg.deadLetter };
+  }
+
+  /** [Q4] Deletes the message if this receipt still holds it; returns whether it did. */
+  ack(c: number, off: number, receipt: number): boolean {
+    const q = this.queueOfChannel.get(c)!;
+    const held = q.qState[off] === Q_INFLIGHT && q.qReceipt[off] === receipt;
+    if (held) q.qState[off] = Q_ACKED;
+    return held;
+  }
+
+  /** [Q4] Puts the message back, ready at once, if this receipt still holds it; returns whether it did. */
+  nack(c: number, off: number, receipt: number): boolean {
+    const q = this.queueOfChannel.get(c)!;
+    const held = q.qState[off] === Q_INFLIGHT && q.qReceipt[off] === receipt;
+    if (held) {
+      q.qState[off] = Q_READY;
+      q.qHolder[off] = -1;
+    }
+    return held;
+  }
+
+  /** [Q3] The visibility timeout ran out before an ack: the message is offered again. */
+  private reappear(c: number, off: number): void {
+    const k = this.k;
+    const q = this.queueOfChannel.get(c)!;
+    const holder = q.qHolder[off];
+    const rec = k.records.channels[c].logs[0].get(off);
+    q.qState[off] = Q_READY;
+    q.qHolder[off] = -1;
+    if (holder >= 0) this.groups.dropPrefetched(holder, rec);
+    k.record(S_VISIBLE, q.node, rec, holder >= 0 ? this.groups.members[holder].node : -1);
+    for (const m of q.readers) this.groups.wake(m);
+  }
+
+  explain(s: StepInfo): string | undefined {
+    if (s.kind !== S_VISIBLE || !this.queueOfNode.has(s.node)) return undefined;
+    const k = this.k;
+    const holder = s.aux >= 0 ? k.nodes[s.aux].id : null;
+    return `The visibility timeout of ${k.records.evText(s.ev)} ran out before ${holder ?? 'anyone'} acked it: it is back in ${k.nodes[s.node].id} for any consumer to take`;
+  }
+
+  view(node: number): QueueView {
+    const L = this.k.records;
+    const q = this.queueOfNode.get(node)!;
+    const t = L.channels[q.c];
+    const count = (st: number) => q.qState.filter((x) => x === st).length;
+    return {
+      kind: 'queue',
+      deadLetters: this.dead.in(t),
+      ready: count(Q_READY),
+      inFlight: count(Q_INFLIGHT),
+      acked: count(Q_ACKED),
+      dead: count(Q_DEAD),
+      messages: q.qState.map((st, off) => ({
+        id: L.idOf(t.logs[0].get(off)),
+        state: (['ready', 'in flight', 'acked', 'dead-lettered'] as const)[st],
+        receives: q.qReceives[off],
+        holder: q.qHolder[off] >= 0 && st === Q_INFLIGHT ? this.groups.members[q.qHolder[off]].id : null,
+      })),
+    };
+  }
+
+  capture(): QueueState[] {
+    return this.queues.map((q) => ({ qState: [...q.qState], qReceives: [...q.qReceives], qReceipt: [...q.qReceipt], qHolder: [...q.qHolder] }));
+  }
+
+  restore(state: unknown): void {
+    (state as QueueState[]).forEach((s, i) => {
+      const q = this.queues[i];
+      q.qState = [...s.qState];
+      q.qReceives = [...s.qReceives];
+      q.qReceipt = [...s.qReceipt];
+      q.qHolder = [...s.qHolder];
+    });
+  }
+}
