@@ -183,7 +183,7 @@ export class Network implements Module {
     }
     let out = rec;
     let note: string | null = null;
-    if (this.ackLost.has(rec)) {
+    if (this.ackLost.size > 0 && this.ackLost.has(rec)) {
       this.ackLost.delete(rec);
       if (this.senderIdempotent[s]) {
         this.senderPublished[s]?.(rec);

@@ -64,13 +64,26 @@ const CRASH_WORDS: Record<CrashPoint, string> = {
 
 export type Store = Map<string, Map<string, Json>>;
 
+/**
+ * A table of a group's store. A checkpoint shares it instead of copying it ([T5]): while
+ * `shared`, rows may only be added (the checkpoint keeps its first `size` rows); overwriting
+ * a row first swaps a copy into the live store (`writableTable`). Rows are never deleted.
+ */
+class Table extends Map<string, Json> {
+  shared = false;
+}
+type SharedStore = Map<string, { rows: Map<string, Json>; size: number }>;
+/** Int32Arrays indexed by channel, with holes for channels not read: faster than a Map on the hot path. */
+export type PerChannel = Int32Array[];
+
 export interface GroupRt {
   name: string;
   members: number[];
   /** Channels (topics) the group reads. */
   topics: number[];
-  committed: Map<number, Int32Array>;
-  owner: Map<number, Int32Array>;
+  /** Per channel the group reads (indexed by channel; holes elsewhere): committed offsets and owning member per partition. */
+  committed: PerChannel;
+  owner: PerChannel;
   store: Store;
   effects: Map<string, Map<string, number>>;
   generation: number;
@@ -92,6 +105,7 @@ export interface GroupRt {
   watchers: number[];
 }
 type GroupState = Omit<GroupRt, 'name' | 'members' | 'topics' | 'watchers'>;
+type CapturedGroup = Omit<GroupState, 'store'> & { store: SharedStore };
 
 export interface MemberRt {
   node: number;
@@ -110,7 +124,8 @@ export interface MemberRt {
   commitBefore: boolean;
   alive: boolean;
   assigned: [number, number][];
-  position: Map<number, Int32Array>;
+  /** Per channel it reads: its position per partition. */
+  position: PerChannel;
   busy: number;
   busyKind: number;
   pollScheduled: boolean;
@@ -236,8 +251,8 @@ export class ConsumerGroups implements Module {
           name: n.config.group,
           members: [],
           topics: [],
-          committed: new Map(),
-          owner: new Map(),
+          committed: [],
+          owner: [],
           store: new Map(),
           effects: new Map(),
           generation: 0,
@@ -273,7 +288,7 @@ export class ConsumerGroups implements Module {
         commitBefore: n.config.commit === 'before',
         alive: true,
         assigned: [],
-        position: new Map(topics.map((t) => [t, new Int32Array(L.channels[t].partitions).fill(-1)])),
+        position: perChannel(topics.map((t) => [t, new Int32Array(L.channels[t].partitions).fill(-1)])),
         busy: -1,
         busyKind: D_NORMAL,
         pollScheduled: false,
@@ -291,8 +306,8 @@ export class ConsumerGroups implements Module {
       for (const t of topics) {
         if (group.topics.includes(t)) continue;
         group.topics.push(t);
-        group.committed.set(t, new Int32Array(L.channels[t].partitions));
-        group.owner.set(t, new Int32Array(L.channels[t].partitions).fill(-1));
+        group.committed[t] = new Int32Array(L.channels[t].partitions);
+        group.owner[t] = new Int32Array(L.channels[t].partitions).fill(-1);
         this.readersOf(t).push(g);
       }
     }
@@ -313,7 +328,7 @@ export class ConsumerGroups implements Module {
     const c = this.k.records.channels[t];
     c.listeners.push((_offset, p) => {
       for (const g of groups) {
-        const owner = this.groups[g].owner.get(t)![p];
+        const owner = this.groups[g].owner[t][p];
         if (owner >= 0) this.wake(owner);
       }
     });
@@ -327,8 +342,8 @@ export class ConsumerGroups implements Module {
   partitionGroups(c: Channel, t: number, p: number): { group: string; committed: number; lag: number; owner: string | null }[] {
     return (this.groupsOfChannel.get(t) ?? []).map((g) => {
       const group = this.groups[g];
-      const committed = group.committed.get(t)![p];
-      const owner = group.owner.get(t)![p];
+      const committed = group.committed[t][p];
+      const owner = group.owner[t][p];
       return { group: group.name, committed, lag: c.logEnd[p] - committed, owner: owner >= 0 ? this.members[owner].id : null };
     });
   }
@@ -376,7 +391,7 @@ export class ConsumerGroups implements Module {
 
   private owns(m: number, rec: number): boolean {
     const L = this.k.records;
-    const owner = this.groups[this.members[m].group].owner.get(L.evTopic.get(rec));
+    const owner = this.groups[this.members[m].group].owner[L.evTopic.get(rec)];
     return owner !== undefined && owner[L.evPartition.get(rec)] === m;
   }
 
@@ -386,7 +401,7 @@ export class ConsumerGroups implements Module {
     const L = this.k.records;
     for (const rec of g.readyRec) if (this.owns(m, rec) && this.canRead(mem, L.evTopic.get(rec))) return true;
     if (mem.buffer.length > 0) return true;
-    for (const [t, p] of mem.assigned) if (mem.position.get(t)![p] < L.channels[t].logEnd[p] && this.canRead(mem, t)) return true;
+    for (const [t, p] of mem.assigned) if (mem.position[t][p] < L.channels[t].logEnd[p] && this.canRead(mem, t)) return true;
     for (const q of mem.queues) if (this.queues.hasReady(q) && this.canRead(mem, q)) return true;
     return false;
   }
@@ -424,7 +439,7 @@ export class ConsumerGroups implements Module {
     for (let j = 0; j < n; j++) {
       const idx = (mem.rr + j) % n;
       const [t, p] = mem.assigned[idx];
-      const pos = mem.position.get(t)!;
+      const pos = mem.position[t];
       const topic = L.channels[t];
       if (pos[p] >= topic.logEnd[p] || !this.canRead(mem, t)) continue;
       const ev = topic.logs[p].get(pos[p]);
@@ -432,7 +447,7 @@ export class ConsumerGroups implements Module {
       mem.rr = (idx + 1) % n;
       mem.busy = ev;
       mem.busyKind = D_NORMAL;
-      const committed = group.committed.get(t)![p];
+      const committed = group.committed[t][p];
       k.record(S_DELIVER, mem.node, ev, committed);
       if (mem.commitBefore) {
         k.schedule(k.now, this.A_COMMIT, m, mem.workEpoch, ev);
@@ -501,7 +516,7 @@ export class ConsumerGroups implements Module {
     }
 
     // [R4] While a key is being retried, later events of that key wait behind it.
-    if (key !== null && cfg.ordering === 'block-key' && group.blocked.has(key) && group.blocked.get(key) !== rec && (normal || mem.busyKind === D_DUPLICATE)) {
+    if (key !== null && group.blocked.size > 0 && cfg.ordering === 'block-key' && group.blocked.has(key) && group.blocked.get(key) !== rec && (normal || mem.busyKind === D_DUPLICATE)) {
       let q = group.parked.get(key);
       if (!q) group.parked.set(key, (q = []));
       q.push(rec);
@@ -557,17 +572,15 @@ export class ConsumerGroups implements Module {
     }
 
     for (const w of out.writes) {
-      let table = group.store.get(w.table);
-      if (!table) group.store.set(w.table, (table = new Map()));
-      table.set(w.key, w.value);
+      writableTable(group, w.table, w.key).set(w.key, w.value);
       this.inv.checkState(group.watchers, w.table, w.key, w.value);
     }
     if (cfg.idempotency === 'processed-ids') this.saveProcessed(group, id);
-    if (cfg.idempotency === 'version' && key !== null) this.storeTable(group, VERSIONS_TABLE).set(key, L.evOffset.get(rec));
+    if (cfg.idempotency === 'version' && key !== null) writableTable(group, VERSIONS_TABLE, key).set(key, L.evOffset.get(rec));
     this.checkOrder(group, rec);
     group.counters.processed++;
     this.account(group, rec);
-    group.attempts.delete(rec);
+    if (group.attempts.size > 0) group.attempts.delete(rec);
     this.releaseKey(group, rec);
 
     for (const c of out.commands) {
@@ -639,14 +652,9 @@ export class ConsumerGroups implements Module {
     return null;
   }
 
-  private storeTable(group: GroupRt, name: string): Map<string, Json> {
-    let t = group.store.get(name);
-    if (!t) group.store.set(name, (t = new Map()));
-    return t;
-  }
-
   private saveProcessed(group: GroupRt, id: number): void {
-    this.storeTable(group, PROCESSED_TABLE).set(`evt-${id}`, true);
+    const key = `evt-${id}`;
+    writableTable(group, PROCESSED_TABLE, key).set(key, true);
   }
 
   private mark(m: number, rec: number): void {
@@ -679,7 +687,7 @@ export class ConsumerGroups implements Module {
     const t = L.evTopic.get(ev);
     const p = L.evPartition.get(ev);
     const next = L.evOffset.get(ev) + 1;
-    const committed = group.committed.get(t)!;
+    const committed = group.committed[t];
     const before = committed[p];
     if (this.net.isCut(mem.node, L.channels[t].node)) {
       // [N5] The commit cannot reach the broker: the record will be delivered again.
@@ -783,13 +791,14 @@ export class ConsumerGroups implements Module {
     const group = this.groups[g];
     group.readyRec.push(rec);
     group.readyKind.push(D_RETRY);
-    const owner = group.owner.get(L.evTopic.get(rec))![L.evPartition.get(rec)];
+    const owner = group.owner[L.evTopic.get(rec)][L.evPartition.get(rec)];
     this.k.record(S_RETRY, owner >= 0 ? this.members[owner].node : -1, rec, g);
     if (owner >= 0) this.wake(owner);
   }
 
   /** A record that held its key is done: the records waiting behind it go, in order ([R4]). */
   private releaseKey(group: GroupRt, rec: number): void {
+    if (group.blocked.size === 0) return;
     const key = this.k.records.evKey[rec];
     if (key === null || group.blocked.get(key) !== rec) return;
     group.blocked.delete(key);
@@ -840,7 +849,7 @@ export class ConsumerGroups implements Module {
     for (const t of group.topics) {
       const P = L.channels[t].partitions;
       const readers = live.filter((m) => this.members[m].topics.includes(t));
-      const owner = group.owner.get(t)!;
+      const owner = group.owner[t];
       owner.fill(-1);
       const M = readers.length;
       let p = 0;
@@ -862,7 +871,7 @@ export class ConsumerGroups implements Module {
       const now = new Set(mem.assigned.map(([t, p]) => `${t}:${p}`));
       // A member keeps its position on partitions it keeps; a partition that is new to it
       // starts from the group's committed offset ([G3]).
-      for (const [t, p] of mem.assigned) if (!before.get(m)!.has(`${t}:${p}`)) mem.position.get(t)![p] = group.committed.get(t)![p];
+      for (const [t, p] of mem.assigned) if (!before.get(m)!.has(`${t}:${p}`)) mem.position[t][p] = group.committed[t][p];
       if (mem.busy >= 0) {
         const ev = mem.busy;
         if (!now.has(`${L.evTopic.get(ev)}:${L.evPartition.get(ev)}`)) {
@@ -894,7 +903,7 @@ export class ConsumerGroups implements Module {
     const L = this.k.records;
     let lag = 0;
     for (const t of g.topics) {
-      const c = g.committed.get(t)!;
+      const c = g.committed[t];
       for (let p = 0; p < c.length; p++) lag += L.channels[t].logEnd[p] - c[p];
     }
     return lag;
@@ -913,7 +922,7 @@ export class ConsumerGroups implements Module {
     // Was the in-flight record already committed (at-most-once)? Then it is lost ([C5]).
     const committed =
       lost >= 0 &&
-      ((mem.busyKind === D_NORMAL && group.committed.get(L.evTopic.get(lost))![L.evPartition.get(lost)] > L.evOffset.get(lost)) || (mem.busyKind === D_QUEUE && mem.commitBefore));
+      ((mem.busyKind === D_NORMAL && group.committed[L.evTopic.get(lost)][L.evPartition.get(lost)] > L.evOffset.get(lost)) || (mem.busyKind === D_QUEUE && mem.commitBefore));
     // [Q6] Prefetched messages stay invisible until their timeout; auto-acked ones are gone.
     if (mem.commitBefore) for (const [r] of mem.buffer) this.inv.lost(group.watchers, r, `${mem.id} crashed holding it after an auto-ack`);
     mem.buffer = [];
@@ -997,8 +1006,8 @@ export class ConsumerGroups implements Module {
         const group = this.groups[mem.group];
         const t = L.evTopic.get(rec);
         const p = L.evPartition.get(rec);
-        const owner = group.owner.get(t)![p];
-        const reached = Math.max(group.committed.get(t)![p], owner >= 0 ? this.members[owner].position.get(t)![p] : 0);
+        const owner = group.owner[t][p];
+        const reached = Math.max(group.committed[t][p], owner >= 0 ? this.members[owner].position[t][p] : 0);
         return L.evOffset.get(rec) < reached ? null : `${intent.event} has not been delivered to group ${group.name} yet: a duplicate can only repeat a delivery`;
       },
       apply: (i, input) => {
@@ -1021,7 +1030,7 @@ export class ConsumerGroups implements Module {
         const mem = this.memberAt(i);
         const moved: string[] = [];
         for (const [t, p] of mem.assigned) {
-          const pos = mem.position.get(t)!;
+          const pos = mem.position[t];
           const to = Math.max(0, pos[p] - input.count);
           if (to !== pos[p]) moved.push(`${L.channels[t].id} p${p}: ${pos[p]} → ${to}`);
           pos[p] = to;
@@ -1133,7 +1142,7 @@ export class ConsumerGroups implements Module {
       alive: m.alive,
       commit: m.commitBefore ? 'before' : 'after',
       idempotency: m.spec.config.idempotency,
-      assigned: m.assigned.map(([t, p]) => ({ topic: L.channels[t].id, partition: p, position: m.position.get(t)![p] })),
+      assigned: m.assigned.map(([t, p]) => ({ topic: L.channels[t].id, partition: p, position: m.position[t][p] })),
       inFlight: m.busy >= 0 ? L.idOf(m.busy) : null,
       queues: m.queues.map((q) => L.channels[q].id),
       prefetched: m.buffer.map(([r]) => L.idOf(r)),
@@ -1234,32 +1243,90 @@ export class ConsumerGroups implements Module {
 
   // -------------------------------------------------------------------------- checkpoints
 
-  capture(): { groups: GroupState[]; members: MemberState[] } {
-    return { groups: this.groups.map(copyGroupState), members: this.members.map(copyMemberState) };
+  capture(): { groups: CapturedGroup[]; members: MemberState[] } {
+    return { groups: this.groups.map((g) => ({ ...copyGroupState(g), store: shareStore(g.store) })), members: this.members.map(copyMemberState) };
   }
 
   restore(state: unknown): void {
-    const s = state as { groups: GroupState[]; members: MemberState[] };
-    s.groups.forEach((g, i) => Object.assign(this.groups[i], copyGroupState(g)));
+    const s = state as { groups: CapturedGroup[]; members: MemberState[] };
+    s.groups.forEach((g, i) => Object.assign(this.groups[i], { ...copyGroupState(g), store: unshareStore(g.store) }));
     s.members.forEach((m, i) => Object.assign(this.members[i], copyMemberState(m)));
   }
 }
 
-const copyI32Map = (m: Map<number, Int32Array>) => new Map([...m].map(([key, x]) => [key, x.slice()]));
+const copyPerChannel = (m: PerChannel): PerChannel => {
+  const out: PerChannel = [];
+  m.forEach((x, c) => (out[c] = x.slice()));
+  return out;
+};
+const perChannel = (entries: [number, Int32Array][]): PerChannel => {
+  const out: PerChannel = [];
+  for (const [c, x] of entries) out[c] = x;
+  return out;
+};
 
 // Stored values are never mutated in place (every write stores a fresh value), so a copy of
 // a store shares them.
 export const copyStore = <T>(m: Map<string, Map<string, T>>) => {
   const out = new Map<string, Map<string, T>>();
-  m.forEach((rows, table) => out.set(table, new Map(rows)));
+  m.forEach((rows, table) => out.set(table, copyRows(rows)));
   return out;
 };
 
-function copyGroupState(g: GroupState): GroupState {
+/** `new Map(rows)` without the iterator's entry array per row. */
+function copyRows<T>(rows: Map<string, T>): Map<string, T> {
+  const out = new Map<string, T>();
+  rows.forEach((x, key) => out.set(key, x));
+  return out;
+}
+
+/** The live table `name` of a group's store, ready for `set(key, …)`: copied first if a checkpoint shares it and `key` is a row already there. */
+function writableTable(group: GroupRt, name: string, key: string): Map<string, Json> {
+  const t = group.store.get(name);
+  if (!t) {
+    const fresh = new Table();
+    group.store.set(name, fresh);
+    return fresh;
+  }
+  if (t instanceof Table && (!t.shared || !t.has(key))) return t;
+  const copy = new Table();
+  t.forEach((x, k) => copy.set(k, x));
+  group.store.set(name, copy);
+  return copy;
+}
+
+/** A checkpoint's view of a store: each table by reference with its row count, marked shared. */
+function shareStore(m: Store): SharedStore {
+  const out: SharedStore = new Map();
+  m.forEach((rows, table) => {
+    if (rows instanceof Table) rows.shared = true;
+    out.set(table, { rows: rows instanceof Table ? rows : copyRows(rows), size: rows.size });
+  });
+  return out;
+}
+
+/** A live store from a checkpoint's view: each table's first `size` rows, in a table of its own. */
+function unshareStore(m: SharedStore): Store {
+  const out: Store = new Map();
+  m.forEach(({ rows, size }, table) => {
+    const t = new Table();
+    if (size === rows.size) rows.forEach((x, k) => t.set(k, x));
+    else {
+      let i = 0;
+      for (const [k, x] of rows) {
+        if (i++ === size) break;
+        t.set(k, x);
+      }
+    }
+    out.set(table, t);
+  });
+  return out;
+}
+
+function copyGroupState<G extends Omit<GroupState, 'store'>>(g: G): Omit<GroupState, 'store'> {
   return {
-    committed: copyI32Map(g.committed),
-    owner: copyI32Map(g.owner),
-    store: copyStore(g.store),
+    committed: copyPerChannel(g.committed),
+    owner: copyPerChannel(g.owner),
     effects: copyStore(g.effects),
     generation: g.generation,
     readyRec: [...g.readyRec],
@@ -1289,7 +1356,7 @@ function copyMemberState(m: MemberState): MemberState {
     handled: m.handled,
     armed: m.armed ? { ...m.armed } : null,
     assigned: m.assigned.map(([t, p]) => [t, p] as [number, number]),
-    position: copyI32Map(m.position),
+    position: copyPerChannel(m.position),
     buffer: m.buffer.map(([r, q]) => [r, q] as [number, number]),
     busyReceipt: m.busyReceipt,
   };

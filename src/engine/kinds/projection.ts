@@ -60,8 +60,8 @@ export class ProjectionKind implements Module {
           group.attempts = new Map();
           group.readyRec = [];
           group.readyKind = [];
-          for (const c of group.committed.values()) c.fill(0);
-          for (const [t, p] of mem.assigned) mem.position.get(t)![p] = 0;
+          for (const t of group.topics) group.committed[t].fill(0);
+          for (const [t, p] of mem.assigned) mem.position[t][p] = 0;
           mem.busy = -1;
           mem.busyKind = D_NORMAL;
           mem.pollScheduled = false;
@@ -93,7 +93,7 @@ export class ProjectionKind implements Module {
     const g = groups.groups[m.group];
     const rebuild = this.rebuilds.get(node) ?? null;
     let committed = 0;
-    for (const c of g.committed.values()) for (const x of c) committed += x;
+    for (const t of g.topics) for (const x of g.committed[t]) committed += x;
     return {
       kind: 'projection',
       alive: m.alive,
