@@ -194,11 +194,17 @@ export class Kernel {
   record(kind: number, node: number, event: number, aux: number, note?: string): void {
     if (!this.traceOn) return;
     const i = this.stepCount;
-    this.tKind.set(i, kind);
-    this.tTime.set(i, this.now);
-    this.tNode.set(i, node);
-    this.tEvent.set(i, event);
-    this.tAux.set(i, aux);
+    // Five columns of one length: one capacity check each, then plain stores.
+    this.tKind.reserve(i);
+    this.tTime.reserve(i);
+    this.tNode.reserve(i);
+    this.tEvent.reserve(i);
+    this.tAux.reserve(i);
+    this.tKind.data[i] = kind;
+    this.tTime.data[i] = this.now;
+    this.tNode.data[i] = node;
+    this.tEvent.data[i] = event;
+    this.tAux.data[i] = aux;
     // Re-execution rewrites the same note; a fork drops the notes of the old future.
     if (note !== undefined) this.notes.set(i, note);
   }
@@ -421,8 +427,14 @@ export class Kernel {
       const c = q.cOf(slot);
       q.pop();
       if (h.stale !== undefined && h.stale(a, b, c)) continue;
+      const before = this.now;
       this.now = time;
-      if (!h.run(a, b, c)) continue;
+      if (!h.run(a, b, c)) {
+        // [K1] An action that turned out to do nothing takes no step, so it moves no clock:
+        // the time shown at a step is the same however the playhead got there.
+        this.now = before;
+        continue;
+      }
       this.afterStep();
       return true;
     }

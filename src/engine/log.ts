@@ -66,6 +66,8 @@ export class Log {
   readonly evOffset = i32(1024);
   readonly evSchema = i32(1024);
 
+  private readonly cols = [this.evIdOf, this.evSource, this.evTime, this.evCorr, this.evCause, this.evTopic, this.evPartition, this.evOffset, this.evSchema];
+
   constructor(
     private readonly nodeIds: readonly string[],
     private readonly clock: { readonly now: number },
@@ -95,15 +97,24 @@ export class Log {
     this.evType[idx] = type;
     this.evKey[idx] = key;
     this.evData[idx] = data;
-    this.evIdOf.set(idx, idOf >= 0 ? this.evIdOf.get(idOf) : idx);
-    this.evSource.set(idx, source);
-    this.evTime.set(idx, idOf >= 0 ? this.evTime.get(idOf) : this.clock.now);
-    this.evCorr.set(idx, idOf >= 0 ? this.evCorr.get(idOf) : cause >= 0 ? this.evCorr.get(cause) : idx);
-    this.evCause.set(idx, idOf >= 0 ? this.evCause.get(idOf) : cause);
-    this.evTopic.set(idx, topic);
-    this.evPartition.set(idx, partition);
-    this.evOffset.set(idx, -1);
-    this.evSchema.set(idx, schema);
+    // Re-executing after a seek creates the same record again: its recorded offset (where a
+    // later step appends it) stays, or a seek that stops between the two would leave "-1"
+    // in the steps after it. Not yet appended is `offset >= logEnd` until then ([T4]).
+    const rerun = idx < this.evOffset.length;
+    for (const c of this.cols) c.reserve(idx);
+    const idOfData = this.evIdOf.data;
+    const corr = this.evCorr.data;
+    const causeData = this.evCause.data;
+    const timeData = this.evTime.data;
+    idOfData[idx] = idOf >= 0 ? idOfData[idOf] : idx;
+    this.evSource.data[idx] = source;
+    timeData[idx] = idOf >= 0 ? timeData[idOf] : this.clock.now;
+    corr[idx] = idOf >= 0 ? corr[idOf] : cause >= 0 ? corr[cause] : idx;
+    causeData[idx] = idOf >= 0 ? causeData[idOf] : cause;
+    this.evTopic.data[idx] = topic;
+    this.evPartition.data[idx] = partition;
+    if (!rerun) this.evOffset.data[idx] = -1;
+    this.evSchema.data[idx] = schema;
     return idx;
   }
 
@@ -223,6 +234,11 @@ export class Log {
     this.evData.length = Math.min(this.evData.length, n);
     for (const c of this.columns()) c.truncate(n);
     for (const t of this.channels) t.logs.forEach((log, p) => log.truncate(t.logEnd[p]));
+    // Records created but not appended yet lose the offset the old future gave them.
+    const off = this.evOffset.data;
+    for (let rec = 0; rec < n; rec++) {
+      if (off[rec] >= 0 && off[rec] >= this.channels[this.evTopic.data[rec]].logEnd[this.evPartition.data[rec]]) off[rec] = -1;
+    }
   }
 
   bytes(): number {
@@ -233,7 +249,7 @@ export class Log {
   }
 
   private columns(): Column<Int32Array | Float64Array>[] {
-    return [this.evIdOf, this.evSource, this.evTime, this.evCorr, this.evCause, this.evTopic, this.evPartition, this.evOffset, this.evSchema];
+    return this.cols;
   }
 }
 

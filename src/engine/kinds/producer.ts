@@ -13,6 +13,9 @@ import { Invariants } from '../invariants.ts';
 import { FETCH_DELAY_MS } from './consumer.ts';
 import { S_CRASH, S_DEDUP, S_FIRE, S_IGNORED, S_INJECT, S_PRODUCE, S_PUBLISH, S_RELAY, S_RESTART, S_SENDFAIL, S_SENT, fmtMs } from '../steps.ts';
 
+/** The data of an event whose template has none: shared, as stored values are never mutated. */
+const NO_DATA: Json = Object.freeze({}) as Json;
+
 const PRODUCER_CRASH_WORDS: Partial<Record<CrashPoint, string>> = {
   'after-save': 'right after its next save, before the event is published',
   'after-publish': 'right after its relay publishes an outbox row, before marking it sent',
@@ -148,7 +151,8 @@ export class ProducerKind implements Module {
         return;
       }
       const note = this.net.attempt(rec, prod.sender);
-      k.record(kind, prod.node, rec, aux, note ?? undefined);
+      // The note's first character says failed (!) or dropped (=) to the publish step; here the words are enough.
+      k.record(kind, prod.node, rec, aux, note === null ? undefined : note.replace(/^[!=]/, ''));
       return;
     }
     prod.rows.push({ rec, state: 0, published: false });
@@ -166,7 +170,7 @@ export class ProducerKind implements Module {
     prod.fired++;
     const t = tpl.t;
     let key: Json = t.key ?? null;
-    let data = (t.data ?? {}) as Json;
+    let data = (t.data ?? NO_DATA) as Json;
     // Key first, then data, fields in order: the PRNG draws in a fixed order ([P4]).
     if (tpl.key) key = tpl.key(prod.fired, this.k.prng);
     if (tpl.data) data = tpl.data(prod.fired, this.k.prng);
