@@ -105,7 +105,7 @@ describe('the kernel', () => {
     for (const file of files) {
       const r = restoreSessionOrScenario(JSON.parse(readFileSync(file, 'utf8')));
       if (!r.ok) throw new Error(`${file}: ${JSON.stringify(r.errors)}`);
-      const { scenario: sc, seed, inputs } = 'scenario' in r.value ? r.value : { scenario: r.value, seed: r.value.seed, inputs: [] };
+      const { scenario: sc, seed, inputs } = r.value;
       // Checkpoints every 3 steps, so seeks restore a checkpoint and then re-execute.
       const e = createEngine(sc, { seed, inputs, checkpointEvery: 3 });
       e.runUntilIdle(3000);

@@ -328,11 +328,37 @@ const ProjectionNode = nodeSchema('projection', {
     schema: ConsumerReliability.schema,
 });
 
-const NodeSchema = v.variant(
-  'kind',
-  [ProducerNode, TopicNode, QueueNode, ConsumerNode, ProjectionNode, AggregateNode, SagaNode],
-  'must have "kind": producer, topic, queue, consumer, projection, aggregate or saga',
-);
+/** The node kinds' schemas. A new kind: its schema here, its entry in KIND_INFO below. */
+const NODE_SCHEMAS = [ProducerNode, TopicNode, QueueNode, ConsumerNode, ProjectionNode, AggregateNode, SagaNode] as const;
+
+/** What the app says of a node kind, and which connections a newer kind takes. */
+export interface KindInfo {
+  /** Its name in the palette and in a new node's label. */
+  label: string;
+  /** One line under the name: what it is for. */
+  hint: string;
+  /** Kinds it may connect to ([F5]); the first kinds' connections are written out in `connectionProblem`. */
+  feeds?: readonly string[];
+  /** Kinds that may connect to it. */
+  accepts?: readonly string[];
+  /** Its config when added from the palette (restoreScenario's defaults fill the rest). */
+  starter?: (id: string) => Record<string, unknown>;
+}
+
+/** Every node kind, in palette order. The engine runs each through its module in kinds/. */
+export const KIND_INFO = {
+  producer: { label: 'Producer', hint: 'a service that publishes events', starter: () => ({ templates: [{ type: 'OrderPlaced', key: 'ORD-{n}', data: { orderId: 'ORD-{n}', total: 10 } }] }) },
+  topic: { label: 'Topic', hint: 'a partitioned log, read by consumer groups', starter: () => ({ partitions: 1 }) },
+  consumer: { label: 'Consumer', hint: 'a group member that handles events by rules', starter: (id: string) => ({ group: id, commit: 'after', rules: [] }) },
+  queue: { label: 'Queue', hint: 'competing consumers, acks, dead letters' },
+  projection: { label: 'Projection', hint: 'a read model built from topics' },
+  aggregate: { label: 'Aggregate', hint: 'an event-sourced entity taking commands' },
+  saga: { label: 'Saga', hint: 'a process manager with compensations' },
+} satisfies Record<v.InferOutput<(typeof NODE_SCHEMAS)[number]>['kind'], KindInfo>;
+
+const kindList = (kinds: readonly string[]) => `${kinds.slice(0, -1).join(', ')} or ${kinds[kinds.length - 1]}`;
+
+const NodeSchema = v.variant('kind', [...NODE_SCHEMAS], `must have "kind": ${kindList(Object.keys(KIND_INFO))}`);
 
 /** What the network does on one connection ([N1]–[N3]); all off by default. */
 const LinkEntries = {
@@ -678,6 +704,12 @@ export function consumerPatchProblem(
 
 /** Why a connection from one kind to another makes no sense, or null when it does. */
 export function connectionProblem(from: NodeKind, to: NodeKind): string | null {
+  // A kind that declares its connections in KIND_INFO.
+  const src: KindInfo = KIND_INFO[from];
+  const dst: KindInfo = KIND_INFO[to];
+  if (src.feeds?.includes(to) || dst.accepts?.includes(from)) return null;
+  if (src.feeds) return `a ${from} connects to ${kindList(src.feeds.map((k) => `a ${k}`))}, not to a ${to}`;
+  if (dst.accepts) return `a ${to} takes connections from ${kindList(dst.accepts.map((k) => `a ${k}`))}, not from a ${from}`;
   const channel = (k: NodeKind) => k === 'topic' || k === 'queue';
   if (from === 'producer' && channel(to)) return null;
   if (channel(from) && to === 'consumer') return null;

@@ -2,8 +2,8 @@
 // through `restoreScenario` (the one door), so an edit the format refuses changes nothing
 // and comes back with errors that name the node and the field. Pure and synchronous: the
 // host (api.ts) owns the current scenario, the undo history and the engine.
-import { connectionProblem, restoreScenario } from '../engine/index.ts';
-import type { FieldError, NodeKind, NodeSpec, Scenario } from '../engine/index.ts';
+import { connectionProblem, restoreScenario, KIND_INFO } from '../engine/index.ts';
+import type { FieldError, KindInfo, NodeKind, NodeSpec, Scenario } from '../engine/index.ts';
 import { SCENARIO_FORMAT, SCENARIO_VERSION } from '../engine/index.ts';
 
 /** An edit the learner makes on the canvas or in an inspector. */
@@ -37,15 +37,8 @@ export interface EditError {
 
 export type EditOutcome = { ok: true; scenario: Scenario; added: string[] } | { ok: false; reason: string; errors: EditError[] };
 
-export const KIND_LABEL: Record<NodeKind, string> = {
-  producer: 'Producer',
-  topic: 'Topic',
-  queue: 'Queue',
-  consumer: 'Consumer',
-  projection: 'Projection',
-  aggregate: 'Aggregate',
-  saga: 'Saga',
-};
+/** A new node's label starts with its kind's name. */
+export const KIND_LABEL: Record<NodeKind, string> = Object.fromEntries(Object.entries(KIND_INFO).map(([kind, info]) => [kind, info.label])) as Record<NodeKind, string>;
 
 /** The empty canvas: a scenario with no nodes. */
 export function blankScenario(): Scenario {
@@ -56,16 +49,8 @@ export function blankScenario(): Scenario {
 
 /** What a new node of a kind starts with: enough to run at once. */
 function defaultConfig(kind: NodeKind, id: string): Record<string, unknown> {
-  switch (kind) {
-    case 'producer':
-      return { templates: [{ type: 'OrderPlaced', key: 'ORD-{n}', data: { orderId: 'ORD-{n}', total: 10 } }] };
-    case 'topic':
-      return { partitions: 1 };
-    case 'consumer':
-      return { group: id, commit: 'after', rules: [] };
-    default:
-      return {};
-  }
+  const info: KindInfo = KIND_INFO[kind];
+  return info.starter ? info.starter(id) : {};
 }
 
 function freshId(s: Scenario, base: string): string {
