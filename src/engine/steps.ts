@@ -42,6 +42,7 @@ export const STEP_KINDS = [
   'append',
   'conflict',
   'saga',
+  'route',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
@@ -83,6 +84,7 @@ export const S_LOAD = 34;
 export const S_APPEND = 35;
 export const S_CONFLICT = 36;
 export const S_SAGA = 37;
+export const S_ROUTE = 38;
 
 /** Logical time in ms as the trace writes it. */
 export function fmtMs(ms: number): string {

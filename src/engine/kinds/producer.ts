@@ -85,7 +85,8 @@ export class ProducerKind implements Module {
     });
   }
 
-  build(): void {
+  /** In link, not build: its targets may be channels of any kind, built by any module. */
+  link(): void {
     const k = this.k;
     this.net = k.get(Network);
     k.nodes.forEach((n, i) => {
