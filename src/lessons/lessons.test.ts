@@ -2,13 +2,25 @@
 // lists every folder exactly once; a lesson's start does not already satisfy its goals;
 // its recorded solution satisfies every goal under its own seed and three others.
 import { describe, expect, it } from 'vitest';
-import { createEngine, restoreScenario, restoreSession } from '../engine/index.ts';
+import { createEngine, restoreScenario, restoreSession, type Engine } from '../engine/index.ts';
 import { buildCourse, getLesson, lessonSolutionInput, lessonStartInput, loadCourse } from './index.ts';
 import { evaluateGoals, waitMet, type GoalResult } from './goals.ts';
-import { describeLessonErrors } from './schema.ts';
+import { describeLessonErrors, type StepWait } from './schema.ts';
 
 const FILES = import.meta.glob<string>(['/lessons/index.json', '/lessons/*/*.md', '/lessons/*/*.json'], { query: '?raw', import: 'default', eager: true });
 const OTHER_SEEDS = [2, 1234, 4_000_000_007];
+
+/** Whether a `past` wait is met at some step before the end of the run (the playhead is put back where it was). */
+function metLookingBack(wait: StepWait, engine: Engine): boolean {
+  const end = engine.step;
+  let met = false;
+  for (let k = end - 1; k >= 0 && !met; k--) {
+    engine.seek(k);
+    met = waitMet(wait, [], engine);
+  }
+  engine.seek(end);
+  return met;
+}
 
 function failing(results: GoalResult[]): string {
   return results
@@ -82,7 +94,8 @@ describe.each(loadCourse().lessons.map((l) => [l.id, l] as const))('lesson %s', 
     const results = [evaluateGoals(lesson, solved), evaluateGoals(lesson, broken)];
     for (const step of lesson.steps) {
       if ('continue' in step.wait) continue;
-      const met = waitMet(step.wait, results[0], solved) || waitMet(step.wait, results[1], broken);
+      // A look into the past is met somewhere back along the run, as a learner drags the timeline.
+      const met = 'past' in step.wait ? metLookingBack(step.wait, solved) || metLookingBack(step.wait, broken) : waitMet(step.wait, results[0], solved) || waitMet(step.wait, results[1], broken);
       expect(met, `step "${step.id}" waits for something that never happens`).toBe(true);
     }
   });
@@ -110,6 +123,32 @@ describe('what the UI loads', () => {
   });
 });
 
+// A lesson whose fix is an action rather than an edit (its solution keeps the start's
+// scenario) still has something to fix: without that action, the rest of the solution's
+// inputs do not complete it.
+describe('fixes that are actions', () => {
+  const fixes: [string, string[]][] = [
+    ['projections-stale-reads', ['restart']],
+    ['replay-rebuild', ['deploy', 'rebuild']],
+  ];
+  it('every lesson whose solution keeps the start scenario is listed here', () => {
+    const unedited = loadCourse()
+      .lessons.filter((l) => JSON.stringify(lessonStartInput(l)) === JSON.stringify(lessonSolutionInput(l).scenario))
+      .map((l) => l.id);
+    expect(unedited.sort()).toEqual(fixes.map(([id]) => id).sort());
+  });
+  it.each(fixes)('%s: without %j the lesson is not complete', (id, kinds) => {
+    const lesson = getLesson(id)!;
+    for (const kind of kinds) {
+      const inputs = lesson.solution.inputs.filter((i) => i.kind !== kind);
+      expect(inputs.length).toBeLessThan(lesson.solution.inputs.length);
+      const engine = createEngine(lesson.start, { seed: lesson.solution.seed, inputs });
+      engine.runUntilIdle(200_000);
+      expect(evaluateGoals(lesson, engine).every((g) => g.ok), `${kind} is not needed`).toBe(false);
+    }
+  });
+});
+
 // What the lesson texts claim about other answers, checked: a lesson's goals accept every
 // fix its text calls right and refuse the ones it calls wrong.
 describe('other answers', () => {
@@ -119,6 +158,18 @@ describe('other answers', () => {
     ['idempotent-consumer', 'the version strategy', consumer('payment', (c) => (c.idempotency = 'version')), true],
     ['idempotent-consumer', 'processed ids saved in a separate step (the crash comes before the mark)', consumer('payment', (c) => (c.idempotency = 'processed-ids-separate')), false],
     ['idempotent-consumer', '"natural" with an increment and a card charge', consumer('payment', (c) => (c.idempotency = 'natural')), false],
+    ['idempotent-consumer', 'a conditional update (compare-and-swap): charge only while paid[orderId] is missing', consumer('payment', (c) => {
+      c.idempotency = 'none';
+      c.rules = [{
+        on: 'OrderPlaced',
+        when: { op: 'missing', value: { state: 'paid', key: { event: 'data.orderId' } } },
+        do: [
+          { do: 'increment', table: 'charged', key: { event: 'data.customerId' }, by: { event: 'data.total' } },
+          { do: 'effect', name: 'card charged', key: { event: 'data.orderId' } },
+          { do: 'set', table: 'paid', key: { event: 'data.orderId' }, value: true },
+        ],
+      }];
+    }), true],
     ['consumer-lag', 'three members for four partitions', (s) => {
       s.nodes = s.nodes.filter((n) => n.id !== 'analytics-4');
       s.edges = (s.edges as { target: string }[]).filter((e) => e.target !== 'analytics-4');
