@@ -418,6 +418,12 @@ export class ProducerKind implements Module {
     return undefined;
   }
 
+  stateSize(): number {
+    let n = 0;
+    for (const p of this.producers) n += p.rows.length;
+    return n;
+  }
+
   capture(): ProducerState[] {
     return this.producers.map(copyProducerState);
   }
