@@ -5,11 +5,8 @@
 // Bytes, not time: the same build always fetches the same files before the mark (what is
 // prefetched starts only after it). Time is measured by `npm run bench:ui`.
 import { test, expect, type Page, type Response } from '@playwright/test';
-import { BUDGET_KB, measureLoad } from '../perf/first-load.mjs';
+import { BUDGET_KB, PREFETCHED, measureLoad } from '../perf/first-load.mjs';
 import { failOnConsoleProblems } from './support.ts';
-
-/** The mark src/ui/first-screen/later.ts leaves when the idle prefetch is done. */
-const PREFETCHED = 'eventfold:deferred-loaded';
 
 /**
  * Text found only in one deferred part each (a test id of its markup, a message of its

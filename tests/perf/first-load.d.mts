@@ -4,6 +4,7 @@ import type { Page } from 'playwright';
 export declare const BUDGET_KB: number;
 export declare const WORKER_BUDGET_KB: number;
 export declare const CANVAS_INTERACTIVE: string;
+export declare const PREFETCHED: string;
 
 export interface FetchedChunk {
   file: string;

@@ -20,6 +20,8 @@ export const BUDGET_KB = 120;
 export const WORKER_BUDGET_KB = 50;
 /** The mark src/ui/first-screen/ready.ts leaves. */
 export const CANVAS_INTERACTIVE = 'eventfold:canvas-interactive';
+/** The mark src/ui/first-screen/later.ts leaves when the idle prefetch of the deferred parts is done. */
+export const PREFETCHED = 'eventfold:deferred-loaded';
 
 const kb = (bytes) => Math.round(bytes / 10) / 100;
 const isJs = (url, type) => /\.m?js(\?|$)/.test(new URL(url).pathname) || type === 'script';

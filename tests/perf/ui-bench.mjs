@@ -23,7 +23,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { chromium } from 'playwright';
-import { BUDGET_KB, WORKER_BUDGET_KB, measureLoad } from './first-load.mjs';
+import { BUDGET_KB, PREFETCHED, WORKER_BUDGET_KB, measureLoad } from './first-load.mjs';
 
 const arg = (name) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
 const seconds = Number(arg('--seconds')) || 10;
@@ -96,8 +96,9 @@ try {
       const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
       const page = await context.newPage();
       first.push(await measureLoad(page, { url: base }));
-      // Let the idle prefetch and the first autosave finish before reloading.
-      await page.waitForTimeout(1500);
+      // The idle prefetch and the first autosave finish before the reload.
+      await page.waitForFunction((m) => performance.getEntriesByName(m).length > 0, PREFETCHED, { timeout: 60_000 });
+      await page.getByTestId('save-status').getByText('Saved locally').waitFor({ timeout: 60_000 });
       warm.push(await measureLoad(page, { reload: true }));
       await context.close();
     }
