@@ -78,9 +78,7 @@ export interface TraceFilter {
   correlation?: string;
 }
 
-/** Timeline marker kinds, in the order the scrubber draws them. */
-export const MARKERS = ['publish', 'deliver', 'commit', 'rebalance', 'error'] as const;
-export type Marker = (typeof MARKERS)[number];
+export { MARKERS, type Marker } from './markers.ts';
 const MARKER_OF: Partial<Record<string, number>> = {
   fire: 1, produce: 1, publish: 1, relay: 1,
   deliver: 2, receive: 2,
