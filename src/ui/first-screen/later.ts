@@ -24,6 +24,8 @@ export const later = {
   sequence: new Deferred('the sequence diagram', () => dialogs().then((m) => m.SequenceDiagram)),
   /** The "Add invariant" dialog of the Invariants panel. */
   addInvariant: new Deferred('the invariant form', () => dialogs().then((m) => m.AddInvariant)),
+  /** The chaos explorer's dialog of the Invariants panel ([Z1]–[Z5]). */
+  chaos: new Deferred('the chaos explorer', () => dialogs().then((m) => m.ChaosExplorer)),
   shareDialog: new Deferred('the Share dialog', () => dialogs().then((m) => m.ShareDialog)),
   workspacesDialog: new Deferred('the Workspaces dialog', () => dialogs().then((m) => m.WorkspacesDialog)),
 };
