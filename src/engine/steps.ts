@@ -42,6 +42,8 @@ export const STEP_KINDS = [
   'append',
   'conflict',
   'saga',
+  'fan-out',
+  'push',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
@@ -83,6 +85,8 @@ export const S_LOAD = 34;
 export const S_APPEND = 35;
 export const S_CONFLICT = 36;
 export const S_SAGA = 37;
+export const S_FANOUT = 38;
+export const S_PUSH = 39;
 
 /** Logical time in ms as the trace writes it. */
 export function fmtMs(ms: number): string {
