@@ -422,7 +422,7 @@ export const KIND_INFO = {
   pubsub: { label: 'Pub/sub channel', hint: 'Redis-style: pushed to subscribers that are up, kept nowhere', feeds: ['consumer'], accepts: ['producer', 'consumer'] },
 } satisfies Record<v.InferOutput<(typeof NODE_SCHEMAS)[number]>['kind'], KindInfo>;
 
-const kindList = (kinds: readonly string[]) => `${kinds.slice(0, -1).join(', ')} or ${kinds[kinds.length - 1]}`;
+const kindList = (kinds: readonly string[]) => (kinds.length === 1 ? kinds[0] : `${kinds.slice(0, -1).join(', ')} or ${kinds[kinds.length - 1]}`);
 
 const NodeSchema = v.variant('kind', [...NODE_SCHEMAS], `must have "kind": ${kindList(Object.keys(KIND_INFO))}`);
 
