@@ -43,7 +43,7 @@ describe('pub/sub channels', () => {
     const s = sim(ticks('pubsub', { a: { processingMs: 50 } }));
     s.fire('prices').fire('prices').fire('prices');
     s.runUntilStep((x) => x.kind === 'push' && x.eventId === 'evt-2');
-    expect(s.consumer('a').pushed.length).toBeGreaterThan(0);
+    expect(s.consumer('a').pushed!.length).toBeGreaterThan(0);
     s.run();
     expect(s.consumer('a').state.got).toEqual({ all: [1, 2, 3] });
   });

@@ -196,11 +196,11 @@ const QueueNode = nodeSchema('queue', {
     /** Queue or topic that takes messages received too often; it must be connected from this queue. */
     deadLetter: v.optional(v.nullable(Id), null),
     /** SQS FIFO ([FQ1]–[FQ4]): order per message group, deduplication within a window. */
-    fifo: v.optional(v.boolean('must be true or false'), false),
+    fifo: v.optional(v.boolean('must be true or false')),
     /** FIFO: a message without a deduplication id is deduplicated by its body (its data) ([FQ3]). */
-    contentBasedDeduplication: v.optional(v.boolean('must be true or false'), false),
-    /** FIFO: how long a deduplication id is remembered (SQS: 5 minutes) ([FQ3]). */
-    deduplicationWindowMs: v.optional(Num(1, 3_600_000), 300_000),
+    contentBasedDeduplication: v.optional(v.boolean('must be true or false')),
+    /** FIFO: how long a deduplication id is remembered; left out, SQS's 5 minutes (DEDUP_WINDOW_MS) ([FQ3]). */
+    deduplicationWindowMs: v.optional(Num(1, 3_600_000)),
 });
 
 /** A filter policy value ([SN3]): exact values, or a prefix, anything-but, exists or numeric test. */
@@ -781,7 +781,7 @@ function fifoProblems(n: NodeSpec, i: number, nodes: readonly NodeSpec[], byId: 
   if (n.kind === 'queue') {
     if (n.config.contentBasedDeduplication && !n.config.fifo) out.push({ path: `nodes[${i}].config.contentBasedDeduplication`, message: 'content-based deduplication is for FIFO queues: set fifo to true, or turn this off' });
     const dl = n.config.deadLetter !== null ? nodes.find((x) => x.id === n.config.deadLetter) : undefined;
-    if (dl?.kind === 'queue' && dl.config.fifo !== n.config.fifo) {
+    if (dl?.kind === 'queue' && !!dl.config.fifo !== !!n.config.fifo) {
       out.push({ path: `nodes[${i}].config.deadLetter`, message: n.config.fifo ? `the dead-letter queue of a FIFO queue must be FIFO too (as in SQS): make ${dl.id} fifo, or pick another` : `${dl.id} is a FIFO queue: a standard queue's dead-letter queue must be standard too (as in SQS)` });
     }
   }

@@ -10,6 +10,8 @@ import type { QueueSpec } from '../scenario.ts';
 import { stableStringify } from '../json.ts';
 import { S_DEDUP, fmtMs } from '../steps.ts';
 
+/** SQS's deduplication window, 5 minutes, in logical ms: a queue's `deduplicationWindowMs` when left out ([FQ3]). */
+export const DEDUP_WINDOW_MS = 300_000;
 /** A group's name when a message has neither a group id nor a key: one group for all of them. */
 const NO_GROUP = '(no key)';
 
@@ -70,6 +72,10 @@ export class Fifo implements Module {
     return `event id ${d.slice(6)} (the id a retry of the same send keeps)`;
   }
 
+  private windowMs(c: number): number {
+    return this.config(c).deduplicationWindowMs ?? DEDUP_WINDOW_MS;
+  }
+
   private config(c: number): QueueSpec['config'] {
     return (this.k.nodes[this.k.records.channels[c].node] as QueueSpec).config;
   }
@@ -86,7 +92,7 @@ export class Fifo implements Module {
     let seen = this.windows.get(c);
     if (!seen) this.windows.set(c, (seen = new Map()));
     const prior = seen.get(d);
-    if (prior && k.now - prior.at < this.config(c).deduplicationWindowMs) {
+    if (prior && k.now - prior.at < this.windowMs(c)) {
       k.schedule(k.now, this.A_DROP, c, offset, 0);
       return true;
     }
@@ -99,9 +105,8 @@ export class Fifo implements Module {
     const k = this.k;
     const L = k.records;
     const c = k.records.channelOfNode.get(s.node)!;
-    const cfg = this.config(c);
     const first = s.aux >= 0 ? `that of ${L.idOf(s.aux)}, accepted at ${fmtMs(Number(s.note))}` : 'that of an earlier message';
-    return `${k.nodes[s.node].id} accepted the send of ${L.evText(s.ev)} but dropped it: its ${this.dedupWords(this.dedupOf(s.ev, c))} is the same as ${first}, within the ${fmtMs(cfg.deduplicationWindowMs)} deduplication window. No consumer will receive it`;
+    return `${k.nodes[s.node].id} accepted the send of ${L.evText(s.ev)} but dropped it: its ${this.dedupWords(this.dedupOf(s.ev, c))} is the same as ${first}, within the ${fmtMs(this.windowMs(c))} deduplication window. No consumer will receive it`;
   }
 
   capture(): Windows {
