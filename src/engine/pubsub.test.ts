@@ -94,7 +94,7 @@ describe('pub/sub channels', () => {
 
   it('[PS1] a pub/sub channel takes producers and consumers and feeds consumers only', () => {
     const r = restoreScenario({ ...ticks(), nodes: [...ticks().nodes, { id: 'q', kind: 'queue' }], edges: [...ticks().edges, { source: 'ticks', target: 'q' }] });
-    expect(r.ok ? [] : r.errors).toEqual([{ path: 'edges[3]', message: 'a pubsub connects to a consumer, not to a queue' }]);
+    expect(r.ok ? [] : r.errors).toEqual([{ path: 'edges[3]', message: 'a pub/sub channel connects to a consumer, not to a queue' }]);
     const cfg = restoreScenario({ ...ticks(), nodes: [ticks().nodes[0], { id: 'ticks', kind: 'pubsub', config: { partitions: 2 } }, ...ticks().nodes.slice(2)] });
     expect(cfg.ok ? [] : cfg.errors[0].path).toBe('nodes[1].config.partitions');
   });

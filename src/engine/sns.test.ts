@@ -59,8 +59,8 @@ describe('SNS topics', () => {
       const r = restoreScenario(x);
       return r.ok ? [] : r.errors;
     };
-    expect(errs((x) => x.edges.push({ source: 'orders', target: 'bill' }))).toEqual([{ path: 'edges[5]', message: 'a sns connects to a queue, not to a consumer' }]);
-    expect(errs((x) => x.edges.push({ source: 'billing', target: 'orders' }))).toEqual([{ path: 'edges[5]', message: 'a sns takes connections from a producer or a consumer, not from a queue' }]);
+    expect(errs((x) => x.edges.push({ source: 'orders', target: 'bill' }))).toEqual([{ path: 'edges[5]', message: 'a sns topic connects to a queue, not to a consumer' }]);
+    expect(errs((x) => x.edges.push({ source: 'billing', target: 'orders' }))).toEqual([{ path: 'edges[5]', message: 'a sns topic takes connections from a producer or a consumer, not from a queue' }]);
     expect(errs((x) => ((x.nodes[1].config as { subscriptions: unknown[] }).subscriptions = [{ queue: 'nowhere' }]))).toEqual([{ path: 'nodes[1].config.subscriptions[0].queue', message: '"nowhere" is not a queue' }]);
     expect(
       errs((x) => {

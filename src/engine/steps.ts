@@ -42,6 +42,7 @@ export const STEP_KINDS = [
   'append',
   'conflict',
   'saga',
+  'route',
   'fan-out',
   'push',
 ] as const;
@@ -85,8 +86,9 @@ export const S_LOAD = 34;
 export const S_APPEND = 35;
 export const S_CONFLICT = 36;
 export const S_SAGA = 37;
-export const S_FANOUT = 38;
-export const S_PUSH = 39;
+export const S_ROUTE = 38;
+export const S_FANOUT = 39;
+export const S_PUSH = 40;
 
 /** Logical time in ms as the trace writes it. */
 export function fmtMs(ms: number): string {

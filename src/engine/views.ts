@@ -156,7 +156,22 @@ export interface SagaView {
     history: string[];
   }[];
 }
-export type NodeView = TopicView | QueueView | ProducerView | ConsumerView | ProjectionView | AggregateView | SagaView | SnsView | PubSubView;
+/**
+ * Each node kind's view, by kind. A kind's module adds its own by declaration merging
+ * (`declare module '../views.ts' { interface NodeViews { 'my-kind': MyView } }`).
+ */
+export interface NodeViews {
+  topic: TopicView;
+  queue: QueueView;
+  producer: ProducerView;
+  consumer: ConsumerView;
+  projection: ProjectionView;
+  aggregate: AggregateView;
+  saga: SagaView;
+  sns: SnsView;
+  pubsub: PubSubView;
+}
+export type NodeView = NodeViews[keyof NodeViews];
 export interface EngineView {
   step: number;
   horizon: number;

@@ -46,6 +46,6 @@ describe('[ED1] [PS1] retype: a topic becomes a pub/sub channel and back', () =>
     must(api.edit({ op: 'add', kind: 'queue' }));
     must(api.edit({ op: 'connect', source: 'orders', target: 'queue-1' }));
     const r = api.edit({ op: 'retype', id: 'orders', kind: 'pubsub' });
-    expect(!r.ok && r.reason).toMatch(/orders cannot become a pubsub while this connection stays \(remove it first\): orders → Queue 1: a pubsub connects to a consumer, not to a queue/);
+    expect(!r.ok && r.reason).toMatch(/orders cannot become a pubsub while this connection stays \(remove it first\): orders → Queue 1: a pub\/sub channel connects to a consumer, not to a queue/);
   });
 });

@@ -72,9 +72,21 @@ export type Store = Map<string, Map<string, Json>>;
  * a row first swaps a copy into the live store (`writableTable`). Rows are never deleted.
  */
 class Table extends Map<string, Json> {
-  shared = false;
+  /** The checkpoints that read this table itself (it has only grown since they were taken), or null. */
+  shots: TableShot[] | null = null;
 }
-type SharedStore = Map<string, { rows: Map<string, Json>; size: number }>;
+/**
+ * A checkpoint's view of one table: the live table and how many of its first rows are the
+ * checkpoint's, until a row is about to be overwritten; then the rows as they were, as two
+ * flat lists (cheaper to make and to keep than a copy of the Map).
+ */
+interface TableShot {
+  rows: Table | null;
+  size: number;
+  keys: string[] | null;
+  values: Json[] | null;
+}
+type SharedStore = Map<string, TableShot>;
 /** Int32Arrays indexed by channel, with holes for channels not read: faster than a Map on the hot path. */
 export type PerChannel = Int32Array[];
 
@@ -107,7 +119,7 @@ export interface GroupRt {
   watchers: number[];
 }
 type GroupState = Omit<GroupRt, 'name' | 'members' | 'topics' | 'watchers'>;
-type CapturedGroup = Omit<GroupState, 'store'> & { store: SharedStore };
+type CapturedGroup = Omit<GroupState, 'store' | 'effects'> & { store: SharedStore; effects: SharedStore };
 
 export interface MemberRt {
   node: number;
@@ -592,9 +604,8 @@ export class ConsumerGroups implements Module {
 
     // Side effects happen in the outside world first; they cannot be rolled back ([X1]).
     for (const e of out.effects) {
-      let table = group.effects.get(e.name);
-      if (!table) group.effects.set(e.name, (table = new Map()));
-      const n = (table.get(e.key) ?? 0) + 1;
+      const table = writableTable(group.effects, e.name, e.key);
+      const n = ((table.get(e.key) as number | undefined) ?? 0) + 1;
       table.set(e.key, n);
       if (n > 1) this.inv.violate(group.watchers, 'at-most-once', (inv) => inv.kind === 'at-most-once' && inv.effect === e.name, `"${e.name}" happened ${n} times for ${e.key} (handling ${L.idOf(rec)})`);
     }
@@ -604,11 +615,11 @@ export class ConsumerGroups implements Module {
     }
 
     for (const w of out.writes) {
-      writableTable(group, w.table, w.key).set(w.key, w.value);
+      writableTable(group.store, w.table, w.key).set(w.key, w.value);
       this.inv.checkState(group.watchers, w.table, w.key, w.value);
     }
     if (cfg.idempotency === 'processed-ids') this.saveProcessed(group, id);
-    if (cfg.idempotency === 'version' && key !== null) writableTable(group, VERSIONS_TABLE, key).set(key, L.evOffset.get(rec));
+    if (cfg.idempotency === 'version' && key !== null) writableTable(group.store, VERSIONS_TABLE, key).set(key, L.evOffset.get(rec));
     this.checkOrder(group, rec);
     group.counters.processed++;
     this.account(group, rec);
@@ -686,7 +697,7 @@ export class ConsumerGroups implements Module {
 
   private saveProcessed(group: GroupRt, id: number): void {
     const key = `evt-${id}`;
-    writableTable(group, PROCESSED_TABLE, key).set(key, true);
+    writableTable(group.store, PROCESSED_TABLE, key).set(key, true);
   }
 
   private mark(m: number, rec: number): void {
@@ -1289,13 +1300,23 @@ export class ConsumerGroups implements Module {
 
   // -------------------------------------------------------------------------- checkpoints
 
+  stateSize(): number {
+    let n = 0;
+    for (const g of this.groups) {
+      g.store.forEach((t) => (n += t.size));
+      g.effects.forEach((t) => (n += t.size));
+      n += g.accounted.size + g.lastFirst.size + g.attempts.size;
+    }
+    return n;
+  }
+
   capture(): { groups: CapturedGroup[]; members: MemberState[] } {
-    return { groups: this.groups.map((g) => ({ ...copyGroupState(g), store: shareStore(g.store) })), members: this.members.map(copyMemberState) };
+    return { groups: this.groups.map((g) => ({ ...copyGroupState(g), store: shareStore(g.store), effects: shareStore(g.effects) })), members: this.members.map(copyMemberState) };
   }
 
   restore(state: unknown): void {
     const s = state as { groups: CapturedGroup[]; members: MemberState[] };
-    s.groups.forEach((g, i) => Object.assign(this.groups[i], { ...copyGroupState(g), store: unshareStore(g.store) }));
+    s.groups.forEach((g, i) => Object.assign(this.groups[i], { ...copyGroupState(g), store: unshareStore(g.store), effects: unshareStore(g.effects) }));
     s.members.forEach((m, i) => Object.assign(this.members[i], copyMemberState(m)));
   }
 }
@@ -1326,54 +1347,77 @@ function copyRows<T>(rows: Map<string, T>): Map<string, T> {
   return out;
 }
 
-/** The live table `name` of a group's store, ready for `set(key, …)`: copied first if a checkpoint shares it and `key` is a row already there. */
-function writableTable(group: GroupRt, name: string, key: string): Map<string, Json> {
-  const t = group.store.get(name);
-  if (!t) {
-    const fresh = new Table();
-    group.store.set(name, fresh);
-    return fresh;
+/** The live table `name` of a group's store, ready for `set(key, …)`: checkpoints that read it keep their rows first if `key` is a row already there. */
+function writableTable(store: Map<string, Map<string, Json>>, name: string, key: string): Map<string, Json> {
+  const t = store.get(name);
+  if (t instanceof Table) {
+    if (t.shots !== null && t.has(key)) settleShots(t);
+    return t;
   }
-  if (t instanceof Table && (!t.shared || !t.has(key))) return t;
-  const copy = new Table();
-  t.forEach((x, k) => copy.set(k, x));
-  group.store.set(name, copy);
-  return copy;
+  const fresh = new Table();
+  t?.forEach((x, k) => fresh.set(k, x));
+  store.set(name, fresh);
+  return fresh;
 }
 
-/** A checkpoint's view of a store: each table by reference with its row count, marked shared. */
+/** A row of `t` is about to change: every checkpoint still reading `t` gets its rows as they are now. */
+function settleShots(t: Table): void {
+  let n = 0;
+  for (const shot of t.shots!) n = Math.max(n, shot.size);
+  const keys: string[] = new Array(n);
+  const values: Json[] = new Array(n);
+  let i = 0;
+  for (const [k, x] of t) {
+    if (i === n) break;
+    keys[i] = k;
+    values[i++] = x;
+  }
+  for (const shot of t.shots!) {
+    shot.rows = null;
+    shot.keys = keys;
+    shot.values = values;
+  }
+  t.shots = null;
+}
+
+/** A checkpoint's view of a store: each table by reference with its row count ([K8]). */
 function shareStore(m: Store): SharedStore {
   const out: SharedStore = new Map();
   m.forEach((rows, table) => {
-    if (rows instanceof Table) rows.shared = true;
-    out.set(table, { rows: rows instanceof Table ? rows : copyRows(rows), size: rows.size });
+    const shot: TableShot = { rows: null, size: rows.size, keys: null, values: null };
+    if (rows instanceof Table) {
+      shot.rows = rows;
+      (rows.shots ??= []).push(shot);
+    } else {
+      shot.keys = [...rows.keys()];
+      shot.values = [...rows.values()];
+    }
+    out.set(table, shot);
   });
   return out;
 }
 
-/** A live store from a checkpoint's view: each table's first `size` rows, in a table of its own. */
+/** A live store from a checkpoint's view: each table's rows as they were, in a table of its own. */
 function unshareStore(m: SharedStore): Store {
   const out: Store = new Map();
-  m.forEach(({ rows, size }, table) => {
+  m.forEach((shot, table) => {
     const t = new Table();
-    if (size === rows.size) rows.forEach((x, k) => t.set(k, x));
-    else {
+    if (shot.rows) {
       let i = 0;
-      for (const [k, x] of rows) {
-        if (i++ === size) break;
+      for (const [k, x] of shot.rows) {
+        if (i++ === shot.size) break;
         t.set(k, x);
       }
-    }
+    } else for (let i = 0; i < shot.size; i++) t.set(shot.keys![i], shot.values![i]);
     out.set(table, t);
   });
   return out;
 }
 
-function copyGroupState<G extends Omit<GroupState, 'store'>>(g: G): Omit<GroupState, 'store'> {
+function copyGroupState<G extends Omit<GroupState, 'store' | 'effects'>>(g: G): Omit<GroupState, 'store' | 'effects'> {
   return {
     committed: copyPerChannel(g.committed),
     owner: copyPerChannel(g.owner),
-    effects: copyStore(g.effects),
     generation: g.generation,
     readyRec: [...g.readyRec],
     readyKind: [...g.readyKind],

@@ -13,10 +13,10 @@ import { ConsumerGroups } from './consumer.ts';
 import { ProjectionKind } from './projection.ts';
 import { SagaKind } from './saga.ts';
 import { ProducerKind } from './producer.ts';
+import { EventBusKind } from './eventbus.ts';
 import { Fifo } from './fifo.ts';
 import { SnsKind } from './sns.ts';
 import { PubSubKind } from './pubsub.ts';
 
-// SNS topics and pub/sub channels come after the existing kinds (their channels after the
-// queues'), before producers, whose build looks their channels up.
-export const MODULES: readonly ModuleClass[] = [Network, DeadLetters, Invariants, TopicKind, AggregateKind, QueueKind, ConsumerGroups, ProjectionKind, SagaKind, Fifo, SnsKind, PubSubKind, ProducerKind];
+// FIFO queues, SNS topics and pub/sub channels come last (their channels after the others').
+export const MODULES: readonly ModuleClass[] = [Network, DeadLetters, Invariants, TopicKind, AggregateKind, QueueKind, ConsumerGroups, ProjectionKind, SagaKind, ProducerKind, EventBusKind, Fifo, SnsKind, PubSubKind];
