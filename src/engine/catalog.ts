@@ -43,6 +43,8 @@ export const KIND_INFO = {
         ...r.targets.flatMap((t, j) => (wiredTo.includes(t) ? [] : [{ path: `rules[${i}].targets[${j}]`, message: `"${t}" is not a topic or queue the bus is connected to` }])),
       ]),
   },
+  sns: { label: 'SNS topic', hint: 'fans each message out to its subscribed queues', feeds: ['queue'], accepts: ['producer', 'consumer'], starter: () => ({ subscriptions: [] }) },
+  pubsub: { label: 'Pub/sub channel', hint: 'Redis-style: pushed to subscribers that are up, kept nowhere', feeds: ['consumer'], accepts: ['producer', 'consumer'] },
 } satisfies Record<string, KindInfo>;
 
 

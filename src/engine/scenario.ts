@@ -114,6 +114,10 @@ export interface Template {
   /** Topic to publish to; may be left out when the producer is wired to exactly one topic. */
   topic?: string;
   schemaVersion: number;
+  /** A FIFO queue's message group ([FQ2]); `{n}` and `{rand:…}` allowed. Left out: the key. */
+  messageGroupId?: string;
+  /** A FIFO queue's deduplication id ([FQ3]); `{n}` and `{rand:…}` allowed. */
+  deduplicationId?: string;
 }
 const TemplateSchema = v.strictObject({
   type: Name(100),
@@ -121,6 +125,8 @@ const TemplateSchema = v.strictObject({
   data: v.optional(JsonValue),
   topic: v.optional(Id),
   schemaVersion: v.optional(Int(1, 1000), 1),
+  messageGroupId: v.optional(v.pipe(v.string('must be text'), v.minLength(1, 'must not be empty (leave it out to group by the key)'), v.maxLength(128, 'must be at most 128 characters'))),
+  deduplicationId: v.optional(v.pipe(v.string('must be text'), v.minLength(1, 'must not be empty (leave it out to use the event id)'), v.maxLength(128, 'must be at most 128 characters'))),
 });
 
 const Position = v.optional(v.strictObject({ x: Num(-1e6, 1e6), y: Num(-1e6, 1e6) }), { x: 0, y: 0 });
@@ -191,7 +197,65 @@ const QueueNode = nodeSchema('queue', {
     maxReceiveCount: v.optional(v.nullable(Int(1, 1000)), null),
     /** Queue or topic that takes messages received too often; it must be connected from this queue. */
     deadLetter: v.optional(v.nullable(Id), null),
+    /** SQS FIFO ([FQ1]–[FQ4]): order per message group, deduplication within a window. */
+    fifo: v.optional(v.boolean('must be true or false')),
+    /** FIFO: a message without a deduplication id is deduplicated by its body (its data) ([FQ3]). */
+    contentBasedDeduplication: v.optional(v.boolean('must be true or false')),
+    /** FIFO: how long a deduplication id is remembered; left out, SQS's 5 minutes (DEDUP_WINDOW_MS) ([FQ3]). */
+    deduplicationWindowMs: v.optional(Num(1, 3_600_000)),
 });
+
+/** A filter policy value ([SN3]): exact values, or a prefix, anything-but, exists or numeric test. */
+const FilterValue = v.union(
+  [
+    v.string(),
+    v.pipe(v.number(), v.finite()),
+    v.boolean(),
+    v.strictObject({ prefix: v.pipe(v.string(), v.minLength(1)) }),
+    v.strictObject({ 'anything-but': v.pipe(v.array(v.union([v.string(), v.pipe(v.number(), v.finite())])), v.minLength(1), v.maxLength(50)) }),
+    v.strictObject({ exists: v.boolean() }),
+    v.strictObject({
+      numeric: v.pipe(
+        v.array(v.union([v.picklist(['=', '>', '>=', '<', '<=']), v.pipe(v.number(), v.finite())])),
+        v.check((a) => (a.length === 2 || a.length === 4) && a.every((x, i) => (i % 2 === 0 ? typeof x === 'string' : typeof x === 'number')), 'must be [op, number] or [op, number, op, number], op one of = > >= < <='),
+      ),
+    }),
+  ],
+  'must be text, a number, true/false, {"prefix": …}, {"anything-but": […]}, {"exists": true/false} or {"numeric": [">=", 100]}',
+);
+export type FilterValue = v.InferOutput<typeof FilterValue>;
+/** Event field → accepted values; every field must match one of its values ([SN3]). */
+const FilterPolicy = v.pipe(
+  v.record(
+    v.pipe(v.string(), v.regex(/^(type|key|subject|source|data(\.[A-Za-z0-9_]+)+)$/, 'must be type, key or a data field such as data.region')),
+    v.pipe(v.array(FilterValue, 'must be a list of accepted values'), v.minLength(1, 'must list at least one accepted value'), v.maxLength(50)),
+  ),
+  v.check((r) => Object.keys(r).length >= 1 && Object.keys(r).length <= 10, 'must name 1 to 10 fields'),
+);
+export type FilterPolicy = v.InferOutput<typeof FilterPolicy>;
+
+/** An SNS-style topic: fans each message out to every subscribed queue ([SN1]–[SN4]). */
+const SnsNode = nodeSchema('sns', {
+    /** Settings of the subscriptions (its connections to queues); a connected queue left out has none. */
+    subscriptions: v.optional(
+      v.pipe(
+        v.array(
+          v.strictObject({
+            queue: Id,
+            /** Only messages matching it are delivered to this queue; null: all. */
+            filterPolicy: v.optional(v.nullable(FilterPolicy), null),
+            /** Deliver the message as it is; off, it arrives wrapped in an SNS envelope ([SN4]). */
+            raw: v.optional(v.boolean('must be true or false'), false),
+          }),
+        ),
+        v.maxLength(50),
+      ),
+      [],
+    ),
+});
+
+/** A Redis-style pub/sub channel: pushed at once to the subscribers that are up, kept nowhere ([PS1]–[PS4]). */
+const PubSubNode = nodeSchema('pubsub', {});
 
 /** The consumer settings that a learner may also change while a run goes on ("deploy"). */
 const ConsumerReliability = {
@@ -350,7 +414,7 @@ const EventBusNode = nodeSchema('event-bus', {
 });
 
 /** The node kinds' schemas. A new kind: its schema here, its entry in KIND_INFO (catalog.ts). */
-const NODE_SCHEMAS = [ProducerNode, TopicNode, QueueNode, ConsumerNode, ProjectionNode, AggregateNode, SagaNode, EventBusNode] as const;
+const NODE_SCHEMAS = [ProducerNode, TopicNode, QueueNode, ConsumerNode, ProjectionNode, AggregateNode, SagaNode, EventBusNode, SnsNode, PubSubNode] as const;
 
 // The catalogue of kinds (labels, starter configs, connections, checks) is catalog.ts, kept
 // apart from these schemas so the first screen can show the palette without loading them.
@@ -479,6 +543,8 @@ export type EventBusSpec = v.InferOutput<typeof EventBusNode> & { label: string 
 /** Every kind's node, as restoreScenario gives it (a consumer always has its group). */
 type SpecOf<S> = S extends v.GenericSchema ? v.InferOutput<S> & { label: string } : never;
 export type NodeSpec = ConsumerSpec | Exclude<SpecOf<(typeof NODE_SCHEMAS)[number]>, { kind: 'consumer' }>;
+export type SnsSpec = v.InferOutput<typeof SnsNode> & { label: string };
+export type PubSubSpec = v.InferOutput<typeof PubSubNode> & { label: string };
 export type NodeKind = NodeSpec['kind'];
 export interface EdgeSpec extends Partial<Link> {
   id: string;
@@ -638,6 +704,7 @@ export function restoreScenario(input: unknown): Restored<Scenario> {
     const why = consumerPatchProblem(n.id, { deadLetter: n.config.deadLetter }, byId, outTopics(n.id));
     if (why) errors.push({ path: `nodes[${i}].config.${why.path}`, message: why.message });
   });
+  nodes.forEach((n, i) => errors.push(...fifoProblems(n, i, nodes, byId, outTopics(n.id))));
   // A consumer's command action must name a command the aggregate has.
   nodes.forEach((n, i) => {
     if (n.kind !== 'consumer') return;
@@ -710,6 +777,34 @@ export function consumerPatchProblem(
   return null;
 }
 
+/**
+ * The settings of FIFO queues and SNS topics that other nodes make wrong ([FQ1], [SN1]): a
+ * FIFO queue's dead-letter queue is FIFO too; content-based deduplication needs a FIFO
+ * queue; an SNS subscription names a queue this topic is connected to, once.
+ */
+function fifoProblems(n: NodeSpec, i: number, nodes: readonly NodeSpec[], byId: ReadonlyMap<string, { kind: NodeKind; index: number }>, wired: readonly string[]): FieldError[] {
+  const out: FieldError[] = [];
+  if (n.kind === 'queue') {
+    if (n.config.contentBasedDeduplication && !n.config.fifo) out.push({ path: `nodes[${i}].config.contentBasedDeduplication`, message: 'content-based deduplication is for FIFO queues: set fifo to true, or turn this off' });
+    const dl = n.config.deadLetter !== null ? nodes.find((x) => x.id === n.config.deadLetter) : undefined;
+    if (dl?.kind === 'queue' && !!dl.config.fifo !== !!n.config.fifo) {
+      out.push({ path: `nodes[${i}].config.deadLetter`, message: n.config.fifo ? `the dead-letter queue of a FIFO queue must be FIFO too (as in SQS): make ${dl.id} fifo, or pick another` : `${dl.id} is a FIFO queue: a standard queue's dead-letter queue must be standard too (as in SQS)` });
+    }
+  }
+  if (n.kind === 'sns') {
+    const seen = new Set<string>();
+    n.config.subscriptions.forEach((sub, j) => {
+      const path = `nodes[${i}].config.subscriptions[${j}].queue`;
+      const target = byId.get(sub.queue);
+      if (!target || target.kind !== 'queue') out.push({ path, message: `"${sub.queue}" is not a queue` });
+      else if (!wired.includes(sub.queue)) out.push({ path, message: `${n.id} is not connected to ${sub.queue}: connect ${n.id} → ${sub.queue} first` });
+      else if (seen.has(sub.queue)) out.push({ path, message: `${sub.queue} already has settings above: one entry per queue` });
+      seen.add(sub.queue);
+    });
+  }
+  return out;
+}
+
 /** Why a connection from one kind to another makes no sense, or null when it does. */
 export function connectionProblem(from: NodeKind, to: NodeKind): string | null {
   // A kind that declares its connections in KIND_INFO.
@@ -717,8 +812,11 @@ export function connectionProblem(from: NodeKind, to: NodeKind): string | null {
   const dst: KindInfo = KIND_INFO[to];
   if (src.feeds?.includes(to) || dst.accepts?.includes(from)) return null;
   const a = (k: string) => {
-    const name = (KIND_INFO as Record<string, KindInfo>)[k]?.label.toLowerCase() ?? k;
-    return `${/^[aeiou]/.test(name) ? 'an' : 'a'} ${name}`;
+    const label = (KIND_INFO as Record<string, KindInfo>)[k]?.label ?? k;
+    // An acronym keeps its capitals and is read letter by letter ("an SNS topic").
+    const acronym = /^[A-Z]{2,}/.test(label);
+    const name = acronym ? label : label.toLowerCase();
+    return `${(acronym ? /^[AEFHILMNORSX]/ : /^[aeiou]/).test(name) ? 'an' : 'a'} ${name}`;
   };
   if (src.feeds) return `${a(from)} connects to ${kindList(src.feeds.map(a))}, not to ${a(to)}`;
   if (dst.accepts) return `${a(to)} takes connections from ${kindList(dst.accepts.map(a))}, not from ${a(from)}`;

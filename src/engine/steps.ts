@@ -43,6 +43,8 @@ export const STEP_KINDS = [
   'conflict',
   'saga',
   'route',
+  'fan-out',
+  'push',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
@@ -85,6 +87,8 @@ export const S_APPEND = 35;
 export const S_CONFLICT = 36;
 export const S_SAGA = 37;
 export const S_ROUTE = 38;
+export const S_FANOUT = 39;
+export const S_PUSH = 40;
 
 /** Logical time in ms as the trace writes it. */
 export function fmtMs(ms: number): string {

@@ -19,12 +19,17 @@ export type Edit =
   | { op: 'layout' }
   /** Replaces the node's whole config (the inspector sends what its form holds). */
   | { op: 'config'; id: string; config: Record<string, unknown> }
-  /** Turns a topic into a queue or back, keeping its id, label, position and connections ([ED1]). */
-  | { op: 'retype'; id: string; kind: 'topic' | 'queue' }
+  /** Turns a topic, a queue or a pub/sub channel into another of them, keeping its id, label, position and connections ([ED1]). */
+  | { op: 'retype'; id: string; kind: RetypeKind }
   /** Adds an invariant, checked live from then on; validated like a scenario file ([ED2]). */
   | { op: 'add-invariant'; invariant: Record<string, unknown> }
   /** Removes the scenario's invariant at this index ([ED2]). */
   | { op: 'remove-invariant'; index: number };
+
+/** The kinds a node can switch between with `retype` ([ED1]): producers publish to each, consumers read each. */
+export const RETYPE_KINDS = ['topic', 'queue', 'pubsub'] as const;
+export type RetypeKind = (typeof RETYPE_KINDS)[number];
+const isRetypeKind = (k: string): k is RetypeKind => (RETYPE_KINDS as readonly string[]).includes(k);
 
 /** An error of a refused edit, placed where the inspector shows it. */
 export interface EditError {
@@ -187,7 +192,7 @@ export function applyEdit(s: Scenario, edit: Edit): EditOutcome {
       if (why) return { ok: false, reason: why, errors: [{ node: n.id, field: '', message: why }] };
       const readers = raw.edges.filter((e) => e.source === n.id).map((e) => byId.get(e.target)).filter((x) => x?.kind === 'consumer');
       (n as { kind: NodeKind }).kind = edit.kind;
-      (n as { config: unknown }).config = edit.kind === 'queue' ? {} : { partitions: partitionsFor(readers as NodeSpec[]) };
+      (n as { config: unknown }).config = edit.kind === 'topic' ? { partitions: partitionsFor(readers as NodeSpec[]) } : {};
       break;
     }
     case 'add-invariant':
@@ -219,9 +224,9 @@ export function applyEdit(s: Scenario, edit: Edit): EditOutcome {
  * every connection must make sense with the new kind (a projection or a saga reads only
  * topics, a topic feeds no other channel, …).
  */
-function retypeProblem(s: Scenario, n: NodeSpec, kind: 'topic' | 'queue'): string | null {
-  if (n.kind !== 'topic' && n.kind !== 'queue') return `only a topic or a queue can switch: ${n.label} is a ${n.kind}`;
-  if (kind !== 'topic' && kind !== 'queue') return `a ${n.kind} can switch to a topic or a queue, not to "${String(kind)}"`;
+function retypeProblem(s: Scenario, n: NodeSpec, kind: RetypeKind): string | null {
+  if (!isRetypeKind(n.kind)) return `only a topic, a queue or a pub/sub channel can switch: ${n.label} is a ${n.kind}`;
+  if (!isRetypeKind(kind)) return `a ${n.kind} can switch to a topic, a queue or a pub/sub channel, not to "${String(kind)}"`;
   if (n.kind === kind) return `${n.label} is already a ${kind}`;
   const label = (id: string) => s.nodes.find((x) => x.id === id)?.label ?? id;
   const kindOf = (id: string) => (id === n.id ? kind : s.nodes.find((x) => x.id === id)!.kind);

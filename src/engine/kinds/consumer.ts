@@ -50,7 +50,9 @@ export const D_NORMAL = 0;
 export const D_DUPLICATE = 1;
 export const D_RETRY = 2;
 export const D_RELEASED = 3;
-const DELIVERY_WORDS = ['', 'an injected duplicate of ', 'a retry of ', 'a released ', 'its next prefetched message, '];
+/** A message a pub/sub channel pushed to a subscriber ([PS2]); 4 is D_QUEUE. */
+export const D_PUSH = 5;
+const DELIVERY_WORDS = ['', 'an injected duplicate of ', 'a retry of ', 'a released ', 'its next prefetched message, ', 'a pushed message, '];
 
 const REASONS = ['the group started', 'a member crashed', 'a member restarted', 'a member lost contact', 'a member is reachable again', 'a member joined'] as const;
 const CRASH_POINTS: CrashPoint[] = ['now', 'before-handle', 'after-effects', 'after-save', 'after-publish'];
@@ -131,6 +133,8 @@ export interface MemberRt {
   buffer: [number, number][];
   /** The receipt of the queue message in hand. */
   busyReceipt: number;
+  /** Messages pub/sub channels pushed to it, not yet started: its connection's buffer ([PS2]). */
+  pushed: number[];
   rules: CompiledRules;
   failWhen: ((input: RuleInput) => boolean) | null;
   commitBefore: boolean;
@@ -153,7 +157,7 @@ export interface MemberRt {
 }
 type MemberState = Pick<
   MemberRt,
-  'spec' | 'rules' | 'failWhen' | 'commitBefore' | 'alive' | 'busy' | 'busyKind' | 'pollScheduled' | 'rr' | 'workEpoch' | 'lifeEpoch' | 'handled' | 'armed' | 'assigned' | 'position' | 'buffer' | 'busyReceipt'
+  'spec' | 'rules' | 'failWhen' | 'commitBefore' | 'alive' | 'busy' | 'busyKind' | 'pollScheduled' | 'rr' | 'workEpoch' | 'lifeEpoch' | 'handled' | 'armed' | 'assigned' | 'position' | 'buffer' | 'busyReceipt' | 'pushed'
 >;
 
 const zeroCounters = (): Counters => ({ processed: 0, failed: 0, retried: 0, deadLettered: 0, duplicatesSkipped: 0, parked: 0 });
@@ -171,6 +175,8 @@ export class ConsumerGroups implements Module {
   readonly members: MemberRt[] = [];
   readonly memberOfNode = new Map<number, number>();
   private declared: Declared[] = [];
+  /** Channels that push to their subscribers instead of being read (pub/sub, [PS1]). */
+  private readonly pushChannels = new Set<number>();
 
   private net!: Network;
   private inv!: Invariants;
@@ -227,6 +233,22 @@ export class ConsumerGroups implements Module {
     });
   }
 
+  /** [PS1] Channel `c` pushes its messages to the members connected to it: they do not read it as a topic. */
+  pushOnly(c: number): void {
+    this.pushChannels.add(c);
+  }
+
+  /** [PS2] A pub/sub channel pushed `rec` to member `m`: into its buffer, handled in turn. */
+  push(m: number, rec: number): void {
+    this.members[m].pushed.push(rec);
+    this.wake(m);
+  }
+
+  /** [PS3] [V3] Member `m` will never get `rec`: lost, for the no-loss invariants watching its group. */
+  missed(m: number, rec: number, why: string): void {
+    this.inv.lost(this.groups[this.members[m].group].watchers, rec, why);
+  }
+
   link(): void {
     const k = this.k;
     this.net = k.get(Network);
@@ -281,7 +303,7 @@ export class ConsumerGroups implements Module {
       }
       const group = this.groups[g];
       const channels = k.sourcesOf(n.id).map((t) => L.channelOfNode.get(t)!);
-      const topics = channels.filter((t) => !this.queues.isQueue(t));
+      const topics = channels.filter((t) => !this.queues.isQueue(t) && !this.pushChannels.has(t));
       const queues = channels.filter((t) => this.queues.isQueue(t));
       const m = this.members.length;
       for (const q of queues) this.queues.addReader(q, m);
@@ -295,6 +317,7 @@ export class ConsumerGroups implements Module {
         queues,
         buffer: [],
         busyReceipt: 0,
+        pushed: [],
         rules: compileRules(n.config.rules),
         failWhen: n.config.failWhen ? compileCondition(n.config.failWhen) : null,
         commitBefore: n.config.commit === 'before',
@@ -412,7 +435,7 @@ export class ConsumerGroups implements Module {
     const g = this.groups[mem.group];
     const L = this.k.records;
     for (const rec of g.readyRec) if (this.owns(m, rec) && this.canRead(mem, L.evTopic.get(rec))) return true;
-    if (mem.buffer.length > 0) return true;
+    if (mem.buffer.length > 0 || mem.pushed.length > 0) return true;
     for (const [t, p] of mem.assigned) if (mem.position[t][p] < L.channels[t].logEnd[p] && this.canRead(mem, t)) return true;
     for (const q of mem.queues) if (this.queues.hasReady(q) && this.canRead(mem, q)) return true;
     return false;
@@ -443,6 +466,15 @@ export class ConsumerGroups implements Module {
       mem.busyKind = D_QUEUE;
       mem.busyReceipt = receipt;
       k.record(S_DELIVER, mem.node, rec, -1 - D_QUEUE);
+      k.schedule(k.now + mem.spec.config.processingMs, this.A_HANDLE, m, mem.workEpoch, rec);
+      return true;
+    }
+    if (mem.pushed.length > 0) {
+      // [PS2] The next message pushed to it, in the order they were pushed.
+      const rec = mem.pushed.shift()!;
+      mem.busy = rec;
+      mem.busyKind = D_PUSH;
+      k.record(S_DELIVER, mem.node, rec, -1 - D_PUSH);
       k.schedule(k.now + mem.spec.config.processingMs, this.A_HANDLE, m, mem.workEpoch, rec);
       return true;
     }
@@ -745,6 +777,14 @@ export class ConsumerGroups implements Module {
     const group = this.groups[mem.group];
     const cfg = mem.spec.config;
     group.counters.failed++;
+    if (mem.busyKind === D_PUSH) {
+      // [PS4] Nothing keeps a pushed message: a failed one cannot be retried or dead-lettered.
+      this.inv.lost(group.watchers, rec, `${mem.id} failed handling it, and a pub/sub channel keeps nothing to retry`);
+      this.account(group, rec);
+      k.record(S_ERROR, mem.node, rec, 0, `${error}. The message was pushed, not stored: there is nothing to retry or dead-letter, and it is gone`);
+      this.finish(m);
+      return;
+    }
     if (mem.busyKind === D_QUEUE) {
       // [Q4] A queue consumer nacks: the message is ready again at once; the queue's
       // maxReceiveCount, not the consumer's retry settings, decides when it is dead-lettered.
@@ -883,7 +923,7 @@ export class ConsumerGroups implements Module {
       // A member keeps its position on partitions it keeps; a partition that is new to it
       // starts from the group's committed offset ([G3]).
       for (const [t, p] of mem.assigned) if (!before.get(m)!.has(`${t}:${p}`)) mem.position[t][p] = group.committed[t][p];
-      if (mem.busy >= 0) {
+      if (mem.busy >= 0 && mem.busyKind !== D_PUSH) {
         const ev = mem.busy;
         if (!now.has(`${L.evTopic.get(ev)}:${L.evPartition.get(ev)}`)) {
           // [G4] In-flight work on a revoked partition is abandoned before its commit.
@@ -937,6 +977,10 @@ export class ConsumerGroups implements Module {
     // [Q6] Prefetched messages stay invisible until their timeout; auto-acked ones are gone.
     if (mem.commitBefore) for (const [r] of mem.buffer) this.inv.lost(group.watchers, r, `${mem.id} crashed holding it after an auto-ack`);
     mem.buffer = [];
+    // [PS3] Messages pushed to it and not handled die with its connection.
+    if (lost >= 0 && mem.busyKind === D_PUSH) this.inv.lost(group.watchers, lost, `${mem.id} crashed while handling a pushed message`);
+    for (const r of mem.pushed) this.inv.lost(group.watchers, r, `${mem.id} crashed with it still in its connection's buffer`);
+    mem.pushed = [];
     if (committed && point !== 'after-save') this.inv.lost(group.watchers, lost, `${mem.id} crashed after committing its offset but before handling it`);
     this.requeueExtra(group, mem);
     mem.alive = false;
@@ -1157,6 +1201,7 @@ export class ConsumerGroups implements Module {
       inFlight: m.busy >= 0 ? L.idOf(m.busy) : null,
       queues: m.queues.map((q) => L.channels[q].id),
       prefetched: m.buffer.map(([r]) => L.idOf(r)),
+      ...(this.pushChannels.size > 0 ? { subscribed: this.k.sourcesOf(m.id).filter((n) => this.pushChannels.has(L.channelOfNode.get(n) ?? -1)).map((n) => this.k.nodes[n].id), pushed: m.pushed.map((r) => L.idOf(r)) } : {}),
       armed: m.armed ? m.armed.point : null,
       handled: m.handled,
       groupLag: this.groupLag(g),
@@ -1197,6 +1242,7 @@ export class ConsumerGroups implements Module {
         return aux ? `${who} acked ${evText}: it is deleted from the queue` : `${who} tried to ack ${evText}, but its visibility timeout had run out and the message is back in the queue: it will be handled again`;
       case S_DELIVER: {
         const m = this.members[mi!];
+        if (aux === -1 - D_PUSH) return `${who} takes ${evText} from its connection's buffer: ${L.channels[L.evTopic.get(ev)].id} pushed it there, and keeps no copy`;
         if (aux < 0) return `${who} received ${DELIVERY_WORDS[-1 - aux]}${evText} from ${where}`;
         return `${where} delivered ${evText} to ${who}, which owns that partition in group ${this.groups[m.group].name} (group committed offset ${aux})`;
       }
@@ -1403,6 +1449,7 @@ function copyMemberState(m: MemberState): MemberState {
     position: copyPerChannel(m.position),
     buffer: m.buffer.map(([r, q]) => [r, q] as [number, number]),
     busyReceipt: m.busyReceipt,
+    pushed: [...m.pushed],
   };
 }
 

@@ -14,5 +14,9 @@ import { ProjectionKind } from './projection.ts';
 import { SagaKind } from './saga.ts';
 import { ProducerKind } from './producer.ts';
 import { EventBusKind } from './eventbus.ts';
+import { Fifo } from './fifo.ts';
+import { SnsKind } from './sns.ts';
+import { PubSubKind } from './pubsub.ts';
 
-export const MODULES: readonly ModuleClass[] = [Network, DeadLetters, Invariants, TopicKind, AggregateKind, QueueKind, ConsumerGroups, ProjectionKind, SagaKind, ProducerKind, EventBusKind];
+// FIFO queues, SNS topics and pub/sub channels come last (their channels after the others').
+export const MODULES: readonly ModuleClass[] = [Network, DeadLetters, Invariants, TopicKind, AggregateKind, QueueKind, ConsumerGroups, ProjectionKind, SagaKind, ProducerKind, EventBusKind, Fifo, SnsKind, PubSubKind];

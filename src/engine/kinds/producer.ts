@@ -11,6 +11,7 @@ import { compileFiller, type Filler } from '../templates.ts';
 import { Network } from '../network.ts';
 import { Invariants } from '../invariants.ts';
 import { FETCH_DELAY_MS } from './consumer.ts';
+import { Fifo } from './fifo.ts';
 import { S_CRASH, S_DEDUP, S_FIRE, S_IGNORED, S_INJECT, S_PRODUCE, S_PUBLISH, S_RELAY, S_RESTART, S_SENDFAIL, S_SENT, fmtMs } from '../steps.ts';
 
 /** The data of an event whose template has none: shared, as stored values are never mutated. */
@@ -34,7 +35,7 @@ interface ProducerRt {
   node: number;
   spec: ProducerSpec;
   targets: number[];
-  templates: { t: Template; topic: number; key: Filler | null; data: Filler | null }[];
+  templates: { t: Template; topic: number; key: Filler | null; data: Filler | null; group: Filler | null; dedup: Filler | null }[];
   sender: number;
   fired: number;
   remaining: number;
@@ -97,6 +98,8 @@ export class ProducerKind implements Module {
         topic: t.topic !== undefined ? k.channelIndex(t.topic) : targets.length === 1 ? targets[0] : -1,
         key: t.key === undefined || t.key === null ? null : compileFiller(t.key),
         data: compileFiller((t.data ?? {}) as Json),
+        group: t.messageGroupId === undefined ? null : compileFiller(t.messageGroupId),
+        dedup: t.deduplicationId === undefined ? null : compileFiller(t.deduplicationId),
       }));
       const p = this.producers.length;
       this.producerOfNode.set(i, p);
@@ -175,7 +178,14 @@ export class ProducerKind implements Module {
     // Key first, then data, fields in order: the PRNG draws in a fixed order ([P4]).
     if (tpl.key) key = tpl.key(prod.fired, this.k.prng);
     if (tpl.data) data = tpl.data(prod.fired, this.k.prng);
-    return this.k.records.createEvent(t.type, key === null ? null : String(key), data, prod.node, tpl.topic, -1, t.schemaVersion, -1);
+    const rec = this.k.records.createEvent(t.type, key === null ? null : String(key), data, prod.node, tpl.topic, -1, t.schemaVersion, -1);
+    // [FQ2] [FQ3] A FIFO queue's group and deduplication ids, drawn after the key and the data.
+    if (t.messageGroupId !== undefined || t.deduplicationId !== undefined) {
+      const group = tpl.group ? String(tpl.group(prod.fired, this.k.prng)) : t.messageGroupId;
+      const dedup = tpl.dedup ? String(tpl.dedup(prod.fired, this.k.prng)) : t.deduplicationId;
+      this.k.get(Fifo).setIds(rec, group, dedup);
+    }
+    return rec;
   }
 
   /** [O3] The outbox relay publishes the oldest row not yet sent. */

@@ -9,6 +9,7 @@ import type { QueueSpec } from '../scenario.ts';
 import { Network } from '../network.ts';
 import { DeadLetters } from '../deadletters.ts';
 import { ConsumerGroups } from './consumer.ts';
+import { Fifo } from './fifo.ts';
 import { S_VISIBLE } from '../steps.ts';
 
 /** A member's delivery kind for a message received from a queue (see consumer.ts D_*). */
@@ -19,6 +20,8 @@ const Q_READY = 0;
 const Q_INFLIGHT = 1;
 const Q_ACKED = 2;
 const Q_DEAD = 3;
+/** [FQ3] A FIFO queue accepted the send but dropped it as a duplicate. */
+const Q_DROPPED = 4;
 
 interface QueueRt {
   /** Channel index. */
@@ -41,6 +44,7 @@ export class QueueKind implements Module {
   private readonly queueOfNode = new Map<number, QueueRt>();
   private groups!: ConsumerGroups;
   private dead!: DeadLetters;
+  private fifo!: Fifo;
   private readonly A_VISIBLE: number;
 
   constructor(private readonly k: Kernel) {
@@ -73,6 +77,10 @@ export class QueueKind implements Module {
         q.qReceives[offset] = 0;
         q.qReceipt[offset] = 0;
         q.qHolder[offset] = -1;
+        if (q.config.fifo && this.fifo.arrived(c, offset)) {
+          q.qState[offset] = Q_DROPPED;
+          return;
+        }
         for (const m of q.readers) this.groups.wake(m);
       });
       k.records.channels[c].wakers.push(() => {
@@ -84,6 +92,7 @@ export class QueueKind implements Module {
   link(): void {
     this.groups = this.k.get(ConsumerGroups);
     this.dead = this.k.get(DeadLetters);
+    this.fifo = this.k.get(Fifo);
   }
 
   isQueue(c: number): boolean {
@@ -95,7 +104,12 @@ export class QueueKind implements Module {
   }
 
   hasReady(c: number): boolean {
-    return this.queueOfChannel.get(c)!.qState.includes(Q_READY);
+    const q = this.queueOfChannel.get(c)!;
+    if (!q.config.fifo) return q.qState.includes(Q_READY);
+    // [FQ1] Ready messages of a group with one in flight wait.
+    const busy = this.groupsInFlight(q);
+    const t = this.k.records.channels[c];
+    return q.qState.some((st, off) => st === Q_READY && !busy.has(this.fifo.groupOf(t.logs[0].get(off))));
   }
 
   receives(c: number, offset: number): number {
@@ -119,9 +133,16 @@ export class QueueKind implements Module {
     const cfg = q.config;
     const got: [number, number][] = [];
     const dead: string[] = [];
+    // [FQ1] A FIFO queue offers no message of a group that has one in flight, and at most one per group per receive.
+    const busy = cfg.fifo ? this.groupsInFlight(q) : null;
     for (let off = 0; off < t.logEnd[0] && got.length < prefetch; off++) {
       if (q.qState[off] !== Q_READY) continue;
       const rec = t.logs[0].get(off);
+      if (busy) {
+        const g = this.fifo.groupOf(rec);
+        if (busy.has(g)) continue;
+        busy.add(g);
+      }
       if (cfg.maxReceiveCount !== null && q.qReceives[off] >= cfg.maxReceiveCount) {
         // [Q5] Received too often without an ack: moved to the dead-letter channel instead.
         q.qState[off] = Q_DEAD;
@@ -140,11 +161,23 @@ export class QueueKind implements Module {
     return { got, dead, deadLetterTo: cfg.deadLetter };
   }
 
+  /** [FQ1] The message groups of a FIFO queue with a message in flight. */
+  private groupsInFlight(q: QueueRt): Set<string> {
+    const out = new Set<string>();
+    const t = this.k.records.channels[q.c];
+    q.qState.forEach((st, off) => {
+      if (st === Q_INFLIGHT) out.add(this.fifo.groupOf(t.logs[0].get(off)));
+    });
+    return out;
+  }
+
   /** [Q4] Deletes the message if this receipt still holds it; returns whether it did. */
   ack(c: number, off: number, receipt: number): boolean {
     const q = this.queueOfChannel.get(c)!;
     const held = q.qState[off] === Q_INFLIGHT && q.qReceipt[off] === receipt;
     if (held) q.qState[off] = Q_ACKED;
+    // [FQ1] The next message of its group may go to any consumer now.
+    if (held && q.config.fifo) for (const m of q.readers) this.groups.wake(m);
     return held;
   }
 
@@ -193,10 +226,12 @@ export class QueueKind implements Module {
       dead: count(Q_DEAD),
       messages: q.qState.map((st, off) => ({
         id: L.idOf(t.logs[0].get(off)),
-        state: (['ready', 'in flight', 'acked', 'dead-lettered'] as const)[st],
+        state: (['ready', 'in flight', 'acked', 'dead-lettered', 'duplicate dropped'] as const)[st],
         receives: q.qReceives[off],
         holder: q.qHolder[off] >= 0 && st === Q_INFLIGHT ? this.groups.members[q.qHolder[off]].id : null,
+        ...(q.config.fifo ? { group: this.fifo.groupOf(t.logs[0].get(off)) } : {}),
       })),
+      ...(q.config.fifo ? { fifo: true, blockedGroups: [...this.groupsInFlight(q)].sort(), deduplicated: count(Q_DROPPED) } : {}),
     };
   }
 
