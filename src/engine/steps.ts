@@ -42,6 +42,9 @@ export const STEP_KINDS = [
   'append',
   'conflict',
   'saga',
+  'route',
+  'return',
+  'expire',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
@@ -83,6 +86,9 @@ export const S_LOAD = 34;
 export const S_APPEND = 35;
 export const S_CONFLICT = 36;
 export const S_SAGA = 37;
+export const S_ROUTE = 38;
+export const S_RETURN = 39;
+export const S_EXPIRE = 40;
 
 /** Logical time in ms as the trace writes it. */
 export function fmtMs(ms: number): string {

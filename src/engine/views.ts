@@ -95,7 +95,26 @@ export interface QueueView {
   inFlight: number;
   acked: number;
   dead: number;
-  messages: { id: string; state: 'ready' | 'in flight' | 'acked' | 'dead-lettered'; receives: number; holder: string | null }[];
+  messages: { id: string; state: 'ready' | 'in flight' | 'acked' | 'dead-lettered' | 'expired'; receives: number; holder: string | null }[];
+  /** Messages whose TTL ran out while ready ([AM7]). */
+  expired?: number;
+}
+/** An AMQP exchange ([AM1]–[AM6]): what it routed where. */
+export interface ExchangeView {
+  kind: 'exchange';
+  type: 'direct' | 'fanout' | 'topic' | 'headers';
+  /** Messages routed by it (published to it, or passed on to it). */
+  arrived: number;
+  /** …that matched at least one binding. */
+  routed: number;
+  /** …that matched none and were dropped, returned to their producer (mandatory), or passed to the alternate exchange. */
+  dropped: number;
+  returned: number;
+  toAlternate: number;
+  alternate: string | null;
+  bindings: { to: string; key: string | null; headers: Record<string, string | number | boolean> | null; xMatch: 'all' | 'any' | null; matched: number }[];
+  /** The latest messages it routed, newest last: their routing key and where copies went. */
+  recent: { id: string; type: string; routingKey: string; to: string[] }[];
 }
 export interface ProjectionView {
   kind: 'projection';
@@ -130,7 +149,7 @@ export interface SagaView {
     history: string[];
   }[];
 }
-export type NodeView = TopicView | QueueView | ProducerView | ConsumerView | ProjectionView | AggregateView | SagaView;
+export type NodeView = TopicView | QueueView | ProducerView | ConsumerView | ProjectionView | AggregateView | SagaView | ExchangeView;
 export interface EngineView {
   step: number;
   horizon: number;

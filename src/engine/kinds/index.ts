@@ -9,9 +9,10 @@ import { Invariants } from '../invariants.ts';
 import { TopicKind } from './topic.ts';
 import { AggregateKind } from './aggregate.ts';
 import { QueueKind } from './queue.ts';
+import { ExchangeKind } from './exchange.ts';
 import { ConsumerGroups } from './consumer.ts';
 import { ProjectionKind } from './projection.ts';
 import { SagaKind } from './saga.ts';
 import { ProducerKind } from './producer.ts';
 
-export const MODULES: readonly ModuleClass[] = [Network, DeadLetters, Invariants, TopicKind, AggregateKind, QueueKind, ConsumerGroups, ProjectionKind, SagaKind, ProducerKind];
+export const MODULES: readonly ModuleClass[] = [Network, DeadLetters, Invariants, TopicKind, AggregateKind, QueueKind, ExchangeKind, ConsumerGroups, ProjectionKind, SagaKind, ProducerKind];

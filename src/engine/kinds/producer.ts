@@ -11,6 +11,7 @@ import { compileFiller, type Filler } from '../templates.ts';
 import { Network } from '../network.ts';
 import { Invariants } from '../invariants.ts';
 import { FETCH_DELAY_MS } from './consumer.ts';
+import { ExchangeKind, type Stamper } from './exchange.ts';
 import { S_CRASH, S_DEDUP, S_FIRE, S_IGNORED, S_INJECT, S_PRODUCE, S_PUBLISH, S_RELAY, S_RESTART, S_SENDFAIL, S_SENT, fmtMs } from '../steps.ts';
 
 /** The data of an event whose template has none: shared, as stored values are never mutated. */
@@ -34,7 +35,7 @@ interface ProducerRt {
   node: number;
   spec: ProducerSpec;
   targets: number[];
-  templates: { t: Template; topic: number; key: Filler | null; data: Filler | null }[];
+  templates: { t: Template; topic: number; key: Filler | null; data: Filler | null; amqp: Stamper | null }[];
   sender: number;
   fired: number;
   remaining: number;
@@ -88,6 +89,7 @@ export class ProducerKind implements Module {
   build(): void {
     const k = this.k;
     this.net = k.get(Network);
+    const amqp = k.get(ExchangeKind);
     k.nodes.forEach((n, i) => {
       if (n.kind !== 'producer') return;
       const targets = k.targetsOf(n.id).map((t) => k.records.channelOfNode.get(t)!);
@@ -96,6 +98,7 @@ export class ProducerKind implements Module {
         topic: t.topic !== undefined ? k.channelIndex(t.topic) : targets.length === 1 ? targets[0] : -1,
         key: t.key === undefined || t.key === null ? null : compileFiller(t.key),
         data: compileFiller((t.data ?? {}) as Json),
+        amqp: amqp.stamper(t),
       }));
       const p = this.producers.length;
       this.producerOfNode.set(i, p);
@@ -174,7 +177,10 @@ export class ProducerKind implements Module {
     // Key first, then data, fields in order: the PRNG draws in a fixed order ([P4]).
     if (tpl.key) key = tpl.key(prod.fired, this.k.prng);
     if (tpl.data) data = tpl.data(prod.fired, this.k.prng);
-    return this.k.records.createEvent(t.type, key === null ? null : String(key), data, prod.node, tpl.topic, -1, t.schemaVersion, -1);
+    const rec = this.k.records.createEvent(t.type, key === null ? null : String(key), data, prod.node, tpl.topic, -1, t.schemaVersion, -1);
+    // AMQP properties (routing key, headers, TTL, mandatory) after key and data ([AM2]).
+    tpl.amqp?.(rec, prod.fired, this.k.prng);
+    return rec;
   }
 
   /** [O3] The outbox relay publishes the oldest row not yet sent. */
@@ -392,6 +398,8 @@ export class ProducerKind implements Module {
         if (note && cfg.pattern === 'direct') return `${lead}: ${note}`;
         if (cfg.pattern === 'dual-write') return `${lead}: it saved the change in its ${cfg.table} table and will publish the event ${fmtMs(cfg.publishDelayMs)} later, in a second step (a dual write: a crash in between loses the event)`;
         if (cfg.pattern === 'outbox') return `${lead}: it saved the change in its ${cfg.table} table and an outbox row in the same transaction; its relay will publish the event`;
+        const to = ev >= 0 ? L.channels[L.evTopic.get(ev)] : null;
+        if (to && this.k.nodes[to.node].kind === 'exchange') return `${lead}: published to exchange ${to.id} with routing key ${this.k.get(ExchangeKind).routingKey(ev)}`;
         return `${lead}: appended to ${where} (${why})`;
       }
       case S_PUBLISH:
