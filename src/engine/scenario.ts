@@ -238,14 +238,15 @@ const QueueNode = nodeSchema('queue', {
     maxReceiveCount: v.optional(v.nullable(Int(1, 1000)), null),
     /** Queue or topic that takes messages received too often; it must be connected from this queue. */
     deadLetter: v.optional(v.nullable(Id), null),
-    /** AMQP x-message-ttl ([AM7]): a message still ready this long after it arrived expires; null: never. */
-    messageTtlMs: v.optional(v.nullable(Num(0, 86_400_000)), null),
+    // The AMQP fields below have no default, so a queue's config without them stays as it was.
+    /** AMQP x-message-ttl ([AM7]): a message still ready this long after it arrived expires; null or left out: never. */
+    messageTtlMs: v.optional(v.nullable(Num(0, 86_400_000))),
     /** AMQP x-dead-letter-exchange ([AM8]): the exchange rejected, expired and over-delivered messages go to. */
-    deadLetterExchange: v.optional(v.nullable(Id), null),
+    deadLetterExchange: v.optional(v.nullable(Id)),
     /** AMQP x-dead-letter-routing-key: the routing key they go with; null: their own. */
-    deadLetterRoutingKey: v.optional(v.nullable(RoutingKey), null),
-    /** What a nack does ([AM8]): put the message back (`requeue`) or dead-letter it (reject without requeue). */
-    onReject: v.optional(v.picklist(['requeue', 'dead-letter'], 'must be requeue or dead-letter'), 'requeue'),
+    deadLetterRoutingKey: v.optional(v.nullable(RoutingKey)),
+    /** What a nack does ([AM8]): put the message back (`requeue`, when left out) or dead-letter it (reject without requeue). */
+    onReject: v.optional(v.picklist(['requeue', 'dead-letter'], 'must be requeue or dead-letter')),
 });
 
 /** An AMQP 0-9-1 exchange ([AM1]): routes each message to the queues whose binding matches. */
@@ -695,7 +696,7 @@ export function restoreScenario(input: unknown): Restored<Scenario> {
       else if (!outTopics(n.id).includes(n.config.deadLetter)) errors.push({ path: `nodes[${i}].config.deadLetter`, message: `connect ${n.id} → ${n.config.deadLetter} first` });
       else if (n.config.deadLetter === n.id) errors.push({ path: `nodes[${i}].config.deadLetter`, message: 'a queue cannot be its own dead-letter queue' });
     }
-    if (n.kind === 'queue' && n.config.maxReceiveCount !== null && n.config.deadLetter === null && n.config.deadLetterExchange === null) {
+    if (n.kind === 'queue' && n.config.maxReceiveCount !== null && n.config.deadLetter === null && (n.config.deadLetterExchange ?? null) === null) {
       errors.push({ path: `nodes[${i}].config.deadLetter`, message: 'a maxReceiveCount needs a dead-letter queue to move messages to' });
     }
     if (n.kind !== 'consumer' || n.config.deadLetter === null) return;
@@ -792,7 +793,7 @@ function amqpProblems(nodes: NodeSpec[], edges: EdgeSpec[], raw: readonly { sour
       errors.push({ path: `edges[${i}].${fields[0]}`, message: `only a connection from an exchange carries a binding: ${e.source} is a ${byId.get(e.source)?.kind}` });
       continue;
     }
-    if (x.config.alternateExchange === e.target) {
+    if (x.config.alternateExchange === e.target && byId.get(e.target)?.kind === 'exchange') {
       errors.push({ path: `edges[${i}].${fields[0]}`, message: `${e.target} is ${x.id}'s alternate exchange: it takes what no binding matched, so this connection has no binding of its own` });
       continue;
     }
@@ -809,13 +810,13 @@ function amqpProblems(nodes: NodeSpec[], edges: EdgeSpec[], raw: readonly { sour
       else if (ae === n.id) errors.push({ path: `nodes[${i}].config.alternateExchange`, message: 'an exchange cannot be its own alternate exchange' });
       else if (!wiredTo(n.id, ae)) errors.push({ path: `nodes[${i}].config.alternateExchange`, message: `connect ${n.id} → ${ae} first` });
     }
-    if (n.kind === 'queue' && n.config.deadLetterExchange !== null) {
+    if (n.kind === 'queue' && n.config.deadLetterExchange != null) {
       const dlx = n.config.deadLetterExchange;
       if (byId.get(dlx)?.kind !== 'exchange') errors.push({ path: `nodes[${i}].config.deadLetterExchange`, message: `"${dlx}" is not an exchange` });
       else if (!wiredTo(n.id, dlx)) errors.push({ path: `nodes[${i}].config.deadLetterExchange`, message: `connect ${n.id} → ${dlx} first` });
       else if (n.config.deadLetter !== null) errors.push({ path: `nodes[${i}].config.deadLetterExchange`, message: 'a queue dead-letters either to a queue or topic (deadLetter) or through an exchange (deadLetterExchange), not both: clear one' });
     }
-    if (n.kind === 'queue' && n.config.deadLetterRoutingKey !== null && n.config.deadLetterExchange === null) {
+    if (n.kind === 'queue' && n.config.deadLetterRoutingKey != null && n.config.deadLetterExchange == null) {
       errors.push({ path: `nodes[${i}].config.deadLetterRoutingKey`, message: 'a dead-letter routing key needs a dead-letter exchange to route by it' });
     }
   });
@@ -851,8 +852,9 @@ export function connectionProblem(from: NodeKind, to: NodeKind): string | null {
   const src: KindInfo = KIND_INFO[from];
   const dst: KindInfo = KIND_INFO[to];
   if (src.feeds?.includes(to) || dst.accepts?.includes(from)) return null;
-  if (src.feeds) return `a ${from} connects to ${kindList(src.feeds.map((k) => `a ${k}`))}, not to a ${to}`;
-  if (dst.accepts) return `a ${to} takes connections from ${kindList(dst.accepts.map((k) => `a ${k}`))}, not from a ${from}`;
+  const an = (k: string) => `${/^[aeiou]/.test(k) ? 'an' : 'a'} ${k}`;
+  if (src.feeds) return `${an(from)} connects to ${kindList(src.feeds.map(an))}, not to ${an(to)}`;
+  if (dst.accepts) return `${an(to)} takes connections from ${kindList(dst.accepts.map(an))}, not from ${an(from)}`;
   const channel = (k: NodeKind) => k === 'topic' || k === 'queue';
   if (from === 'producer' && channel(to)) return null;
   if (channel(from) && to === 'consumer') return null;

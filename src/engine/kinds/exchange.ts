@@ -243,7 +243,9 @@ export class ExchangeKind implements Module {
       });
       if (ex.bindings.length > BINDINGS_IN_TEXT) said.push(`${ex.bindings.length - BINDINGS_IN_TEXT} more`);
       const name = `${ex.spec.id} (${type}${how})`;
-      parts.push(ex.bindings.length === 0 ? `${name} has no bindings` : `${name}: ${type === 'fanout' ? 'a fanout exchange copies every message to every bound queue' : 'binding'} ${said.join('; ')}`);
+      if (ex.bindings.length === 0) parts.push(`${name} has no bindings`);
+      else if (type === 'fanout') parts.push(`${name}: a fanout exchange copies every message to every binding (${ex.bindings.map((b) => k.nodes[b.to].id).join(', ')})`);
+      else parts.push(`${name}: binding ${said.join('; ')}`);
       if (hit.length > 0) {
         st.routed[xi]++;
         for (const b of hit) {
@@ -268,8 +270,8 @@ export class ExchangeKind implements Module {
         k.schedule(k.now, this.A_RETURN, rec, x, 0);
       } else st.dropped[x]++;
       const fate = mandatory
-        ? `no queue got it; it was published mandatory, so it goes back to ${k.nodes[L.evSource.get(rec)].id} (basic.return)`
-        : `no queue got it, so it is dropped (unroutable): an exchange stores nothing. Bind a queue with a matching key, give the exchange an alternate exchange, or publish with mandatory to hear about it`;
+        ? `No queue got it; it was published mandatory, so it goes back to ${k.nodes[L.evSource.get(rec)].id} (basic.return)`
+        : `No queue got it, so it is dropped (unroutable): an exchange stores nothing. Bind a queue with a matching key, give the exchange an alternate exchange, or publish with mandatory to hear about it`;
       k.record(S_ROUTE, entry.node, rec, 0, `${entry.spec.id} routed ${what}. ${parts.join('. ')}. ${fate}`);
       return;
     }

@@ -143,7 +143,7 @@ export class QueueKind implements Module {
         // [Q5] Received too often without an ack: moved to the dead-letter channel instead ([AM8]: or through an exchange).
         q.qState[off] = Q_DEAD;
         const why = `received ${q.qReceives[off]} times without an ack (maxReceiveCount ${cfg.maxReceiveCount})`;
-        if (cfg.deadLetterExchange !== null) this.exchanges.deadLetter(rec, t.node, cfg.deadLetterExchange, cfg.deadLetterRoutingKey, why, q.qReceives[off]);
+        if (cfg.deadLetterExchange != null) this.exchanges.deadLetter(rec, t.node, cfg.deadLetterExchange, cfg.deadLetterRoutingKey ?? null, why, q.qReceives[off]);
         else this.dead.deadLetter(rec, t.node, cfg.deadLetter!, why, q.qReceives[off]);
         dead.push(L.idOf(rec));
         continue;
@@ -156,7 +156,7 @@ export class QueueKind implements Module {
       got.push([rec, receipt]);
     }
     if (got.length === 0 && dead.length === 0) return null;
-    return { got, dead, deadLetterTo: cfg.deadLetter ?? (cfg.deadLetterExchange !== null ? `exchange ${cfg.deadLetterExchange}` : null) };
+    return { got, dead, deadLetterTo: cfg.deadLetter ?? (cfg.deadLetterExchange != null ? `exchange ${cfg.deadLetterExchange}` : null) };
   }
 
   /** [Q4] Deletes the message if this receipt still holds it; returns whether it did. */
@@ -177,7 +177,7 @@ export class QueueKind implements Module {
       q.qHolder[off] = -1;
       const rec = this.k.records.channels[c].logs[0].get(off);
       const why = 'rejected by its consumer without requeue (basic.nack requeue=false)';
-      if (q.config.deadLetterExchange !== null) this.exchanges.deadLetter(rec, q.node, q.config.deadLetterExchange, q.config.deadLetterRoutingKey, why, q.qReceives[off]);
+      if (q.config.deadLetterExchange != null) this.exchanges.deadLetter(rec, q.node, q.config.deadLetterExchange, q.config.deadLetterRoutingKey ?? null, why, q.qReceives[off]);
       else if (q.config.deadLetter !== null) this.dead.deadLetter(rec, q.node, q.config.deadLetter, why, q.qReceives[off]);
     } else if (held) {
       q.qState[off] = Q_READY;
@@ -192,8 +192,8 @@ export class QueueKind implements Module {
     const q = this.queueOfChannel.get(c)!;
     if (q.qState[off] !== Q_DEAD) return null;
     const cfg = q.config;
-    const to = cfg.deadLetterExchange !== null ? `dead-lettered through exchange ${cfg.deadLetterExchange}${cfg.deadLetterRoutingKey !== null ? ` with routing key ${cfg.deadLetterRoutingKey}` : ' with its own routing key'}` : cfg.deadLetter !== null ? `dead-lettered to ${cfg.deadLetter}` : 'dropped: the queue has no dead-letter exchange';
-    return `It rejected the message without requeue (${q.node >= 0 ? this.k.nodes[q.node].id : ''} has onReject: dead-letter): ${to}`;
+    const to = cfg.deadLetterExchange != null ? `dead-lettered through exchange ${cfg.deadLetterExchange}${cfg.deadLetterRoutingKey != null ? ` with routing key ${cfg.deadLetterRoutingKey}` : ' with its own routing key'}` : cfg.deadLetter !== null ? `dead-lettered to ${cfg.deadLetter}` : 'dropped: the queue has no dead-letter exchange';
+    return `It rejected the message without requeue (${this.k.nodes[q.node].id} has onReject: dead-letter): ${to}`;
   }
 
   /** [AM7] A message arrived: it expires after the lower of the queue's TTL and its own. */
@@ -217,8 +217,8 @@ export class QueueKind implements Module {
     if (q.qExpires[off] < 0 || q.qExpires[off] > k.now) return false;
     const rec = k.records.channels[c].logs[0].get(off);
     q.qState[off] = Q_EXPIRED;
-    const dlx = q.config.deadLetterExchange;
-    if (dlx !== null) this.exchanges.deadLetter(rec, q.node, dlx, q.config.deadLetterRoutingKey, `expired: its TTL ran out while it waited in ${k.nodes[q.node].id}`, q.qReceives[off]);
+    const dlx = q.config.deadLetterExchange ?? null;
+    if (dlx !== null) this.exchanges.deadLetter(rec, q.node, dlx, q.config.deadLetterRoutingKey ?? null, `expired: its TTL ran out while it waited in ${k.nodes[q.node].id}`, q.qReceives[off]);
     k.record(S_EXPIRE, q.node, rec, dlx !== null ? 1 : 0);
     return true;
   }
@@ -250,8 +250,8 @@ export class QueueKind implements Module {
     const q = this.queueOfNode.get(s.node)!;
     const cfg = q.config;
     const own = this.exchanges.expirationOf(s.ev);
-    const ttl = own !== undefined && (cfg.messageTtlMs === null || own < cfg.messageTtlMs) ? `its own expiration of ${own} ms` : `the queue's message TTL of ${cfg.messageTtlMs} ms`;
-    const fate = s.aux ? `dead-lettered through exchange ${cfg.deadLetterExchange}${cfg.deadLetterRoutingKey !== null ? ` with routing key ${cfg.deadLetterRoutingKey}` : ' with its own routing key'}` : 'dropped: the queue has no dead-letter exchange';
+    const ttl = own !== undefined && (cfg.messageTtlMs == null || own < cfg.messageTtlMs) ? `its own expiration of ${own} ms` : `the queue's message TTL of ${cfg.messageTtlMs} ms`;
+    const fate = s.aux ? `dead-lettered through exchange ${cfg.deadLetterExchange}${cfg.deadLetterRoutingKey != null ? ` with routing key ${cfg.deadLetterRoutingKey}` : ' with its own routing key'}` : 'dropped: the queue has no dead-letter exchange';
     return `${k.records.evText(s.ev)} expired in ${k.nodes[s.node].id}: no consumer took it within ${ttl}, so it is ${fate}`;
   }
 
