@@ -115,6 +115,9 @@ describe('what the UI loads', () => {
 describe('other answers', () => {
   type Patch = (scenario: { nodes: { id: string; config: Record<string, unknown> }[]; edges: unknown[] }) => void;
   const consumer = (id: string, f: (c: Record<string, unknown>) => void): Patch => (s) => f(s.nodes.find((n) => n.id === id)!.config);
+  const bind = (source: string, target: string, bindingKey: string): Patch => (s) => {
+    (s.edges as { source: string; target: string; bindingKey?: string }[]).find((e) => e.source === source && e.target === target)!.bindingKey = bindingKey;
+  };
   const cases: [string, string, Patch, boolean][] = [
     ['idempotent-consumer', 'the version strategy', consumer('payment', (c) => (c.idempotency = 'version')), true],
     ['idempotent-consumer', 'processed ids saved in a separate step (the crash comes before the mark)', consumer('payment', (c) => (c.idempotency = 'processed-ids-separate')), false],
@@ -129,6 +132,14 @@ describe('other answers', () => {
     }, false],
     ['retries-dead-letters', 'retries without a dead-letter topic', consumer('payment', (c) => (c.deadLetter = null)), false],
     ['transactional-outbox', 'dual write with a longer publish delay', consumer('checkout', (c) => ((c.pattern = 'dual-write'), (c.publishDelayMs = 50))), false],
+    ['exchange-routing', 'the binding key order.eu.#', bind('orders', 'eu-orders', 'order.eu.#'), true],
+    ['exchange-routing', 'the binding key # (everything)', bind('orders', 'eu-orders', '#'), false],
+    ['exchange-routing', 'the binding key order.*', bind('orders', 'eu-orders', 'order.*'), false],
+    ['dead-letter-exchange', 'binding parked with the key the dead letters carry', (s) => {
+      consumer('payments', (c) => delete c.deadLetterRoutingKey)(s);
+      bind('dlx', 'parked', 'payment.requested')(s);
+    }, true],
+    ['dead-letter-exchange', 'requeue instead of dead-lettering, with a delivery limit of 3', consumer('payments', (c) => ((c.onReject = 'requeue'), (c.maxReceiveCount = 3))), false],
   ];
   it.each(cases)('%s: %s', (id, _what, patch, completes) => {
     const lesson = getLesson(id)!;
