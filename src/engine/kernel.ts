@@ -123,6 +123,10 @@ export class Kernel {
   private checkpoints: Checkpoint[] = [];
   private checkpointEvery: number;
   private readonly maxCheckpoints: number;
+  /** The step at or after which the next checkpoint is taken. */
+  private nextCheckpoint: number;
+  /** Space checkpoints by the size of the state they copy (unless the interval was given). */
+  private readonly adaptive: boolean;
 
   constructor(scenario: Scenario, options: EngineOptions, modules: readonly ModuleClass[]) {
     this.scenario = scenario;
@@ -131,6 +135,8 @@ export class Kernel {
     this.prng = new Prng(this.seed);
     this.inputs = [...(options.inputs ?? [])].sort((a, b) => a.atStep - b.atStep);
     this.checkpointEvery = Math.max(1, options.checkpointEvery ?? 1024);
+    this.adaptive = options.checkpointEvery === undefined;
+    this.nextCheckpoint = this.checkpointEvery;
     this.maxCheckpoints = Math.max(4, options.maxCheckpoints ?? 64);
     this.nodes = scenario.nodes;
     this.nodes.forEach((n, i) => this.nodeIndex.set(n.id, i));
@@ -455,7 +461,7 @@ export class Kernel {
   private afterStep(): void {
     this.stepCount++;
     if (this.stepCount > this.horizonSteps) this.horizonSteps = this.stepCount;
-    if (this.stepCount % this.checkpointEvery === 0) {
+    if (this.stepCount >= this.nextCheckpoint) {
       const last = this.checkpoints[this.checkpoints.length - 1];
       if (last.step < this.stepCount) {
         this.checkpoints.push(this.capture());
@@ -466,7 +472,21 @@ export class Kernel {
           this.checkpointEvery *= 2;
         }
       }
+      this.nextCheckpoint = this.stepCount + this.interval();
     }
+  }
+
+  /**
+   * Steps to the next checkpoint. A checkpoint costs in proportion to the state it copies
+   * (a store table is copied once per interval when written), so a large state gets sparser
+   * checkpoints: at most about a quarter of a step's work per entry, and a seek still
+   * re-executes at most one interval ([T5]).
+   */
+  private interval(): number {
+    if (!this.adaptive) return this.checkpointEvery;
+    let size = 0;
+    for (const m of this.modules) size += m.stateSize?.() ?? 0;
+    return Math.max(this.checkpointEvery, 4 * size);
   }
 
   // -------------------------------------------------------------------------- inputs
@@ -557,6 +577,7 @@ export class Kernel {
     this.records.fork();
     for (const m of this.modules) m.fork?.();
     this.checkpoints = this.checkpoints.filter((c) => c.step <= step);
+    this.nextCheckpoint = step + this.interval();
     this.inputs.length = this.inputCursor;
   }
 }

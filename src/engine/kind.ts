@@ -55,6 +55,8 @@ export interface Module {
   capture(): unknown;
   /** Puts back what `capture` returned (the kernel never reads it). */
   restore(state: unknown): void;
+  /** Roughly how many entries a checkpoint copies (or a later overwrite copies for it): the kernel spaces checkpoints by it. */
+  stateSize?(): number;
   /** The view of one of its nodes at the playhead. */
   view?(node: number): NodeView | undefined;
   /** One trace step in words, when this module knows it; else undefined. */

@@ -393,8 +393,71 @@ const ProjectionNode = nodeSchema('projection', {
     schema: ConsumerReliability.schema,
 });
 
+/**
+ * An EventBridge-style event bus ([B1]–[B4]): rules whose patterns match fields of each
+ * event route it to targets (topics or queues the bus is connected to).
+ * A pattern is an object over `type`, `source`, `subject` and `data` (nested); each leaf is
+ * a list of matchers, any of which may match: a value (equal), `{"prefix": "ORD-"}`,
+ * `{"anything-but": v | [v…]}`, `{"numeric": [">", 0, "<=", 100]}`, `{"exists": bool}`.
+ */
+const EventBusRule = v.strictObject({
+  name: Name(64),
+  pattern: v.custom<Json>((x) => x !== null && typeof x === 'object' && !Array.isArray(x) && isJson(x), 'must be an object, such as {"type": ["OrderPlaced"]}'),
+  targets: v.pipe(v.array(Id), v.minLength(1, 'needs at least one target'), v.maxLength(10)),
+});
+export type EventBusRuleSpec = v.InferOutput<typeof EventBusRule>;
+const EventBusNode = nodeSchema('event-bus', {
+  rules: v.optional(v.pipe(v.array(EventBusRule), v.maxLength(50)), []),
+  /** Time the bus takes to match an event and hand it to its targets. */
+  processingMs: v.optional(Num(0, 3_600_000), 1),
+});
+
+/** Why an event pattern is malformed, as field errors relative to `path` ([B1]). */
+export function patternProblems(pattern: Json, path: string): { path: string; message: string }[] {
+  const out: { path: string; message: string }[] = [];
+  const TOP = ['type', 'source', 'subject', 'data'];
+  const scalar = (x: unknown) => x === null || ['string', 'number', 'boolean'].includes(typeof x);
+  const walk = (p: Json, at: string, top: boolean) => {
+    if (p === null || typeof p !== 'object' || Array.isArray(p)) return out.push({ path: at, message: 'must be an object of fields' });
+    const keys = Object.keys(p);
+    if (keys.length === 0) return out.push({ path: at, message: top ? 'needs at least one field to match, such as {"type": ["OrderPlaced"]}' : 'needs at least one field' });
+    for (const k of keys) {
+      const x = (p as Record<string, Json>)[k];
+      const here = `${at}.${k}`;
+      if (top && !TOP.includes(k)) {
+        out.push({ path: here, message: `events have ${TOP.join(', ')} (fields of the data go under "data")` });
+        continue;
+      }
+      if (!Array.isArray(x)) {
+        if (top && k !== 'data') out.push({ path: here, message: 'must be a list of matchers, such as ["OrderPlaced"]' });
+        else walk(x, here, false);
+        continue;
+      }
+      if (x.length === 0) out.push({ path: here, message: 'needs at least one matcher' });
+      x.forEach((m, i) => {
+        const mp = `${here}[${i}]`;
+        if (scalar(m)) return;
+        if (Array.isArray(m) || m === null || typeof m !== 'object' || Object.keys(m).length !== 1) return out.push({ path: mp, message: 'must be a value or one of {"prefix"}, {"anything-but"}, {"numeric"}, {"exists"}' });
+        const [op, arg] = Object.entries(m)[0];
+        if (op === 'prefix') {
+          if (typeof arg !== 'string') out.push({ path: `${mp}.prefix`, message: 'must be text' });
+        } else if (op === 'anything-but') {
+          if (!scalar(arg) && !(Array.isArray(arg) && arg.length > 0 && arg.every(scalar))) out.push({ path: `${mp}.anything-but`, message: 'must be a value or a list of values' });
+        } else if (op === 'exists') {
+          if (typeof arg !== 'boolean') out.push({ path: `${mp}.exists`, message: 'must be true or false' });
+        } else if (op === 'numeric') {
+          const ok = Array.isArray(arg) && (arg.length === 2 || arg.length === 4) && arg.every((a, j) => (j % 2 === 0 ? ['=', '<', '<=', '>', '>='].includes(a as string) : typeof a === 'number'));
+          if (!ok) out.push({ path: `${mp}.numeric`, message: 'must be [op, number] or [op, number, op, number] with op one of = < <= > >=' });
+        } else out.push({ path: mp, message: `"${op}" is not a matcher: use prefix, anything-but, numeric or exists` });
+      });
+    }
+  };
+  walk(pattern, path, true);
+  return out;
+}
+
 /** The node kinds' schemas. A new kind: its schema here, its entry in KIND_INFO below. */
-const NODE_SCHEMAS = [ProducerNode, TopicNode, QueueNode, ConsumerNode, ProjectionNode, AggregateNode, SagaNode, ExchangeNode] as const;
+const NODE_SCHEMAS = [ProducerNode, TopicNode, QueueNode, ConsumerNode, ProjectionNode, AggregateNode, SagaNode, EventBusNode, ExchangeNode] as const;
 
 /** What the app says of a node kind, and which connections a newer kind takes. */
 export interface KindInfo {
@@ -408,6 +471,8 @@ export interface KindInfo {
   accepts?: readonly string[];
   /** Its config when added from the palette (restoreScenario's defaults fill the rest). */
   starter?: (id: string) => Record<string, unknown>;
+  /** What is wrong with a node's config beyond its schema, given the nodes it is connected to; paths are relative to `config`. */
+  check?: (config: never, wiredTo: readonly string[]) => { path: string; message: string }[];
 }
 
 /** Every node kind, in palette order. The engine runs each through its module in kinds/. */
@@ -419,6 +484,17 @@ export const KIND_INFO = {
   projection: { label: 'Projection', hint: 'a read model built from topics' },
   aggregate: { label: 'Aggregate', hint: 'an event-sourced entity taking commands' },
   saga: { label: 'Saga', hint: 'a process manager with compensations' },
+  'event-bus': {
+    label: 'Event bus',
+    hint: 'routes events to targets by rules on their fields',
+    accepts: ['producer', 'consumer'],
+    feeds: ['topic', 'queue'],
+    check: (config: v.InferOutput<typeof EventBusNode>['config'], wiredTo: readonly string[]) =>
+      config.rules.flatMap((r, i) => [
+        ...patternProblems(r.pattern, `rules[${i}].pattern`),
+        ...r.targets.flatMap((t, j) => (wiredTo.includes(t) ? [] : [{ path: `rules[${i}].targets[${j}]`, message: `"${t}" is not a topic or queue the bus is connected to` }])),
+      ]),
+  },
   exchange: {
     label: 'Exchange',
     hint: 'AMQP routing: direct, fanout, topic, headers',
@@ -545,8 +621,11 @@ export type ConsumerSpec = v.InferOutput<typeof ConsumerNode> & { label: string;
 export type ProjectionSpec = v.InferOutput<typeof ProjectionNode> & { label: string };
 export type AggregateSpec = v.InferOutput<typeof AggregateNode> & { label: string };
 export type SagaSpec = v.InferOutput<typeof SagaNode> & { label: string };
+export type EventBusSpec = v.InferOutput<typeof EventBusNode> & { label: string };
+/** Every kind's node, as restoreScenario gives it (a consumer always has its group). */
+type SpecOf<S> = S extends v.GenericSchema ? v.InferOutput<S> & { label: string } : never;
+export type NodeSpec = ConsumerSpec | Exclude<SpecOf<(typeof NODE_SCHEMAS)[number]>, { kind: 'consumer' }>;
 export type ExchangeSpec = v.InferOutput<typeof ExchangeNode> & { label: string };
-export type NodeSpec = ProducerSpec | TopicSpec | QueueSpec | ConsumerSpec | ProjectionSpec | AggregateSpec | SagaSpec | ExchangeSpec;
 export type NodeKind = NodeSpec['kind'];
 export interface EdgeSpec extends Partial<Link>, Binding {
   id: string;
@@ -687,6 +766,9 @@ export function restoreScenario(input: unknown): Restored<Scenario> {
       const why = consumerPatchProblem(n.id, { rules: n.config.rules }, byId, outTopics(n.id));
       if (why) errors.push({ path: `nodes[${i}].config.${why.path}`, message: why.message });
     }
+    // A kind's own checks, from its KIND_INFO entry.
+    const check = (KIND_INFO[n.kind] as KindInfo).check;
+    if (check) for (const e of check(n.config as never, outTopics(n.id))) errors.push({ path: `nodes[${i}].config.${e.path}`, message: e.message });
   });
 
   nodes.forEach((n, i) => {
@@ -852,9 +934,12 @@ export function connectionProblem(from: NodeKind, to: NodeKind): string | null {
   const src: KindInfo = KIND_INFO[from];
   const dst: KindInfo = KIND_INFO[to];
   if (src.feeds?.includes(to) || dst.accepts?.includes(from)) return null;
-  const an = (k: string) => `${/^[aeiou]/.test(k) ? 'an' : 'a'} ${k}`;
-  if (src.feeds) return `${an(from)} connects to ${kindList(src.feeds.map(an))}, not to ${an(to)}`;
-  if (dst.accepts) return `${an(to)} takes connections from ${kindList(dst.accepts.map(an))}, not from ${an(from)}`;
+  const a = (k: string) => {
+    const name = (KIND_INFO as Record<string, KindInfo>)[k]?.label.toLowerCase() ?? k;
+    return `${/^[aeiou]/.test(name) ? 'an' : 'a'} ${name}`;
+  };
+  if (src.feeds) return `${a(from)} connects to ${kindList(src.feeds.map(a))}, not to ${a(to)}`;
+  if (dst.accepts) return `${a(to)} takes connections from ${kindList(dst.accepts.map(a))}, not from ${a(from)}`;
   const channel = (k: NodeKind) => k === 'topic' || k === 'queue';
   if (from === 'producer' && channel(to)) return null;
   if (channel(from) && to === 'consumer') return null;

@@ -99,23 +99,6 @@ export interface QueueView {
   /** Messages whose TTL ran out while ready ([AM7]). */
   expired?: number;
 }
-/** An AMQP exchange ([AM1]–[AM6]): what it routed where. */
-export interface ExchangeView {
-  kind: 'exchange';
-  type: 'direct' | 'fanout' | 'topic' | 'headers';
-  /** Messages routed by it (published to it, or passed on to it). */
-  arrived: number;
-  /** …that matched at least one binding. */
-  routed: number;
-  /** …that matched none and were dropped, returned to their producer (mandatory), or passed to the alternate exchange. */
-  dropped: number;
-  returned: number;
-  toAlternate: number;
-  alternate: string | null;
-  bindings: { to: string; key: string | null; headers: Record<string, string | number | boolean> | null; xMatch: 'all' | 'any' | null; matched: number }[];
-  /** The latest messages it routed, newest last: their routing key and where copies went. */
-  recent: { id: string; type: string; routingKey: string; to: string[] }[];
-}
 export interface ProjectionView {
   kind: 'projection';
   alive: boolean;
@@ -149,7 +132,20 @@ export interface SagaView {
     history: string[];
   }[];
 }
-export type NodeView = TopicView | QueueView | ProducerView | ConsumerView | ProjectionView | AggregateView | SagaView | ExchangeView;
+/**
+ * Each node kind's view, by kind. A kind's module adds its own by declaration merging
+ * (`declare module '../views.ts' { interface NodeViews { 'my-kind': MyView } }`).
+ */
+export interface NodeViews {
+  topic: TopicView;
+  queue: QueueView;
+  producer: ProducerView;
+  consumer: ConsumerView;
+  projection: ProjectionView;
+  aggregate: AggregateView;
+  saga: SagaView;
+}
+export type NodeView = NodeViews[keyof NodeViews];
 export interface EngineView {
   step: number;
   horizon: number;

@@ -4,9 +4,20 @@ import { sim } from '../engine/testing/harness.ts';
 import payments from './payments.json';
 import poison from './poison.json';
 import outbox from './outbox.json';
+import orderRouting from './order-routing.json';
 import exchangeRouting from './exchange-routing.json';
 
 describe('example scenarios', () => {
+  it('order-routing: [B4] the typo in the EU rule drops EU orders; the fixed pattern routes them ([B3])', () => {
+    const s = sim(orderRouting).fire('checkout', 0).fire('checkout', 1).run();
+    s.expectEffect('fraud', 'order screened', 'ORD-2', 1);
+    expect(s.consumer('eu-fulfilment').effects['order shipped']).toBeUndefined();
+    expect(s.stepsOf('route')[0].text).toContain('type must be "OrderPlace", and it is "OrderPlaced"');
+    const fixed = structuredClone(orderRouting) as unknown as { nodes: { config: { rules: { pattern: { type: string[] } }[] } }[] };
+    fixed.nodes[1].config.rules[1].pattern.type = ['OrderPlaced'];
+    sim(fixed).fire('checkout', 0).run().expectEffect('eu-fulfilment', 'order shipped', 'ORD-1', 1);
+  });
+
   it('payments: a duplicate charges twice; a processed-id table charges once', () => {
     const s = sim(payments).fire('checkout').run();
     s.act({ kind: 'duplicate', node: 'payment', event: 'evt-0' }).run();

@@ -191,8 +191,12 @@ export const GoalsFileSchema = v.pipe(
 
 export const HintsFileSchema = v.pipe(v.array(Text(600), 'must be a list of hints, easiest first'), v.minLength(1, 'give at least one hint'), v.maxLength(8));
 
-/** What a guided step waits for before Next lights up. */
-export type StepWait = { goal: string } | { trace: StepFilter } | { continue: true };
+/**
+ * What a guided step waits for before Next lights up: a goal of the checklist by id, a step
+ * in the trace, the learner's Continue, or — for a look into the past — a goal of its own
+ * that holds while the playhead is back before the end of the recorded run.
+ */
+export type StepWait = { goal: string } | { trace: StepFilter } | { continue: true } | { past: Goal };
 export const StepsFileSchema = v.pipe(
   v.array(
     v.strictObject({
@@ -202,8 +206,14 @@ export const StepsFileSchema = v.pipe(
       text: Text(1200),
       wait: v.optional(
         v.union(
-          [v.strictObject({ goal: Id }), v.strictObject({ trace: StepFilterSchema }), v.strictObject({ continue: v.literal(true) })],
-          'must be {"goal": "<goal id>"}, {"trace": {…filter…}} or {"continue": true}',
+          [
+            v.strictObject({ goal: Id }),
+            v.strictObject({ trace: StepFilterSchema }),
+            v.strictObject({ continue: v.literal(true) }),
+            /** Met while the learner has moved the playhead back (a temporal query) to a step where this goal holds. */
+            v.strictObject({ past: GoalSchema }),
+          ],
+          'must be {"goal": "<goal id>"}, {"trace": {…filter…}}, {"past": {…goal…}} or {"continue": true}',
         ),
         { continue: true },
       ),

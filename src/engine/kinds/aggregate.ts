@@ -259,6 +259,12 @@ export class AggregateKind implements Module {
     };
   }
 
+  stateSize(): number {
+    let n = this.commands.length;
+    for (const a of this.aggregates) a.streams.forEach((offs) => (n += offs.length));
+    return n;
+  }
+
   capture(): AggregateState {
     return {
       aggregates: this.aggregates.map((a) => ({ streams: new Map([...a.streams].map(([key, x]) => [key, [...x]])), snapshots: new Map(a.snapshots) })),

@@ -1243,6 +1243,16 @@ export class ConsumerGroups implements Module {
 
   // -------------------------------------------------------------------------- checkpoints
 
+  stateSize(): number {
+    let n = 0;
+    for (const g of this.groups) {
+      g.store.forEach((t) => (n += t.size));
+      g.effects.forEach((t) => (n += t.size));
+      n += g.accounted.size + g.lastFirst.size + g.attempts.size;
+    }
+    return n;
+  }
+
   capture(): { groups: CapturedGroup[]; members: MemberState[] } {
     return { groups: this.groups.map((g) => ({ ...copyGroupState(g), store: shareStore(g.store) })), members: this.members.map(copyMemberState) };
   }

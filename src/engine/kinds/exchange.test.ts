@@ -5,7 +5,8 @@ import { headersMatch, topicMatches } from './exchange-match.ts';
 import { sim } from '../testing/harness.ts';
 import { createEngine } from '../engine.ts';
 import { restoreScenario, type Scenario } from '../scenario.ts';
-import type { ExchangeView, QueueView } from '../views.ts';
+import type { QueueView } from '../views.ts';
+import type { ExchangeView } from './exchange.ts';
 
 // RabbitMQ's own topic matching test (rabbit_tests.erl, test_topic_matching): 26 bindings and
 // the queues each routing key must reach.

@@ -9,7 +9,6 @@
 import type { Kernel } from '../kernel.ts';
 import type { Module, StepInfo } from '../kind.ts';
 import type { ExchangeSpec, Template } from '../scenario.ts';
-import type { ExchangeView } from '../views.ts';
 import type { Prng } from '../prng.ts';
 import type { Json } from '../json.ts';
 import { compileFiller } from '../templates.ts';
@@ -17,6 +16,29 @@ import { Network } from '../network.ts';
 import { DeadLetters } from '../deadletters.ts';
 import { headersMatch, topicMatches, type HeaderValue } from './exchange-match.ts';
 import { S_RETURN, S_ROUTE } from '../steps.ts';
+
+/** An AMQP exchange ([AM1]–[AM6]): what it routed where. */
+export interface ExchangeView {
+  kind: 'exchange';
+  type: 'direct' | 'fanout' | 'topic' | 'headers';
+  /** Messages routed by it (published to it, or passed on to it). */
+  arrived: number;
+  /** …that matched at least one binding. */
+  routed: number;
+  /** …that matched none and were dropped, returned to their producer (mandatory), or passed to the alternate exchange. */
+  dropped: number;
+  returned: number;
+  toAlternate: number;
+  alternate: string | null;
+  bindings: { to: string; key: string | null; headers: Record<string, string | number | boolean> | null; xMatch: 'all' | 'any' | null; matched: number }[];
+  /** The latest messages it routed, newest last: their routing key and where copies went. */
+  recent: { id: string; type: string; routingKey: string; to: string[] }[];
+}
+declare module '../views.ts' {
+  interface NodeViews {
+    exchange: ExchangeView;
+  }
+}
 
 type Headers = Readonly<Record<string, HeaderValue>>;
 
@@ -323,6 +345,10 @@ export class ExchangeKind implements Module {
       })),
       recent: st.recent[xi].map(([rec, ...qs]) => ({ id: L.idOf(rec), type: L.evType[rec], routingKey: this.routingKey(rec), to: qs.map((q) => k.nodes[q].id) })),
     };
+  }
+
+  stateSize(): number {
+    return 5 * this.exchanges.length + this.st.matched.reduce((n, m) => n + m.length, 0) + this.st.recent.reduce((n, r) => n + r.length, 0);
   }
 
   capture(): ExchangeState {

@@ -14,5 +14,6 @@ import { ConsumerGroups } from './consumer.ts';
 import { ProjectionKind } from './projection.ts';
 import { SagaKind } from './saga.ts';
 import { ProducerKind } from './producer.ts';
+import { EventBusKind } from './eventbus.ts';
 
-export const MODULES: readonly ModuleClass[] = [Network, DeadLetters, Invariants, TopicKind, AggregateKind, QueueKind, ExchangeKind, ConsumerGroups, ProjectionKind, SagaKind, ProducerKind];
+export const MODULES: readonly ModuleClass[] = [Network, DeadLetters, Invariants, TopicKind, AggregateKind, QueueKind, ExchangeKind, ConsumerGroups, ProjectionKind, SagaKind, ProducerKind, EventBusKind];

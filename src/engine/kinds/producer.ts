@@ -86,7 +86,8 @@ export class ProducerKind implements Module {
     });
   }
 
-  build(): void {
+  /** In link, not build: its targets may be channels of any kind, built by any module. */
+  link(): void {
     const k = this.k;
     this.net = k.get(Network);
     const amqp = k.get(ExchangeKind);
@@ -423,6 +424,12 @@ export class ProducerKind implements Module {
         return aux ? `${who} restarted by itself` : `You restarted ${who}`;
     }
     return undefined;
+  }
+
+  stateSize(): number {
+    let n = 0;
+    for (const p of this.producers) n += p.rows.length;
+    return n;
   }
 
   capture(): ProducerState[] {

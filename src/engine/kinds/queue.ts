@@ -277,6 +277,12 @@ export class QueueKind implements Module {
     };
   }
 
+  stateSize(): number {
+    let n = 0;
+    for (const q of this.queues) n += 5 * q.qState.length;
+    return n;
+  }
+
   capture(): QueueState[] {
     return this.queues.map((q) => ({ qState: [...q.qState], qReceives: [...q.qReceives], qReceipt: [...q.qReceipt], qHolder: [...q.qHolder], qExpires: [...q.qExpires] }));
   }
