@@ -44,6 +44,13 @@ export const KIND_INFO = {
       ]),
   },
   sns: { label: 'SNS topic', hint: 'fans each message out to its subscribed queues', feeds: ['queue'], accepts: ['producer', 'consumer'], starter: () => ({ subscriptions: [] }) },
+  exchange: {
+    label: 'Exchange',
+    hint: 'AMQP routing: direct, fanout, topic, headers',
+    feeds: ['queue', 'exchange'],
+    accepts: ['producer', 'consumer', 'queue', 'exchange'],
+    starter: () => ({ type: 'topic' }),
+  },
   pubsub: { label: 'Pub/sub channel', hint: 'Redis-style: pushed to subscribers that are up, kept nowhere', feeds: ['consumer'], accepts: ['producer', 'consumer'] },
 } satisfies Record<string, KindInfo>;
 

@@ -26,6 +26,13 @@ export class DeadLetters implements Module {
     return copy;
   }
 
+  /** A copy of a dead-lettered record routed on (through an exchange, [AM8]) is a dead letter too, with the same origin. */
+  carry(from: number, copy: number): void {
+    if (this.info.size === 0) return;
+    const info = this.info.get(from);
+    if (info) this.info.set(copy, info);
+  }
+
   /** The dead letters in a channel, or none quickly when nothing was ever dead-lettered. */
   in(t: Channel): DeadLetter[] {
     return this.info.size === 0 ? [] : this.of(t.id);

@@ -107,6 +107,46 @@ const RuleSchema = v.strictObject({
   do: v.pipe(v.array(ActionSchema as v.GenericSchema<Action>), v.maxLength(20, 'at most 20 actions per rule')),
 });
 
+// ---------------------------------------------------------------------------- AMQP 0-9-1 ([AM1]–[AM8])
+
+/** A routing key: one route, words separated by dots; wildcards belong in binding keys ([AM2]). */
+const RoutingKey = v.pipe(
+  v.string('must be text'),
+  v.maxLength(255, 'must be at most 255 characters'),
+  v.check((x) => !x.split('.').some((w) => w.includes('*') || w.includes('#')), 'a routing key names one route: the wildcards * and # belong in binding keys (on the exchange → queue connection)'),
+);
+/** A binding key ([AM3]): in a topic exchange `*` and `#` are whole words (order.* or order.#, not order*). */
+const BindingKey = v.pipe(
+  v.string('must be text'),
+  v.maxLength(255, 'must be at most 255 characters'),
+  v.check((x) => !x.split('.').some((w) => w !== '*' && w !== '#' && (w.includes('*') || w.includes('#'))), 'in a binding key * and # stand alone between dots: write order.* or order.#, not order* or order#'),
+);
+const HeaderName = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a header name: 1–64 letters, digits or _ . -'));
+const Headers = v.pipe(
+  v.record(HeaderName, v.union([v.pipe(v.string(), v.maxLength(200)), v.pipe(v.number(), v.finite()), v.boolean()], 'must be text, a number or true/false')),
+  v.check((r) => Object.keys(r).length <= 20, 'at most 20 headers'),
+);
+const AMQP_TEMPLATE = {
+  routingKey: v.optional(RoutingKey),
+  headers: v.optional(Headers),
+  expirationMs: v.optional(Num(0, 86_400_000)),
+  mandatory: v.optional(v.boolean('must be true or false')),
+};
+/** What a connection from an exchange carries: its binding ([AM3], [AM4]). */
+const BINDING_ENTRIES = {
+  /** The binding key (direct and topic exchanges); left out: the empty key. */
+  bindingKey: v.optional(BindingKey),
+  /** Headers exchanges: the headers to match. */
+  headers: v.optional(Headers),
+  /** Headers exchanges: all of them must match, or any one. */
+  xMatch: v.optional(v.picklist(['all', 'any'], 'must be all or any')),
+};
+export interface Binding {
+  bindingKey?: string;
+  headers?: Record<string, string | number | boolean>;
+  xMatch?: 'all' | 'any';
+}
+
 export interface Template {
   type: string;
   key?: string | null;
@@ -118,6 +158,14 @@ export interface Template {
   messageGroupId?: string;
   /** A FIFO queue's deduplication id ([FQ3]); `{n}` and `{rand:…}` allowed. */
   deduplicationId?: string;
+  /** AMQP ([AM2]): the routing key an exchange routes by ({n}, {rand:…} fillers); default: the event type. */
+  routingKey?: string;
+  /** AMQP ([AM4]): message headers a headers exchange matches. */
+  headers?: Record<string, string | number | boolean>;
+  /** AMQP ([AM7]): per-message TTL (the `expiration` property), from when it enters a queue. */
+  expirationMs?: number;
+  /** AMQP ([AM5]): an unroutable message comes back to the producer (basic.return). */
+  mandatory?: boolean;
 }
 const TemplateSchema = v.strictObject({
   type: Name(100),
@@ -127,6 +175,7 @@ const TemplateSchema = v.strictObject({
   schemaVersion: v.optional(Int(1, 1000), 1),
   messageGroupId: v.optional(v.pipe(v.string('must be text'), v.minLength(1, 'must not be empty (leave it out to group by the key)'), v.maxLength(128, 'must be at most 128 characters'))),
   deduplicationId: v.optional(v.pipe(v.string('must be text'), v.minLength(1, 'must not be empty (leave it out to use the event id)'), v.maxLength(128, 'must be at most 128 characters'))),
+  ...AMQP_TEMPLATE,
 });
 
 const Position = v.optional(v.strictObject({ x: Num(-1e6, 1e6), y: Num(-1e6, 1e6) }), { x: 0, y: 0 });
@@ -203,6 +252,22 @@ const QueueNode = nodeSchema('queue', {
     contentBasedDeduplication: v.optional(v.boolean('must be true or false')),
     /** FIFO: how long a deduplication id is remembered; left out, SQS's 5 minutes (DEDUP_WINDOW_MS) ([FQ3]). */
     deduplicationWindowMs: v.optional(Num(1, 3_600_000)),
+    // The AMQP fields below have no default, so a queue's config without them stays as it was.
+    /** AMQP x-message-ttl ([AM7]): a message still ready this long after it arrived expires; null or left out: never. */
+    messageTtlMs: v.optional(v.nullable(Num(0, 86_400_000))),
+    /** AMQP x-dead-letter-exchange ([AM8]): the exchange rejected, expired and over-delivered messages go to. */
+    deadLetterExchange: v.optional(v.nullable(Id)),
+    /** AMQP x-dead-letter-routing-key: the routing key they go with; null: their own. */
+    deadLetterRoutingKey: v.optional(v.nullable(RoutingKey)),
+    /** What a nack does ([AM8]): put the message back (`requeue`, when left out) or dead-letter it (reject without requeue). */
+    onReject: v.optional(v.picklist(['requeue', 'dead-letter'], 'must be requeue or dead-letter')),
+});
+
+/** An AMQP 0-9-1 exchange ([AM1]): routes each message to the queues whose binding matches. */
+const ExchangeNode = nodeSchema('exchange', {
+    type: v.optional(v.picklist(['direct', 'fanout', 'topic', 'headers'], 'must be direct, fanout, topic or headers'), 'topic'),
+    /** Where messages no binding matches go ([AM6]); it must be connected from this exchange. */
+    alternateExchange: v.optional(v.nullable(Id), null),
 });
 
 /** A filter policy value ([SN3]): exact values, or a prefix, anything-but, exists or numeric test. */
@@ -414,7 +479,7 @@ const EventBusNode = nodeSchema('event-bus', {
 });
 
 /** The node kinds' schemas. A new kind: its schema here, its entry in KIND_INFO (catalog.ts). */
-const NODE_SCHEMAS = [ProducerNode, TopicNode, QueueNode, ConsumerNode, ProjectionNode, AggregateNode, SagaNode, EventBusNode, SnsNode, PubSubNode] as const;
+const NODE_SCHEMAS = [ProducerNode, TopicNode, QueueNode, ConsumerNode, ProjectionNode, AggregateNode, SagaNode, EventBusNode, SnsNode, PubSubNode, ExchangeNode] as const;
 
 // The catalogue of kinds (labels, starter configs, connections, checks) is catalog.ts, kept
 // apart from these schemas so the first screen can show the palette without loading them.
@@ -447,7 +512,7 @@ export const NO_LINK_FAULTS: Link = { delayMs: 0, jitterMs: 0, duplicateChance: 
 
 /** An edge id: a node id, or the `source->target` form restoreScenario gives edges without one. */
 const EdgeId = v.pipe(v.string('must be text'), v.regex(/^[A-Za-z0-9_.:-]{1,64}(->[A-Za-z0-9_.:-]{1,64})?$/, 'must be 1–64 letters, digits or _ . : - (or source->target)'));
-const EdgeSchema = v.strictObject({ id: v.optional(EdgeId), source: Id, target: Id, ...LinkEntries });
+const EdgeSchema = v.strictObject({ id: v.optional(EdgeId), source: Id, target: Id, ...LinkEntries, ...BINDING_ENTRIES });
 
 const Crash = v.picklist(['now', 'before-handle', 'after-effects', 'after-save', 'after-publish'], 'must be now, before-handle, after-effects, after-save or after-publish');
 const EventId = v.pipe(v.string(), v.regex(/^evt-\d{1,9}$/, 'must be an event id such as evt-3'));
@@ -545,8 +610,9 @@ type SpecOf<S> = S extends v.GenericSchema ? v.InferOutput<S> & { label: string 
 export type NodeSpec = ConsumerSpec | Exclude<SpecOf<(typeof NODE_SCHEMAS)[number]>, { kind: 'consumer' }>;
 export type SnsSpec = v.InferOutput<typeof SnsNode> & { label: string };
 export type PubSubSpec = v.InferOutput<typeof PubSubNode> & { label: string };
+export type ExchangeSpec = v.InferOutput<typeof ExchangeNode> & { label: string };
 export type NodeKind = NodeSpec['kind'];
-export interface EdgeSpec extends Partial<Link> {
+export interface EdgeSpec extends Partial<Link>, Binding {
   id: string;
   source: string;
   target: string;
@@ -697,7 +763,7 @@ export function restoreScenario(input: unknown): Restored<Scenario> {
       else if (!outTopics(n.id).includes(n.config.deadLetter)) errors.push({ path: `nodes[${i}].config.deadLetter`, message: `connect ${n.id} → ${n.config.deadLetter} first` });
       else if (n.config.deadLetter === n.id) errors.push({ path: `nodes[${i}].config.deadLetter`, message: 'a queue cannot be its own dead-letter queue' });
     }
-    if (n.kind === 'queue' && n.config.maxReceiveCount !== null && n.config.deadLetter === null) {
+    if (n.kind === 'queue' && n.config.maxReceiveCount !== null && n.config.deadLetter === null && (n.config.deadLetterExchange ?? null) === null) {
       errors.push({ path: `nodes[${i}].config.deadLetter`, message: 'a maxReceiveCount needs a dead-letter queue to move messages to' });
     }
     if (n.kind !== 'consumer' || n.config.deadLetter === null) return;
@@ -705,6 +771,7 @@ export function restoreScenario(input: unknown): Restored<Scenario> {
     if (why) errors.push({ path: `nodes[${i}].config.${why.path}`, message: why.message });
   });
   nodes.forEach((n, i) => errors.push(...fifoProblems(n, i, nodes, byId, outTopics(n.id))));
+  amqpProblems(nodes, edges, s.edges, byId, errors);
   // A consumer's command action must name a command the aggregate has.
   nodes.forEach((n, i) => {
     if (n.kind !== 'consumer') return;
@@ -803,6 +870,76 @@ function fifoProblems(n: NodeSpec, i: number, nodes: readonly NodeSpec[], byId: 
     });
   }
   return out;
+}
+
+/**
+ * AMQP references ([AM3], [AM6], [AM8]): a binding only on a connection from an exchange (its
+ * kind's fields only), an alternate or dead-letter exchange along a wire, no circle of exchanges.
+ */
+function amqpProblems(nodes: NodeSpec[], edges: EdgeSpec[], raw: readonly { source: string; target: string }[], byId: ReadonlyMap<string, { kind: NodeKind; index: number }>, errors: FieldError[]): void {
+  const edgeIndex = (e: EdgeSpec) => raw.findIndex((r) => r.source === e.source && r.target === e.target);
+  const wiredTo = (from: string, to: string) => edges.some((e) => e.source === from && e.target === to);
+  const exchange = (id: string) => nodes.find((n): n is ExchangeSpec => n.id === id && n.kind === 'exchange');
+  for (const e of edges) {
+    const i = edgeIndex(e);
+    const x = exchange(e.source);
+    const fields = (['bindingKey', 'headers', 'xMatch'] as const).filter((f) => e[f] !== undefined);
+    if (fields.length === 0) continue;
+    if (!x) {
+      errors.push({ path: `edges[${i}].${fields[0]}`, message: `only a connection from an exchange carries a binding: ${e.source} is a ${byId.get(e.source)?.kind}` });
+      continue;
+    }
+    if (x.config.alternateExchange === e.target && byId.get(e.target)?.kind === 'exchange') {
+      errors.push({ path: `edges[${i}].${fields[0]}`, message: `${e.target} is ${x.id}'s alternate exchange: it takes what no binding matched, so this connection has no binding of its own` });
+      continue;
+    }
+    const type = x.config.type;
+    const wrong = type === 'headers' ? fields.find((f) => f === 'bindingKey') : fields.find((f) => f !== 'bindingKey');
+    if (wrong === 'bindingKey') errors.push({ path: `edges[${i}].bindingKey`, message: 'a headers exchange matches headers, not a binding key: give this connection headers (and x-match all or any) instead' });
+    else if (wrong) errors.push({ path: `edges[${i}].${wrong}`, message: `a ${type} exchange ${type === 'fanout' ? 'ignores bindings' : 'matches the binding key'}: headers and x-match belong to a headers exchange` });
+    else if (type === 'fanout' && e.bindingKey !== undefined && e.bindingKey !== '') errors.push({ path: `edges[${i}].bindingKey`, message: 'a fanout exchange copies every message to every bound queue: a binding key would be ignored, so leave it empty (or make the exchange direct or topic)' });
+  }
+  nodes.forEach((n, i) => {
+    if (n.kind === 'exchange' && n.config.alternateExchange !== null) {
+      const ae = n.config.alternateExchange;
+      if (byId.get(ae)?.kind !== 'exchange') errors.push({ path: `nodes[${i}].config.alternateExchange`, message: `"${ae}" is not an exchange` });
+      else if (ae === n.id) errors.push({ path: `nodes[${i}].config.alternateExchange`, message: 'an exchange cannot be its own alternate exchange' });
+      else if (!wiredTo(n.id, ae)) errors.push({ path: `nodes[${i}].config.alternateExchange`, message: `connect ${n.id} → ${ae} first` });
+    }
+    if (n.kind === 'queue' && n.config.deadLetterExchange != null) {
+      const dlx = n.config.deadLetterExchange;
+      if (byId.get(dlx)?.kind !== 'exchange') errors.push({ path: `nodes[${i}].config.deadLetterExchange`, message: `"${dlx}" is not an exchange` });
+      else if (!wiredTo(n.id, dlx)) errors.push({ path: `nodes[${i}].config.deadLetterExchange`, message: `connect ${n.id} → ${dlx} first` });
+      else if (n.config.deadLetter !== null) errors.push({ path: `nodes[${i}].config.deadLetterExchange`, message: 'a queue dead-letters either to a queue or topic (deadLetter) or through an exchange (deadLetterExchange), not both: clear one' });
+    }
+    if (n.kind === 'queue' && n.config.deadLetterRoutingKey != null && n.config.deadLetterExchange == null) {
+      errors.push({ path: `nodes[${i}].config.deadLetterRoutingKey`, message: 'a dead-letter routing key needs a dead-letter exchange to route by it' });
+    }
+  });
+  // Exchanges bound to exchanges must not go round in a circle ([AM6]).
+  const next = (id: string) => edges.filter((e) => e.source === id && byId.get(e.target)?.kind === 'exchange').map((e) => e.target);
+  const done = new Set<string>();
+  for (const start of nodes.filter((n) => n.kind === 'exchange')) {
+    const path: string[] = [];
+    const walk = (id: string): string[] | null => {
+      if (path.includes(id)) return [...path.slice(path.indexOf(id)), id];
+      if (done.has(id)) return null;
+      path.push(id);
+      for (const t of next(id)) {
+        const loop = walk(t);
+        if (loop) return loop;
+      }
+      path.pop();
+      done.add(id);
+      return null;
+    };
+    const loop = walk(start.id);
+    if (loop) {
+      const closing = edges.find((e) => e.source === loop[loop.length - 2] && e.target === loop[loop.length - 1])!;
+      errors.push({ path: `edges[${edgeIndex(closing)}]`, message: `exchanges connected in a circle (${loop.join(' → ')}): a message could go round for ever; remove one of these connections` });
+      break;
+    }
+  }
 }
 
 /** Why a connection from one kind to another makes no sense, or null when it does. */

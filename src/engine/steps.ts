@@ -45,6 +45,8 @@ export const STEP_KINDS = [
   'route',
   'fan-out',
   'push',
+  'return',
+  'expire',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
@@ -89,6 +91,8 @@ export const S_SAGA = 37;
 export const S_ROUTE = 38;
 export const S_FANOUT = 39;
 export const S_PUSH = 40;
+export const S_RETURN = 41;
+export const S_EXPIRE = 42;
 
 /** Logical time in ms as the trace writes it. */
 export function fmtMs(ms: number): string {

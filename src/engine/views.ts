@@ -98,7 +98,9 @@ export interface QueueView {
   inFlight: number;
   acked: number;
   dead: number;
-  messages: { id: string; state: 'ready' | 'in flight' | 'acked' | 'dead-lettered' | 'duplicate dropped'; receives: number; holder: string | null; group?: string }[];
+  messages: { id: string; state: 'ready' | 'in flight' | 'acked' | 'dead-lettered' | 'duplicate dropped' | 'expired'; receives: number; holder: string | null; group?: string }[];
+  /** Messages whose TTL ran out while ready ([AM7]). */
+  expired?: number;
   /** SQS FIFO ([FQ1]): true, with the groups that have a message in flight (the rest of each waits). */
   fifo?: boolean;
   blockedGroups?: string[];

@@ -162,6 +162,9 @@ describe('fixes that are actions', () => {
 describe('other answers', () => {
   type Patch = (scenario: { nodes: { id: string; config: Record<string, unknown> }[]; edges: unknown[] }) => void;
   const consumer = (id: string, f: (c: Record<string, unknown>) => void): Patch => (s) => f(s.nodes.find((n) => n.id === id)!.config);
+  const bind = (source: string, target: string, bindingKey: string): Patch => (s) => {
+    (s.edges as { source: string; target: string; bindingKey?: string }[]).find((e) => e.source === source && e.target === target)!.bindingKey = bindingKey;
+  };
   const cases: [string, string, Patch, boolean][] = [
     ['idempotent-consumer', 'the version strategy', consumer('payment', (c) => (c.idempotency = 'version')), true],
     ['idempotent-consumer', 'processed ids saved in a separate step (the crash comes before the mark)', consumer('payment', (c) => (c.idempotency = 'processed-ids-separate')), false],
@@ -215,6 +218,14 @@ describe('other answers', () => {
       ['worker-1', 'worker-2'].forEach((id) => consumer(id, (c) => (c.prefetch = 10))(s));
     }, false],
     ['queue-dead-letters', 'a dead-letter queue after the first failed receive', consumer('emails', (c) => (c.maxReceiveCount = 1)), true],
+    ['exchange-routing', 'the binding key order.eu.#', bind('orders', 'eu-orders', 'order.eu.#'), true],
+    ['exchange-routing', 'the binding key # (everything)', bind('orders', 'eu-orders', '#'), false],
+    ['exchange-routing', 'the binding key order.*', bind('orders', 'eu-orders', 'order.*'), false],
+    ['dead-letter-exchange', 'binding parked with the key the dead letters carry', (s) => {
+      consumer('payments', (c) => delete c.deadLetterRoutingKey)(s);
+      bind('dlx', 'parked', 'payment.requested')(s);
+    }, true],
+    ['dead-letter-exchange', 'requeue instead of dead-lettering, with a delivery limit of 3', consumer('payments', (c) => ((c.onReject = 'requeue'), (c.maxReceiveCount = 3))), false],
   ];
   it.each(cases)('%s: %s', (id, _what, patch, completes) => {
     const lesson = getLesson(id)!;

@@ -24,7 +24,9 @@ export type Edit =
   /** Adds an invariant, checked live from then on; validated like a scenario file ([ED2]). */
   | { op: 'add-invariant'; invariant: Record<string, unknown> }
   /** Removes the scenario's invariant at this index ([ED2]). */
-  | { op: 'remove-invariant'; index: number };
+  | { op: 'remove-invariant'; index: number }
+  /** Sets the binding on a connection from an exchange ([AM3], [AM4]): a given field replaces, null removes it. */
+  | { op: 'bind'; id: string; bindingKey?: string | null; headers?: Record<string, string | number | boolean> | null; xMatch?: 'all' | 'any' | null };
 
 /** The kinds a node can switch between with `retype` ([ED1]): producers publish to each, consumers read each. */
 export const RETYPE_KINDS = ['topic', 'queue', 'pubsub'] as const;
@@ -195,6 +197,15 @@ export function applyEdit(s: Scenario, edit: Edit): EditOutcome {
       (n as { config: unknown }).config = edit.kind === 'topic' ? { partitions: partitionsFor(readers as NodeSpec[]) } : {};
       break;
     }
+    case 'bind': {
+      const e = raw.edges.find((x) => x.id === edit.id) as Record<string, unknown> | undefined;
+      if (!e) return { ok: false, reason: `there is no connection "${edit.id}"`, errors: [] };
+      for (const f of ['bindingKey', 'headers', 'xMatch'] as const) {
+        if (edit[f] === null) delete e[f];
+        else if (edit[f] !== undefined) e[f] = clone(edit[f]);
+      }
+      break;
+    }
     case 'add-invariant':
       raw.invariants = [...(raw.invariants ?? []), clone(edit.invariant) as never];
       break;
@@ -207,16 +218,24 @@ export function applyEdit(s: Scenario, edit: Edit): EditOutcome {
   }
   const r = restoreScenario(portable(raw));
   if (!r.ok) {
-    const errors = placeErrors(raw, r.errors);
+    let errors = placeErrors(raw, r.errors);
+    // A refused binding shows at its field in the exchange's form: node = the exchange, field `bindings[<target>].<field>`.
+    if (edit.op === 'bind') errors = errors.map((x) => bindingError(raw, x));
     const label = (id: string | null) => (id ? (byId.get(id)?.label ?? raw.nodes.find((n) => n.id === id)?.label ?? id) : null);
     const first = errors[0];
     // A refused new invariant names its field as the form shows it ("the new invariant · effect").
     const added = edit.op === 'add-invariant' ? `invariants[${raw.invariants.length - 1}]` : null;
-    const field = (f: string) => (added && f.startsWith(added) ? `the new invariant${f.slice(added.length) ? ` · ${f.slice(added.length + 1)}` : ''}` : f);
+    const field = (f: string) => (/^bindings\[/.test(f) ? f.replace(/^bindings\[([^\]]+)\]\.?(.*)$/, (_m, to: string, rest: string) => `the binding to ${to}${rest ? ` · ${rest}` : ''}`) : added && f.startsWith(added) ? `the new invariant${f.slice(added.length) ? ` · ${f.slice(added.length + 1)}` : ''}` : f);
     const where = first ? [label(first.node), field(first.field)].filter(Boolean).join(' · ') : '';
     return { ok: false, reason: first ? `${where ? `${where}: ` : ''}${first.message}` : 'the edit was refused', errors };
   }
   return { ok: true, scenario: r.value, added };
+}
+
+function bindingError(raw: Scenario, x: EditError): EditError {
+  const m = x.node === null ? /^edges\[(\d+)\]\.?(.*)$/.exec(x.field) : null;
+  const e = m ? portable(raw).edges[Number(m[1])] : undefined;
+  return e ? { node: e.source, field: `bindings[${e.target}]${m![2] ? `.${m![2]}` : ''}`, message: x.message } : x;
 }
 
 /**

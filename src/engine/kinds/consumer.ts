@@ -793,7 +793,7 @@ export class ConsumerGroups implements Module {
       const held = this.queues.nack(q, off, mem.busyReceipt);
       const receives = this.queues.receives(q, off);
       this.account(group, rec);
-      k.record(S_ERROR, mem.node, rec, 0, `${error}. ${held ? `It nacked the message: back in ${L.channels[q].id} (received ${receives} time${receives > 1 ? 's' : ''} so far)` : 'Its visibility timeout had already run out'}`);
+      k.record(S_ERROR, mem.node, rec, 0, `${error}. ${held ? (this.queues.rejected(q, off) ?? `It nacked the message: back in ${L.channels[q].id} (received ${receives} time${receives > 1 ? 's' : ''} so far)`) : 'Its visibility timeout had already run out'}`);
       this.finish(m);
       this.queues.wakeReaders(q);
       return;

@@ -9,6 +9,7 @@ import { Invariants } from '../invariants.ts';
 import { TopicKind } from './topic.ts';
 import { AggregateKind } from './aggregate.ts';
 import { QueueKind } from './queue.ts';
+import { ExchangeKind } from './exchange.ts';
 import { ConsumerGroups } from './consumer.ts';
 import { ProjectionKind } from './projection.ts';
 import { SagaKind } from './saga.ts';
@@ -19,4 +20,4 @@ import { SnsKind } from './sns.ts';
 import { PubSubKind } from './pubsub.ts';
 
 // FIFO queues, SNS topics and pub/sub channels come last (their channels after the others').
-export const MODULES: readonly ModuleClass[] = [Network, DeadLetters, Invariants, TopicKind, AggregateKind, QueueKind, ConsumerGroups, ProjectionKind, SagaKind, ProducerKind, EventBusKind, Fifo, SnsKind, PubSubKind];
+export const MODULES: readonly ModuleClass[] = [Network, DeadLetters, Invariants, TopicKind, AggregateKind, QueueKind, ExchangeKind, ConsumerGroups, ProjectionKind, SagaKind, ProducerKind, EventBusKind, Fifo, SnsKind, PubSubKind];

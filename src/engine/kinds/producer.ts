@@ -12,6 +12,7 @@ import { Network } from '../network.ts';
 import { Invariants } from '../invariants.ts';
 import { FETCH_DELAY_MS } from './consumer.ts';
 import { Fifo } from './fifo.ts';
+import { ExchangeKind, type Stamper } from './exchange.ts';
 import { S_CRASH, S_DEDUP, S_FIRE, S_IGNORED, S_INJECT, S_PRODUCE, S_PUBLISH, S_RELAY, S_RESTART, S_SENDFAIL, S_SENT, fmtMs } from '../steps.ts';
 
 /** The data of an event whose template has none: shared, as stored values are never mutated. */
@@ -35,7 +36,7 @@ interface ProducerRt {
   node: number;
   spec: ProducerSpec;
   targets: number[];
-  templates: { t: Template; topic: number; key: Filler | null; data: Filler | null; group: Filler | null; dedup: Filler | null }[];
+  templates: { t: Template; topic: number; key: Filler | null; data: Filler | null; group: Filler | null; dedup: Filler | null; amqp: Stamper | null }[];
   sender: number;
   fired: number;
   remaining: number;
@@ -90,6 +91,7 @@ export class ProducerKind implements Module {
   link(): void {
     const k = this.k;
     this.net = k.get(Network);
+    const amqp = k.get(ExchangeKind);
     k.nodes.forEach((n, i) => {
       if (n.kind !== 'producer') return;
       const targets = k.targetsOf(n.id).map((t) => k.records.channelOfNode.get(t)!);
@@ -100,6 +102,7 @@ export class ProducerKind implements Module {
         data: compileFiller((t.data ?? {}) as Json),
         group: t.messageGroupId === undefined ? null : compileFiller(t.messageGroupId),
         dedup: t.deduplicationId === undefined ? null : compileFiller(t.deduplicationId),
+        amqp: amqp.stamper(t),
       }));
       const p = this.producers.length;
       this.producerOfNode.set(i, p);
@@ -185,6 +188,8 @@ export class ProducerKind implements Module {
       const dedup = tpl.dedup ? String(tpl.dedup(prod.fired, this.k.prng)) : t.deduplicationId;
       this.k.get(Fifo).setIds(rec, group, dedup);
     }
+    // AMQP properties (routing key, headers, TTL, mandatory) after key and data ([AM2]).
+    tpl.amqp?.(rec, prod.fired, this.k.prng);
     return rec;
   }
 
@@ -403,6 +408,8 @@ export class ProducerKind implements Module {
         if (note && cfg.pattern === 'direct') return `${lead}: ${note}`;
         if (cfg.pattern === 'dual-write') return `${lead}: it saved the change in its ${cfg.table} table and will publish the event ${fmtMs(cfg.publishDelayMs)} later, in a second step (a dual write: a crash in between loses the event)`;
         if (cfg.pattern === 'outbox') return `${lead}: it saved the change in its ${cfg.table} table and an outbox row in the same transaction; its relay will publish the event`;
+        const to = ev >= 0 ? L.channels[L.evTopic.get(ev)] : null;
+        if (to && this.k.nodes[to.node].kind === 'exchange') return `${lead}: published to exchange ${to.id} with routing key ${this.k.get(ExchangeKind).routingKey(ev)}`;
         return `${lead}: appended to ${where} (${why})`;
       }
       case S_PUBLISH:
