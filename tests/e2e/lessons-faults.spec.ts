@@ -15,6 +15,10 @@ async function playToEnd(page: Page) {
   const play = page.getByTestId('play');
   if ((await play.getAttribute('aria-label')) === 'Play') await play.click();
   await expect(page.getByTestId('next-action')).toContainText('nothing is pending', { timeout: 30_000 });
+  // Pause, as a learner does before the next fault: with play on, an outage's time runs
+  // out in real time while the learner reaches for Fire.
+  await play.click();
+  await expect(play).toHaveAttribute('aria-label', 'Play');
 }
 
 /** The guided step on screen is done: its wait is met and Next is pressed. */
@@ -110,7 +114,7 @@ test('lesson 9 by its link: the read model goes down, its reads stay stale, a re
   const tools = page.getByTestId('tools');
   await tools.getByRole('textbox', { name: 'Table' }).fill('status');
   await tools.getByLabel('Key', { exact: true }).fill('ORD-1');
-  await page.getByRole('button', { name: 'Query' }).click();
+  await page.getByRole('button', { name: 'Query', exact: true }).click();
   await expect(goal(page, 'stale')).toHaveAttribute('data-ok', 'true');
   await next(page, 'Play on');
 
@@ -121,7 +125,7 @@ test('lesson 9 by its link: the read model goes down, its reads stay stale, a re
   await page.getByTestId('fire').click();
   await page.getByTestId('fire').click();
   await tools.getByLabel('Key', { exact: true }).fill('ORD-3');
-  await page.getByRole('button', { name: 'Query' }).click();
+  await page.getByRole('button', { name: 'Query', exact: true }).click();
   await expect(page.getByTestId('behind')).toContainText('2 events behind');
   await next(page, 'Restart it and read your write');
 
@@ -129,7 +133,7 @@ test('lesson 9 by its link: the read model goes down, its reads stay stale, a re
   await tools.getByTestId('restart').click();
   await playToEnd(page);
   await expect(page.getByTestId('behind')).toHaveText('Up to date with its topics');
-  await page.getByRole('button', { name: 'Query' }).click();
+  await page.getByRole('button', { name: 'Query', exact: true }).click();
   await expect(goal(page, 'fresh')).toHaveAttribute('data-ok', 'true');
   await expect(page.getByTestId('lesson-complete')).toContainText('Lesson complete');
 });
