@@ -8,13 +8,15 @@
 //   steps_per_s               simulation steps applied per second of real time
 //   seek_*_ms                 from the scrubber's input event to the step counter showing it
 //   initial_js_gzip_kb        the JavaScript the page loads before any lazy chunk, gzipped
-// Usage: node tests/perf/ui-bench.mjs [--seconds 10]   (CHROMIUM_PATH picks the browser)
+// Usage: npm run bench:ui -- [--seconds 10]   (browser-path.ts picks the browser)
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
+import { chromiumLaunchOptions, exitUnlessChromium } from '../../browser-path.ts';
 import { chromium } from 'playwright';
 
+exitUnlessChromium();
 const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 10;
 const port = 4179;
 const root = join(import.meta.dirname, '..', '..');
@@ -73,7 +75,7 @@ const stopServer = () => {
 process.on('exit', stopServer);
 // A closed stdout (`| head`) ends the run quietly.
 process.stdout.on('error', () => process.exit(0));
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || undefined });
+const browser = await chromium.launch(chromiumLaunchOptions);
 try {
   for (let i = 0; i < 100; i++) {
     try {
