@@ -278,7 +278,14 @@ export function makeWorkerApi() {
           return { ok: false, message: `(file): is not valid JSON: ${(err as Error).message}` };
         }
       }
-      const restored = restoreSessionOrScenario(data);
+      let restored: ReturnType<typeof restoreSessionOrScenario>;
+      try {
+        restored = restoreSessionOrScenario(data);
+      } catch (err) {
+        // restoreScenario must not throw, but a rule nested thousands of levels deep
+        // overflows the validator's stack: refuse it rather than lose the worker.
+        return { ok: false, message: `(file): cannot be read (${(err as Error).message}): is it nested absurdly deep?` };
+      }
       if (!restored.ok) return { ok: false, message: describeErrors(restored.errors) };
       const session = restored.value;
       let next: Engine;
