@@ -5,6 +5,7 @@
 // fixes the order of the attributes and drops what the format forbids, so a file validates
 // against the CloudEvents 1.0 JSON schema (tested in cloudevents.test.ts).
 import type { CloudEvent } from '../engine/index.ts';
+import { fileName } from './names.ts';
 
 /** The media type of a batch (CloudEvents JSON format, section 4). */
 export const CLOUDEVENTS_BATCH_TYPE = 'application/cloudevents-batch+json';
@@ -66,12 +67,5 @@ export function uniqueEvents(events: readonly CloudEvent[]): CloudEvent[] {
 
 /** A file name for an export: the scenario's name and what was exported, safe on every OS. */
 export function eventsFileName(scenario: string, what: string): string {
-  const slug = (s: string) =>
-    s
-      .normalize('NFKD')
-      .replace(/[^A-Za-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '')
-      .toLowerCase()
-      .slice(0, 60);
-  return `${[slug(scenario) || 'scenario', slug(what)].filter(Boolean).join('-')}.cloudevents.json`;
+  return fileName(scenario, what, 'cloudevents.json');
 }

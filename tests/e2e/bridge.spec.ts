@@ -1,9 +1,14 @@
 // The bridge to real systems, as a learner uses it in the built site: the trace's events
 // downloaded as CloudEvents 1.0 JSON (the whole trace, a conversation, and only what has
-// happened up to the playhead), each file checked against the CloudEvents 1.0 JSON schema.
+// happened up to the playhead), each file checked against the CloudEvents 1.0 JSON schema;
+// a scenario exported as AsyncAPI 3 (checked against the AsyncAPI 3.0.0 schema), edited and
+// opened again, and documents written elsewhere or unreadable opened with what they lack named.
 import { test, expect, type Download, type Page } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import { parse, stringify } from 'yaml';
 import { failOnConsoleProblems, openExample, rowsOf, runToEnd, selectNode } from './support.ts';
 
 failOnConsoleProblems();
@@ -55,4 +60,68 @@ test('the trace and a conversation download as CloudEvents 1.0 JSON, up to the p
   await rowsOf(page, 'fire').first().click();
   const early = await downloaded(page, () => page.getByTestId('export-cloudevents').click());
   expect(early.events.map((e) => e.id)).toEqual(['evt-0']);
+});
+
+const require = createRequire(import.meta.url);
+const ajv = new Ajv({ strict: false, allErrors: true, meta: false, validateSchema: false });
+addFormats(ajv);
+const validateAsyncApi = ajv.compile(require('@asyncapi/specs').schemas['3.0.0']);
+
+async function openAsyncApi(page: Page, name: string, text: string) {
+  await page.getByTestId('workspaces').click();
+  await page.getByTestId('import-asyncapi-file').setInputFiles({ name, mimeType: 'application/yaml', buffer: Buffer.from(text) });
+}
+
+test('a scenario goes out as AsyncAPI 3 and comes back, edited; other documents open with what they lack named', async ({ page }) => {
+  await openExample(page, 'keyed-orders');
+  await expect(page.getByTestId('node-orders')).toContainText('3 partitions');
+  await page.getByTestId('workspaces').click();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-asyncapi').click()]);
+  expect(download.suggestedFilename()).toBe('keys-partitions-and-a-crash-before-the-commit.asyncapi.yaml');
+  const doc = parse(await readFile((await download.path())!, 'utf8'));
+  expect(validateAsyncApi(doc), JSON.stringify(validateAsyncApi.errors)).toBe(true);
+  expect(doc.channels.orders.bindings.kafka).toMatchObject({ topic: 'orders', partitions: 3 });
+  await page.getByTestId('workspaces-dialog').getByRole('button', { name: 'Close' }).click();
+
+  // Edited by hand, as a team would in its API repository: six partitions.
+  doc.channels.orders.bindings.kafka.partitions = 6;
+  await openAsyncApi(page, 'orders.asyncapi.yaml', stringify(doc));
+  await expect(page.getByTestId('notice')).toContainText("Opened the AsyncAPI document 'Keys, partitions and a crash before the commit' as a new workspace");
+  await expect(page.getByTestId('notice')).toContainText('channel orders: 6 partitions in its Kafka binding, 3 in x-eventfold: it has 6.');
+  await expect(page.getByTestId('node-orders')).toContainText('6 partitions');
+  await expect(page.getByTestId('save-status')).toHaveText('Saved locally');
+
+  // Written elsewhere: a producer and a topic from its standard parts, the rest named.
+  await openAsyncApi(
+    page,
+    'signup.yaml',
+    `asyncapi: 3.0.0
+info: { title: Signup, version: 1.0.0 }
+servers: { prod: { host: kafka.example.com, protocol: kafka } }
+channels:
+  signups:
+    address: user.signedup
+    bindings: { kafka: { partitions: 2 } }
+    messages: { UserSignedUp: { name: UserSignedUp, payload: { type: object, properties: { id: { type: string, examples: [u-7] } } } } }
+operations:
+  publish: { action: send, channel: { $ref: '#/channels/signups' } }
+`,
+  );
+  await expect(page.getByTestId('notice')).toContainText("Opened the AsyncAPI document 'Signup'");
+  await expect(page.getByTestId('notice')).toContainText('servers (prod): the simulation has no network addresses');
+  await expect(page.getByTestId('node-user.signedup')).toContainText('2 partitions');
+  await selectNode(page, 'Signup');
+  await page.getByTestId('fire-template').click();
+  await expect(rowsOf(page, 'fire')).toHaveCount(1);
+
+  // AsyncAPI 2: refused, with how to convert it; the workspace on screen stays.
+  await openAsyncApi(page, 'old.yaml', 'asyncapi: 2.6.0\ninfo: { title: Old, version: 1.0.0 }\nchannels: {}\n');
+  await expect(page.getByTestId('notice')).toContainText('The AsyncAPI document cannot be opened, and nothing was changed');
+  await expect(page.getByTestId('notice')).toContainText('--target-version=3.0.0');
+  await expect(page.getByTestId('scenario-name')).toHaveText('Signup');
+  await expect(rowsOf(page, 'fire')).toHaveCount(1);
+
+  // Every workspace is still there: the example, the edited copy and the signup service.
+  await page.getByTestId('workspaces').click();
+  await expect(page.getByTestId('workspace-row')).toHaveCount(3);
 });
