@@ -308,6 +308,18 @@ export class Workspaces implements WorkspaceHost {
   }
 
   /**
+   * The scenario on screen as a runnable Node project (KafkaJS, docker compose, handlers as
+   * TypeScript), zipped. The generator and fflate load on first use.
+   */
+  async exportProject(): Promise<{ name: string; bytes: Uint8Array; notGenerated: string[] } | null> {
+    const session = await this.api.session();
+    if (!session) return null;
+    const [{ generateProject }, { projectZip }] = await Promise.all([import('../bridge/project/generate.ts'), import('../bridge/project/zip.ts')]);
+    const project = generateProject(session.scenario);
+    return { name: `${project.name}.zip`, bytes: projectZip(project), notGenerated: project.notGenerated };
+  }
+
+  /**
    * Opens an AsyncAPI 3 document (YAML or JSON) as a new workspace; the parts the
    * simulation does not model are named in the notice. A document that cannot be read
    * changes nothing and says why.

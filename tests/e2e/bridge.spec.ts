@@ -125,3 +125,23 @@ operations:
   await page.getByTestId('workspaces').click();
   await expect(page.getByTestId('workspace-row')).toHaveCount(3);
 });
+
+test('a scenario downloads as a runnable Node project: compose file, topics, KafkaJS code and its handler rules as TypeScript', async ({ page }) => {
+  const { unzipSync, strFromU8 } = await import('fflate');
+  await openExample(page, 'fan-out');
+  await page.getByTestId('workspaces').click();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-project').click()]);
+  expect(download.suggestedFilename()).toBe('pub-sub-fan-out-one-orderplaced-three-services.zip');
+  await expect(page.getByTestId('project-note')).toContainText('unzip it and follow its README');
+  const files = unzipSync(new Uint8Array(await readFile((await download.path())!)));
+  const root = 'pub-sub-fan-out-one-orderplaced-three-services/';
+  const names = Object.keys(files).map((n) => n.slice(root.length)).sort();
+  expect(names).toEqual(
+    expect.arrayContaining(['README.md', 'docker-compose.yml', 'package.json', 'src/fire.ts', 'src/handlers/inventory.ts', 'src/handlers/notification.ts', 'src/handlers/payment.ts', 'src/kafka.ts', 'src/main.ts', 'src/runtime.ts', 'src/scenario.ts', 'src/topics.ts', 'test/handlers.test.ts', 'tsconfig.json']),
+  );
+  const payment = strFromU8(files[`${root}src/handlers/payment.ts`]);
+  expect(payment).toContain('// 1. On OrderPlaced: increment charged[data.customerId] by data.total; count "card charged" for data.orderId');
+  expect(payment).toContain(`h.add("charged", keyOf(field(event, "data.customerId"), "charged"), field(event, "data.total"));`);
+  expect(strFromU8(files[`${root}src/scenario.ts`])).toContain('"partitions": 3');
+  expect(strFromU8(files[`${root}README.md`])).toContain('## What differs from the simulation');
+});
