@@ -274,7 +274,7 @@ describe('the fan-out project on a fake KafkaJS', () => {
     });
   });
 
-  it('retries a failing handler, then dead-letters the event; skips a duplicate with processed ids; emits with cause and correlation', async () => {
+  it('retries a failing handler, then dead-letters the event', async () => {
     const w = written.find((x) => x.scenario.name.toLowerCase().includes('poison'))!;
     const load = (p: string) => import(pathToFileURL(join(w.dir, p)).href);
     const { TOPICS, PRODUCERS, CONSUMERS } = await load('src/scenario.ts');
@@ -294,6 +294,39 @@ describe('the fan-out project on a fake KafkaJS', () => {
     expect(stats.deadLettered).toBeGreaterThan(0);
     expect(stats.failed).toBe(stats.deadLettered * CONSUMERS[withDlt].spec.retry.maxAttempts);
     expect(broker.log.some((r) => r.topic === dlt)).toBe(true);
+  });
+});
+
+describe('one handling, as the simulation does it', () => {
+  it('skips an event id already handled with processed-ids idempotency, and emits in the cause’s conversation', async () => {
+    const w = written.find((x) => x.scenario === hostile.value)!;
+    const { handle } = await import(pathToFileURL(join(w.dir, 'src/handlers/c-1.ts')).href);
+    const { Store } = await import(pathToFileURL(join(w.dir, 'src/runtime.ts')).href);
+    const { handleOne } = await import(pathToFileURL(join(w.dir, 'src/kafka.ts')).href);
+    const spec = { id: 'c:1', group: 'g', topics: ['ev'], commit: 'after', idempotency: 'processed-ids', retry: { maxAttempts: 1, backoff: 'immediate', initialMs: 0, maxMs: 0 }, deadLetter: null };
+    const event = { specversion: '1.0', id: 'evt-9', source: '/eventfold/p', type: '"; process.exit(1); "', time: '', datacontenttype: 'application/json', data: { k: '${1}' }, partitionkey: 'K', correlationid: 'evt-2', schemaversion: 1 };
+    const store = new Store();
+    const stats = { handled: 0, ignored: 0, duplicates: 0, failed: 0, deadLettered: 0, effects: new Map(), commands: [] };
+    const sent: { topic: string; e: Record<string, unknown> }[] = [];
+    const send = async (topic: string, e: Record<string, unknown>) => void sent.push({ topic, e });
+    await handleOne(spec, handle, event, store, stats, send, () => {});
+    await handleOne(spec, handle, { ...event }, store, stats, send, () => {});
+    expect(stats).toMatchObject({ handled: 1, duplicates: 1 });
+    expect([...stats.effects]).toEqual([['*/ alert(1):K', 1]]);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ topic: 'out', e: { type: '`${evil}`', causationid: 'evt-9', correlationid: 'evt-2', partitionkey: 'K', source: '/eventfold/c:1' } });
+  });
+});
+
+describe('a generated project’s own tests', () => {
+  it('pass: `npm test` of the fan-out project runs its handlers on its templates’ events (node:test, no broker)', async () => {
+    const { execFile } = await import('node:child_process');
+    const w = written.find((x) => x.scenario.name.startsWith('Pub/sub fan-out'))!;
+    const out = await new Promise<string>((res, rej) =>
+      execFile(process.execPath, ['--import', 'tsx', '--test', 'test/handlers.test.ts'], { cwd: w.dir }, (err, stdout, stderr) => (err ? rej(new Error(`${stdout}\n${stderr}`)) : res(stdout))),
+    );
+    expect(out).toMatch(/# pass 3\b/);
+    expect(out).toMatch(/# fail 0\b/);
   });
 });
 
