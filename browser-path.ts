@@ -106,7 +106,7 @@ function describeOrder(probe: Probe): string {
 
 /** What to install, for this machine first. */
 export function installAdvice(probe: Pick<Probe, 'platform' | 'distro'>): string[] {
-  const debian = '  apt-get install chromium      (Debian; as root or with sudo; then nothing else to set)';
+  const debian = '  apt-get update && apt-get install -y chromium      (Debian; as root or with sudo; then nothing else to set)';
   const ubuntu = '  npx playwright install --with-deps chromium      (Ubuntu: its chromium-browser is a snap Playwright cannot drive)';
   const mac = '  brew install --cask chromium      (macOS; or: npx playwright install chromium)';
   const other = '  npx playwright install chromium      (Playwright’s own build, any system it supports)';

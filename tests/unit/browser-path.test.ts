@@ -61,7 +61,7 @@ describe('findChromium', () => {
     expect(found.message).toContain('(not installed)');
     // The Debian advice comes first on Debian.
     const advice = found.message.split('Install one, then run `npm test` again:\n')[1];
-    expect(advice.split('\n')[0]).toContain('apt-get install chromium');
+    expect(advice.split('\n')[0]).toContain('apt-get update && apt-get install -y chromium');
   });
 
   it('gives each system its own advice first', () => {
