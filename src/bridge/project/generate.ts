@@ -161,7 +161,6 @@ export function generateProject(s: Scenario): Project {
       return [{ type: t.type, key: t.key ?? null, data: t.data ?? {}, topic, schemaVersion: t.schemaVersion }];
     });
     if (n.config.pattern !== 'direct') notGenerated.push(`${n.label}: its ${n.config.pattern} pattern (own table + ${n.config.pattern === 'outbox' ? 'outbox relay' : 'second write'}) is not generated: the producer publishes directly.`);
-    if (n.config.rate) notGenerated.push(`${n.label}: its rate (${n.config.rate.perSecond}/s) is \`npm run fire -- ${n.id} --rate\`.`);
     return [{ node: n, templates, rate: n.config.rate }];
   });
 
@@ -285,7 +284,7 @@ export function generateProject(s: Scenario): Project {
       )};`,
       '',
       `/** Rates of the producers that have one: \`npm run fire -- <id> --rate\`. */`,
-      `export const RATES: Record<string, { perSecond: number; limit: number }> = ${JSON.stringify(Object.fromEntries(producers.filter((p) => p.rate).map((p) => [p.node.id, { perSecond: p.rate!.perSecond, limit: p.rate!.limit }])))};`,
+      `export const RATES: Record<string, { perSecond: number; limit: number; template: number }> = ${JSON.stringify(Object.fromEntries(producers.filter((p) => p.rate).map((p) => [p.node.id, { perSecond: p.rate!.perSecond, limit: p.rate!.limit, template: p.rate!.template }])))};`,
       '',
       '/** One entry per Kafka consumer: a consumer or projection, and the group it reads with. */',
       'export const CONSUMERS: { spec: ConsumerSpec; handle: Handler }[] = [',
@@ -361,8 +360,8 @@ export function generateProject(s: Scenario): Project {
       "const count = flag('--count') >= 0 ? Number(args[flag('--count') + 1]) : rate ? rate.limit : 1;",
       "const producer = await openProducer(connect(spec.id), spec.idempotent);",
       'for (let i = 0; i < count; i++) {',
-      '  // A rate cycles through the templates, as in the simulation.',
-      '  const which = rate ? i % spec.templates.length : template;',
+      '  // A rate sends its one template, or cycles through them all (template -1), as in the simulation.',
+      '  const which = rate ? (rate.template >= 0 ? rate.template : i % spec.templates.length) : template;',
       '  const e = await fire(producer, spec, which);',
       "  console.log(`${spec.id}: ${e.type} ${e.id}${e.partitionkey !== undefined ? ` key ${e.partitionkey}` : ''} → ${spec.templates[which].topic}`);",
       '  if (rate) await new Promise((r) => setTimeout(r, 1000 / rate.perSecond));',
@@ -372,7 +371,7 @@ export function generateProject(s: Scenario): Project {
     ].join('\n'),
   );
   add('test/handlers.test.ts', projectTest(readers.map((r) => ({ ident: r.ident, file: r.file, label: r.node.label })), producers.flatMap((p) => p.templates)));
-  add('README.md', projectReadme(s, name, topics, producers.map((p) => ({ id: p.node.id, label: p.node.label, templates: p.templates.map((t) => t.type) })), readers.map((r) => ({ id: r.node.id, label: r.node.label, groups: r.groups })), notGenerated));
+  add('README.md', projectReadme(s, name, topics, producers.map((p) => ({ id: p.node.id, label: p.node.label, templates: p.templates.map((t) => t.type), rate: p.rate })), readers.map((r) => ({ id: r.node.id, label: r.node.label, groups: r.groups })), notGenerated));
   return { name, files, notGenerated };
 }
 
@@ -437,7 +436,7 @@ function projectReadme(
   s: Scenario,
   name: string,
   topics: { topic: string; partitions: number }[],
-  producers: { id: string; label: string; templates: string[] }[],
+  producers: { id: string; label: string; templates: string[]; rate: { perSecond: number; limit: number; template: number } | null }[],
   readers: { id: string; label: string; groups: { group: string; topics: string[] }[] }[],
   notGenerated: string[],
 ): string {
@@ -459,7 +458,8 @@ function projectReadme(
     'npm run broker     # docker compose up -d: one Redpanda broker (Kafka protocol) on localhost:19092',
     'npm run topics     # creates the topics with the scenario\'s partition counts',
     'npm start          # runs every consumer (or: npm start -- <consumer id>)',
-    firstProducer ? `npm run fire -- ${firstProducer.id}      # in another terminal: fires template 0 of ${md(firstProducer.label)} (add a template number, --count N)` : '# (this scenario has no producer: nothing to fire)',
+    firstProducer ? `npm run fire -- ${firstProducer.id}      # in another terminal: fires template 0 of ${comment(firstProducer.label)} (add a template number, --count N)` : '# (this scenario has no producer: nothing to fire)',
+    ...producers.filter((p) => p.rate).map((p) => `npm run fire -- ${p.id} --rate   # ${p.rate!.limit} events at ${p.rate!.perSecond} per second, ${p.rate!.template >= 0 ? `template ${p.rate!.template}` : 'cycling through its templates'}, as its rate does`),
     '```',
     '',
     'Ctrl+C stops the consumers and prints what each did: events handled, ignored, skipped as',
@@ -492,8 +492,9 @@ function projectReadme(
     '  it resumes after its last commit with empty tables. A real service keeps both in its',
     '  database, in one transaction where it can.',
     '- Crashes, duplicates, rewinds, outages and partitions are not buttons: stop a process with',
-    '  Ctrl+C (or kill -9) between handling and commit, run two copies of a consumer, reset a',
-    '  group\'s offsets with `rpk group seek`.',
+    '  Ctrl+C (or kill -9) between handling and commit, run two copies of a consumer, rewind a',
+    "  group with `docker compose exec redpanda rpk group seek <group> --to start` (its consumers",
+    '  stopped).',
     '- Side effects ("charge card", "send email") are counted and logged, not performed.',
     '- A queue becomes a Kafka topic read by one group (`<queue>-workers`) whose members compete',
     '  for partitions, not for messages: no per-message acknowledgement, visibility timeout or',
