@@ -86,7 +86,9 @@ function tsFiles(dir: string): string[] {
     .map((d) => join(d.parentPath, d.name));
 }
 
-describe('generated projects', () => {
+// The compiler reads Node's and KafkaJS's types for some fifteen projects: tens of seconds on
+// a shared 2-core machine while the other suites run (a slow test is not a failing one).
+describe('generated projects', { timeout: 240_000 }, () => {
   it('type-check against KafkaJS and Node types with the projects’ own compiler options, all of them', () => {
     const { options, errors } = ts.convertCompilerOptionsFromJson(PROJECT_COMPILER_OPTIONS, OUT);
     expect(errors).toEqual([]);
