@@ -10,7 +10,21 @@ export default defineConfig({
   worker: { format: 'es' },
   // vitest browser mode reloads mid-run when a dependency is imported only from the worker.
   optimizeDeps: { include: ['comlink', 'valibot', 'idb'] },
-  build: { target: 'es2022', sourcemap: true },
+  build: {
+    target: 'es2022',
+    sourcemap: true,
+    rolldownOptions: {
+      output: {
+        codeSplitting: {
+          // Everything the first screen runs in one chunk beside the entry, instead of a
+          // handful of small ones (Svelte's runtime, the repo, …) that the deferred parts
+          // share with it: fewer requests, same bytes. What is loaded on use stays apart
+          // (src/ui/first-screen/later.ts).
+          groups: [{ name: 'first-screen', tags: ['$initial'] }],
+        },
+      },
+    },
+  },
   test: {
     // Generous: these machines are shared, and a slow test is not a failing one (speed is
     // measured by `npm run bench`, never by tests).

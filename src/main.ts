@@ -4,7 +4,10 @@ import '@xyflow/svelte/dist/style.css';
 import './ui/theme.css';
 import App from './ui/App.svelte';
 import { createEngineClient } from './worker/client.ts';
-import { broadcastNotifier, openWorkspaceRepo } from './persist/index.ts';
+// Straight from the modules, not persist/index.ts: the barrel also re-exports the file
+// import/export, which would then load with the first screen.
+import { openWorkspaceRepo } from './persist/repo.ts';
+import { broadcastNotifier } from './persist/notify.ts';
 
 const target = document.getElementById('app');
 if (!target) throw new Error('index.html has no #app element');

@@ -27,6 +27,16 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
 const isObj = (x: unknown): x is Obj => x !== null && typeof x === 'object' && !Array.isArray(x);
 
+/** The node kinds that carry messages between nodes: each becomes a channel. */
+const CHANNEL_KINDS = new Set<string>(['topic', 'queue', 'exchange', 'sns', 'pubsub', 'event-bus']);
+const isChannelKind = (kind: string) => CHANNEL_KINDS.has(kind);
+/** What a channel of a kind without an AsyncAPI binding of its own is, for its description. */
+const CHANNEL_TEXT: Record<string, string> = {
+  sns: 'An SNS-style topic: fans each message out to its subscribed queues (subscriptions and filter policies are in x-eventfold).',
+  pubsub: 'A Redis-style pub/sub channel: pushed to the subscribers that are up, kept nowhere.',
+  'event-bus': 'An event bus: routes each event to topics and queues by rules on its fields (the rules are in x-eventfold).',
+};
+
 // ---------------------------------------------------------------------------- export
 
 /** Component and channel keys must match ^[A-Za-z0-9.\-_]+$: node ids may also hold ':'. */
@@ -93,7 +103,7 @@ interface Flow {
 function flows(s: Scenario): Flow {
   const messages: Flow['messages'] = new Map();
   const into: Flow['into'] = new Map();
-  const channels = new Set(s.nodes.filter((n) => n.kind === 'topic' || n.kind === 'queue').map((n) => n.id));
+  const channels = new Set(s.nodes.filter((n) => isChannelKind(n.kind)).map((n) => n.id));
   const outOf = (id: string) => s.edges.filter((e) => e.source === id && channels.has(e.target)).map((e) => e.target);
   const note = (type: string, payload: Obj, keyed: boolean, example?: unknown) => {
     if (!messages.has(type)) messages.set(type, { payload, keyed, ...(example !== undefined ? { example } : {}) });
@@ -144,11 +154,11 @@ export function toAsyncApi(s: Scenario): Obj {
   const key = keyMaker();
   const msgKey = keyMaker();
   const { messages, into } = flows(s);
-  const hasQueue = s.nodes.some((n) => n.kind === 'queue');
+  const hasQueue = s.nodes.some((n) => n.kind === 'queue' || n.kind === 'exchange');
   const hasTopic = s.nodes.some((n) => n.kind === 'topic');
   const servers: Obj = {};
   if (hasTopic || !hasQueue) servers.kafka = { host: 'localhost:9092', protocol: 'kafka', description: 'The broker of the generated project (docker compose up): Redpanda, Kafka API.' };
-  if (hasQueue) servers.rabbitmq = { host: 'localhost:5672', protocol: 'amqp', protocolVersion: '0.9.1', description: 'A RabbitMQ for the queues.' };
+  if (hasQueue) servers.rabbitmq = { host: 'localhost:5672', protocol: 'amqp', protocolVersion: '0.9.1', description: 'A RabbitMQ for the queues and exchanges.' };
 
   const componentsMessages: Obj = {};
   for (const [type, m] of messages) {
@@ -166,17 +176,15 @@ export function toAsyncApi(s: Scenario): Obj {
 
   const channels: Obj = {};
   for (const n of s.nodes) {
-    if (n.kind !== 'topic' && n.kind !== 'queue') continue;
+    if (!isChannelKind(n.kind)) continue;
     const k = key(n.id);
     const msgs = Object.fromEntries([...(into.get(n.id) ?? [])].map((type) => [msgKey(type), { $ref: `#/components/messages/${msgKey(type)}` }]));
-    channels[k] = {
-      address: n.id,
-      title: n.label,
-      messages: msgs,
-      ...(n.kind === 'topic'
-        ? { servers: [{ $ref: '#/servers/kafka' }], bindings: { kafka: { topic: n.id, partitions: n.config.partitions, bindingVersion: '0.5.0' } } }
-        : { servers: [{ $ref: '#/servers/rabbitmq' }], bindings: { amqp: { is: 'queue', queue: { name: n.id, durable: true, exclusive: false, autoDelete: false, vhost: '/' }, bindingVersion: '0.3.0' } } }),
-    };
+    let binding: Obj;
+    if (n.kind === 'topic') binding = { servers: [{ $ref: '#/servers/kafka' }], bindings: { kafka: { topic: n.id, partitions: n.config.partitions, bindingVersion: '0.5.0' } } };
+    else if (n.kind === 'queue') binding = { servers: [{ $ref: '#/servers/rabbitmq' }], bindings: { amqp: { is: 'queue', queue: { name: n.id, durable: true, exclusive: false, autoDelete: false, vhost: '/' }, bindingVersion: '0.3.0' } } };
+    else if (n.kind === 'exchange') binding = { servers: [{ $ref: '#/servers/rabbitmq' }], bindings: { amqp: { is: 'routingKey', exchange: { name: n.id, type: n.config.type, durable: true, autoDelete: false, vhost: '/' }, bindingVersion: '0.3.0' } } };
+    else binding = { description: CHANNEL_TEXT[n.kind] ?? `A ${n.kind}.` };
+    channels[k] = { address: n.id, title: n.label, messages: msgs, ...binding };
   }
 
   const operations: Obj = {};
@@ -185,8 +193,8 @@ export function toAsyncApi(s: Scenario): Obj {
     const from = kindOf.get(e.source);
     const to = kindOf.get(e.target);
     if (!from || !to) continue;
-    const fromChannel = from.kind === 'topic' || from.kind === 'queue';
-    const toChannel = to.kind === 'topic' || to.kind === 'queue';
+    const fromChannel = isChannelKind(from.kind);
+    const toChannel = isChannelKind(to.kind);
     if (fromChannel === toChannel) continue; // node → node (command), or a queue's dead letters
     const node = fromChannel ? to : from;
     const channel = fromChannel ? from : to;
@@ -323,7 +331,7 @@ function readChannels(doc: Obj, deref: (v: unknown) => unknown, notes: string[],
         if (rest.length > 0) notes.push(`channels.${key}.bindings.kafka: ${rest.join(', ')} not modelled.`);
       } else if (b === 'amqp' && isObj(binding)) {
         if (binding.is === 'queue') kind = 'queue';
-        else notes.push(`channels.${key}: an AMQP exchange (routing key) is not modelled yet: it becomes a topic (every subscriber gets every message).`);
+        else notes.push(`channels.${key}: an AMQP exchange is read as a topic (every subscriber gets every message): its bindings are not in the document, so draw it as an exchange in the app to route by key.`);
       } else if (['sqs', 'ibmmq', 'jms', 'anypointmq'].includes(b)) {
         kind = 'queue';
         notes.push(`channels.${key}: read as a queue from its ${b} binding (the binding's settings are not modelled).`);

@@ -200,7 +200,11 @@ function stateLines(engine: Engine): string[] {
         if (!storeShownUnder.has(v.group)) storeShownUnder.set(v.group, node.id);
         break;
       case 'queue':
-        lines.push(`queue ${node.id}: ${v.ready} ready, ${v.inFlight} in flight, ${v.acked} acked, ${v.dead} dead-lettered`);
+        lines.push(`queue ${node.id}: ${v.ready} ready, ${v.inFlight} in flight, ${v.acked} acked, ${v.dead} dead-lettered${v.expired ? `, ${v.expired} expired` : ''}`);
+        break;
+      case 'exchange':
+        lines.push(`exchange ${node.id} (${v.type}): ${v.arrived} arrived, ${v.routed} routed, ${v.dropped} dropped, ${v.returned} returned${v.toAlternate ? `, ${v.toAlternate} to ${v.alternate}` : ''}`);
+        for (const b of v.bindings) lines.push(`  → ${b.to}  ${v.type === 'headers' ? `${json(b.headers as Json)} x-match ${b.xMatch}` : v.type === 'fanout' ? '(every message)' : `key ${b.key === '' ? '(empty)' : b.key}`}  matched ${b.matched}`);
         break;
       case 'projection':
         lines.push(`projection ${node.id} (${v.alive ? 'alive' : 'down'}, ${v.behind} event${v.behind === 1 ? '' : 's'} behind)`);

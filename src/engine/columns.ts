@@ -24,6 +24,12 @@ export class Column<A extends TypedArray> {
     if (index >= this.length) this.length = index + 1;
   }
 
+  /** Makes room for `index` and marks it recorded; the caller then writes `data[index]` itself. */
+  reserve(index: number): void {
+    if (index >= this.data.length) this.grow(index + 1);
+    if (index >= this.length) this.length = index + 1;
+  }
+
   get(index: number): number {
     return this.data[index];
   }

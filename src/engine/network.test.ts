@@ -33,6 +33,25 @@ describe('the network', () => {
     expect(pub.text).toMatch(/arrived at orders p0 @0 after the network delay/);
   });
 
+  it('[N4] a direct publish during an outage says it failed and will retry, in plain words', () => {
+    const s = sim(world()).act({ kind: 'outage', node: 'orders', durationMs: 500, mode: 'down' }).fire('checkout');
+    expect(s.trace.at(-1)!.text).toBe('You fired OrderPlaced evt-0 (key ORD-1) from checkout: checkout could not publish OrderPlaced evt-0: orders is unavailable. It retries in 100 ms');
+  });
+
+  it('[K1] an action that turns out to do nothing moves no clock: the time at the last step is the same after running to idle or seeking there', () => {
+    // payment was to join its group at 300 ms, but was started by hand before: the join at 300 ms does nothing.
+    const w = world();
+    (w.nodes[2].config as Record<string, unknown>).joinAt = 300;
+    const s = sim(w).restart('payment').fire('checkout').run();
+    const steps = s.engine.steps();
+    const last = steps.at(-1)!;
+    expect(last.time).toBeLessThan(300);
+    expect(s.engine.time).toBe(last.time);
+    s.engine.seek(1);
+    s.engine.seek(steps.length);
+    expect(s.engine.time).toBe(last.time);
+  });
+
   it('[N2] jitter reorders events of one key: the log order differs from the firing order', () => {
     const s = sim(world({}, { 'checkout>orders': { delayMs: 0, jitterMs: 100 } }), { seed: 4 });
     for (let i = 0; i < 6; i++) s.fire('checkout');

@@ -1,5 +1,9 @@
-// The agenda: pending actions ordered by (time, sequence). A binary heap over slot ids with
-// the fields in typed arrays, so scheduling allocates nothing on the hot path.
+// The agenda: pending actions ordered by (time, sequence). The fields live in typed arrays,
+// so scheduling allocates nothing on the hot path. Most actions are scheduled no earlier
+// than the one scheduled before them (a handle "now", a fetch a millisecond later): those go
+// to a FIFO lane, O(1) each; the others to a binary heap. Every sequence number is larger
+// than the ones before it, so the lane is sorted by (time, sequence) too, and the earliest
+// action is the earlier of the lane's head and the heap's top.
 
 export interface QueuedAction {
   time: number;
@@ -18,9 +22,17 @@ export class ActionQueue {
   private b = new Int32Array(64);
   private c = new Int32Array(64);
   private heap = new Int32Array(64);
+  /** The FIFO lane: a ring of slots, `laneHead` its first, `laneSize` how many. */
+  private lane = new Int32Array(64);
+  private laneHead = 0;
+  private laneSize = 0;
   private free: number[] = [];
   private slots = 0;
-  size = 0;
+  private heapSize = 0;
+
+  get size(): number {
+    return this.heapSize + this.laneSize;
+  }
 
   push(time: number, seq: number, kind: number, a: number, b: number, c: number): void {
     const slot = this.free.length > 0 ? this.free.pop()! : this.slots++;
@@ -31,12 +43,19 @@ export class ActionQueue {
     this.a[slot] = a;
     this.b[slot] = b;
     this.c[slot] = c;
-    if (this.size >= this.heap.length) {
+    // The lane takes it when it keeps the lane sorted: not earlier than the lane's last.
+    if (this.laneSize === 0 || time >= this.time[this.lane[(this.laneHead + this.laneSize - 1) & (this.lane.length - 1)]]) {
+      if (this.laneSize === this.lane.length) this.growLane();
+      this.lane[(this.laneHead + this.laneSize) & (this.lane.length - 1)] = slot;
+      this.laneSize++;
+      return;
+    }
+    if (this.heapSize >= this.heap.length) {
       const h = new Int32Array(this.heap.length * 2);
       h.set(this.heap);
       this.heap = h;
     }
-    let i = this.size++;
+    let i = this.heapSize++;
     const heap = this.heap;
     while (i > 0) {
       const parent = (i - 1) >> 1;
@@ -49,17 +68,35 @@ export class ActionQueue {
 
   /** Slot of the earliest action, or -1. Read it with the accessors, then `pop()`. */
   peek(): number {
-    return this.size > 0 ? this.heap[0] : -1;
+    if (this.laneSize === 0) return this.heapSize > 0 ? this.heap[0] : -1;
+    const l = this.lane[this.laneHead];
+    if (this.heapSize === 0) return l;
+    const h = this.heap[0];
+    return this.less(h, l) ? h : l;
   }
 
+  /** Removes the action `peek()` returned. */
   pop(): void {
+    if (this.laneSize > 0) {
+      const l = this.lane[this.laneHead];
+      if (this.heapSize === 0 || !this.less(this.heap[0], l)) {
+        this.free.push(l);
+        this.laneHead = (this.laneHead + 1) & (this.lane.length - 1);
+        this.laneSize--;
+        return;
+      }
+    }
+    this.popHeap();
+  }
+
+  private popHeap(): void {
     const heap = this.heap;
     const top = heap[0];
     this.free.push(top);
-    const last = heap[--this.size];
-    if (this.size === 0) return;
+    const last = heap[--this.heapSize];
+    if (this.heapSize === 0) return;
     let i = 0;
-    const n = this.size;
+    const n = this.heapSize;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
@@ -91,24 +128,36 @@ export class ActionQueue {
   /** Every pending action, in no particular order (for checkpoints and views). */
   snapshot(): QueuedAction[] {
     const out: QueuedAction[] = [];
-    for (let i = 0; i < this.size; i++) {
-      const s = this.heap[i];
-      out.push({ time: this.time[s], seq: this.seq[s], kind: this.kind[s], a: this.a[s], b: this.b[s], c: this.c[s] });
-    }
+    const take = (s: number) => out.push({ time: this.time[s], seq: this.seq[s], kind: this.kind[s], a: this.a[s], b: this.b[s], c: this.c[s] });
+    for (let i = 0; i < this.heapSize; i++) take(this.heap[i]);
+    for (let i = 0; i < this.laneSize; i++) take(this.lane[(this.laneHead + i) & (this.lane.length - 1)]);
     return out;
   }
 
   restore(actions: readonly QueuedAction[]): void {
-    this.size = 0;
+    this.heapSize = 0;
+    this.laneHead = 0;
+    this.laneSize = 0;
     this.slots = 0;
     this.free.length = 0;
-    for (const q of actions) this.push(q.time, q.seq, q.kind, q.a, q.b, q.c);
+    // In order, so most of them go back to the lane.
+    const sorted = [...actions].sort((x, y) => x.time - y.time || x.seq - y.seq);
+    for (const q of sorted) this.push(q.time, q.seq, q.kind, q.a, q.b, q.c);
   }
 
   private less(x: number, y: number): boolean {
     const tx = this.time[x];
     const ty = this.time[y];
     return tx < ty || (tx === ty && this.seq[x] < this.seq[y]);
+  }
+
+  private growLane(): void {
+    // Unroll the ring into a ring twice the size, head at 0.
+    const cap = this.lane.length;
+    const next = new Int32Array(cap * 2);
+    for (let i = 0; i < this.laneSize; i++) next[i] = this.lane[(this.laneHead + i) & (cap - 1)];
+    this.lane = next;
+    this.laneHead = 0;
   }
 
   private grow(): void {

@@ -234,6 +234,8 @@ export function newOutcome(): Outcome {
 /** Compiles a consumer's rules. The first rule whose type and condition match applies ([H1]). */
 export function compileRules(rules: readonly Rule[]): CompiledRules {
   const compiled = rules.map((r) => ({ on: r.on, when: r.when ? compileCond(r.when) : null, steps: r.do.map(compileAction) }));
+  // One context per compiled rule set, reused: a run never re-enters its own rules.
+  const ctx: Ctx = { input: null as unknown as RuleInput, staged: [] };
   return {
     run(type, input, out = newOutcome()) {
       out.rule = -1;
@@ -242,14 +244,16 @@ export function compileRules(rules: readonly Rule[]): CompiledRules {
       while (out.emits.length) out.emits.pop();
       while (out.effects.length) out.effects.pop();
       while (out.commands.length) out.commands.pop();
-      const ctx: Ctx = { input, staged: out.writes };
+      ctx.input = input;
+      ctx.staged = out.writes;
       try {
         for (let i = 0; i < compiled.length; i++) {
           const r = compiled[i];
           if (r.on !== '*' && r.on !== type) continue;
           if (r.when && !r.when(ctx)) continue;
           out.rule = i;
-          for (const step of r.steps) step(ctx, out);
+          const steps = r.steps;
+          for (let j = 0; j < steps.length; j++) steps[j](ctx, out);
           break;
         }
       } catch (e) {

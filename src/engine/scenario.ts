@@ -3,6 +3,8 @@
 // It validates (every error names its field path), applies defaults and migrates older
 // versions. Nothing in a scenario is ever run as code: rules are data, read by rules.ts.
 import * as v from 'valibot';
+import { KIND_INFO, kindList, type KindInfo } from './catalog.ts';
+export { KIND_INFO, patternProblems, type KindInfo } from './catalog.ts';
 import { isJson, type Json } from './json.ts';
 
 export const SCENARIO_FORMAT = 'eventfold/scenario';
@@ -105,6 +107,46 @@ const RuleSchema = v.strictObject({
   do: v.pipe(v.array(ActionSchema as v.GenericSchema<Action>), v.maxLength(20, 'at most 20 actions per rule')),
 });
 
+// ---------------------------------------------------------------------------- AMQP 0-9-1 ([AM1]–[AM8])
+
+/** A routing key: one route, words separated by dots; wildcards belong in binding keys ([AM2]). */
+const RoutingKey = v.pipe(
+  v.string('must be text'),
+  v.maxLength(255, 'must be at most 255 characters'),
+  v.check((x) => !x.split('.').some((w) => w.includes('*') || w.includes('#')), 'a routing key names one route: the wildcards * and # belong in binding keys (on the exchange → queue connection)'),
+);
+/** A binding key ([AM3]): in a topic exchange `*` and `#` are whole words (order.* or order.#, not order*). */
+const BindingKey = v.pipe(
+  v.string('must be text'),
+  v.maxLength(255, 'must be at most 255 characters'),
+  v.check((x) => !x.split('.').some((w) => w !== '*' && w !== '#' && (w.includes('*') || w.includes('#'))), 'in a binding key * and # stand alone between dots: write order.* or order.#, not order* or order#'),
+);
+const HeaderName = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a header name: 1–64 letters, digits or _ . -'));
+const Headers = v.pipe(
+  v.record(HeaderName, v.union([v.pipe(v.string(), v.maxLength(200)), v.pipe(v.number(), v.finite()), v.boolean()], 'must be text, a number or true/false')),
+  v.check((r) => Object.keys(r).length <= 20, 'at most 20 headers'),
+);
+const AMQP_TEMPLATE = {
+  routingKey: v.optional(RoutingKey),
+  headers: v.optional(Headers),
+  expirationMs: v.optional(Num(0, 86_400_000)),
+  mandatory: v.optional(v.boolean('must be true or false')),
+};
+/** What a connection from an exchange carries: its binding ([AM3], [AM4]). */
+const BINDING_ENTRIES = {
+  /** The binding key (direct and topic exchanges); left out: the empty key. */
+  bindingKey: v.optional(BindingKey),
+  /** Headers exchanges: the headers to match. */
+  headers: v.optional(Headers),
+  /** Headers exchanges: all of them must match, or any one. */
+  xMatch: v.optional(v.picklist(['all', 'any'], 'must be all or any')),
+};
+export interface Binding {
+  bindingKey?: string;
+  headers?: Record<string, string | number | boolean>;
+  xMatch?: 'all' | 'any';
+}
+
 export interface Template {
   type: string;
   key?: string | null;
@@ -112,6 +154,18 @@ export interface Template {
   /** Topic to publish to; may be left out when the producer is wired to exactly one topic. */
   topic?: string;
   schemaVersion: number;
+  /** A FIFO queue's message group ([FQ2]); `{n}` and `{rand:…}` allowed. Left out: the key. */
+  messageGroupId?: string;
+  /** A FIFO queue's deduplication id ([FQ3]); `{n}` and `{rand:…}` allowed. */
+  deduplicationId?: string;
+  /** AMQP ([AM2]): the routing key an exchange routes by ({n}, {rand:…} fillers); default: the event type. */
+  routingKey?: string;
+  /** AMQP ([AM4]): message headers a headers exchange matches. */
+  headers?: Record<string, string | number | boolean>;
+  /** AMQP ([AM7]): per-message TTL (the `expiration` property), from when it enters a queue. */
+  expirationMs?: number;
+  /** AMQP ([AM5]): an unroutable message comes back to the producer (basic.return). */
+  mandatory?: boolean;
 }
 const TemplateSchema = v.strictObject({
   type: Name(100),
@@ -119,6 +173,9 @@ const TemplateSchema = v.strictObject({
   data: v.optional(JsonValue),
   topic: v.optional(Id),
   schemaVersion: v.optional(Int(1, 1000), 1),
+  messageGroupId: v.optional(v.pipe(v.string('must be text'), v.minLength(1, 'must not be empty (leave it out to group by the key)'), v.maxLength(128, 'must be at most 128 characters'))),
+  deduplicationId: v.optional(v.pipe(v.string('must be text'), v.minLength(1, 'must not be empty (leave it out to use the event id)'), v.maxLength(128, 'must be at most 128 characters'))),
+  ...AMQP_TEMPLATE,
 });
 
 const Position = v.optional(v.strictObject({ x: Num(-1e6, 1e6), y: Num(-1e6, 1e6) }), { x: 0, y: 0 });
@@ -189,7 +246,81 @@ const QueueNode = nodeSchema('queue', {
     maxReceiveCount: v.optional(v.nullable(Int(1, 1000)), null),
     /** Queue or topic that takes messages received too often; it must be connected from this queue. */
     deadLetter: v.optional(v.nullable(Id), null),
+    /** SQS FIFO ([FQ1]–[FQ4]): order per message group, deduplication within a window. */
+    fifo: v.optional(v.boolean('must be true or false')),
+    /** FIFO: a message without a deduplication id is deduplicated by its body (its data) ([FQ3]). */
+    contentBasedDeduplication: v.optional(v.boolean('must be true or false')),
+    /** FIFO: how long a deduplication id is remembered; left out, SQS's 5 minutes (DEDUP_WINDOW_MS) ([FQ3]). */
+    deduplicationWindowMs: v.optional(Num(1, 3_600_000)),
+    // The AMQP fields below have no default, so a queue's config without them stays as it was.
+    /** AMQP x-message-ttl ([AM7]): a message still ready this long after it arrived expires; null or left out: never. */
+    messageTtlMs: v.optional(v.nullable(Num(0, 86_400_000))),
+    /** AMQP x-dead-letter-exchange ([AM8]): the exchange rejected, expired and over-delivered messages go to. */
+    deadLetterExchange: v.optional(v.nullable(Id)),
+    /** AMQP x-dead-letter-routing-key: the routing key they go with; null: their own. */
+    deadLetterRoutingKey: v.optional(v.nullable(RoutingKey)),
+    /** What a nack does ([AM8]): put the message back (`requeue`, when left out) or dead-letter it (reject without requeue). */
+    onReject: v.optional(v.picklist(['requeue', 'dead-letter'], 'must be requeue or dead-letter')),
 });
+
+/** An AMQP 0-9-1 exchange ([AM1]): routes each message to the queues whose binding matches. */
+const ExchangeNode = nodeSchema('exchange', {
+    type: v.optional(v.picklist(['direct', 'fanout', 'topic', 'headers'], 'must be direct, fanout, topic or headers'), 'topic'),
+    /** Where messages no binding matches go ([AM6]); it must be connected from this exchange. */
+    alternateExchange: v.optional(v.nullable(Id), null),
+});
+
+/** A filter policy value ([SN3]): exact values, or a prefix, anything-but, exists or numeric test. */
+const FilterValue = v.union(
+  [
+    v.string(),
+    v.pipe(v.number(), v.finite()),
+    v.boolean(),
+    v.strictObject({ prefix: v.pipe(v.string(), v.minLength(1)) }),
+    v.strictObject({ 'anything-but': v.pipe(v.array(v.union([v.string(), v.pipe(v.number(), v.finite())])), v.minLength(1), v.maxLength(50)) }),
+    v.strictObject({ exists: v.boolean() }),
+    v.strictObject({
+      numeric: v.pipe(
+        v.array(v.union([v.picklist(['=', '>', '>=', '<', '<=']), v.pipe(v.number(), v.finite())])),
+        v.check((a) => (a.length === 2 || a.length === 4) && a.every((x, i) => (i % 2 === 0 ? typeof x === 'string' : typeof x === 'number')), 'must be [op, number] or [op, number, op, number], op one of = > >= < <='),
+      ),
+    }),
+  ],
+  'must be text, a number, true/false, {"prefix": …}, {"anything-but": […]}, {"exists": true/false} or {"numeric": [">=", 100]}',
+);
+export type FilterValue = v.InferOutput<typeof FilterValue>;
+/** Event field → accepted values; every field must match one of its values ([SN3]). */
+const FilterPolicy = v.pipe(
+  v.record(
+    v.pipe(v.string(), v.regex(/^(type|key|subject|source|data(\.[A-Za-z0-9_]+)+)$/, 'must be type, key or a data field such as data.region')),
+    v.pipe(v.array(FilterValue, 'must be a list of accepted values'), v.minLength(1, 'must list at least one accepted value'), v.maxLength(50)),
+  ),
+  v.check((r) => Object.keys(r).length >= 1 && Object.keys(r).length <= 10, 'must name 1 to 10 fields'),
+);
+export type FilterPolicy = v.InferOutput<typeof FilterPolicy>;
+
+/** An SNS-style topic: fans each message out to every subscribed queue ([SN1]–[SN4]). */
+const SnsNode = nodeSchema('sns', {
+    /** Settings of the subscriptions (its connections to queues); a connected queue left out has none. */
+    subscriptions: v.optional(
+      v.pipe(
+        v.array(
+          v.strictObject({
+            queue: Id,
+            /** Only messages matching it are delivered to this queue; null: all. */
+            filterPolicy: v.optional(v.nullable(FilterPolicy), null),
+            /** Deliver the message as it is; off, it arrives wrapped in an SNS envelope ([SN4]). */
+            raw: v.optional(v.boolean('must be true or false'), false),
+          }),
+        ),
+        v.maxLength(50),
+      ),
+      [],
+    ),
+});
+
+/** A Redis-style pub/sub channel: pushed at once to the subscribers that are up, kept nowhere ([PS1]–[PS4]). */
+const PubSubNode = nodeSchema('pubsub', {});
 
 /** The consumer settings that a learner may also change while a run goes on ("deploy"). */
 const ConsumerReliability = {
@@ -328,11 +459,37 @@ const ProjectionNode = nodeSchema('projection', {
     schema: ConsumerReliability.schema,
 });
 
-const NodeSchema = v.variant(
-  'kind',
-  [ProducerNode, TopicNode, QueueNode, ConsumerNode, ProjectionNode, AggregateNode, SagaNode],
-  'must have "kind": producer, topic, queue, consumer, projection, aggregate or saga',
-);
+/**
+ * An EventBridge-style event bus ([B1]–[B4]): rules whose patterns match fields of each
+ * event route it to targets (topics or queues the bus is connected to).
+ * A pattern is an object over `type`, `source`, `subject` and `data` (nested); each leaf is
+ * a list of matchers, any of which may match: a value (equal), `{"prefix": "ORD-"}`,
+ * `{"anything-but": v | [v…]}`, `{"numeric": [">", 0, "<=", 100]}`, `{"exists": bool}`.
+ */
+const EventBusRule = v.strictObject({
+  name: Name(64),
+  pattern: v.custom<Json>((x) => x !== null && typeof x === 'object' && !Array.isArray(x) && isJson(x), 'must be an object, such as {"type": ["OrderPlaced"]}'),
+  targets: v.pipe(v.array(Id), v.minLength(1, 'needs at least one target'), v.maxLength(10)),
+});
+export type EventBusRuleSpec = v.InferOutput<typeof EventBusRule>;
+const EventBusNode = nodeSchema('event-bus', {
+  rules: v.optional(v.pipe(v.array(EventBusRule), v.maxLength(50)), []),
+  /** Time the bus takes to match an event and hand it to its targets. */
+  processingMs: v.optional(Num(0, 3_600_000), 1),
+});
+
+/** The node kinds' schemas. A new kind: its schema here, its entry in KIND_INFO (catalog.ts). */
+const NODE_SCHEMAS = [ProducerNode, TopicNode, QueueNode, ConsumerNode, ProjectionNode, AggregateNode, SagaNode, EventBusNode, SnsNode, PubSubNode, ExchangeNode] as const;
+
+// The catalogue of kinds (labels, starter configs, connections, checks) is catalog.ts, kept
+// apart from these schemas so the first screen can show the palette without loading them.
+type SchemaKind = v.InferOutput<(typeof NODE_SCHEMAS)[number]>['kind'];
+// Every schema has its catalogue entry, and every entry its schema.
+const _everyKind: [Record<SchemaKind, KindInfo>, Record<keyof typeof KIND_INFO, unknown>] = [KIND_INFO, {} as Record<SchemaKind, unknown>];
+void _everyKind;
+
+
+const NodeSchema = v.variant('kind', [...NODE_SCHEMAS], `must have "kind": ${kindList(Object.keys(KIND_INFO))}`);
 
 /** What the network does on one connection ([N1]–[N3]); all off by default. */
 const LinkEntries = {
@@ -355,7 +512,7 @@ export const NO_LINK_FAULTS: Link = { delayMs: 0, jitterMs: 0, duplicateChance: 
 
 /** An edge id: a node id, or the `source->target` form restoreScenario gives edges without one. */
 const EdgeId = v.pipe(v.string('must be text'), v.regex(/^[A-Za-z0-9_.:-]{1,64}(->[A-Za-z0-9_.:-]{1,64})?$/, 'must be 1–64 letters, digits or _ . : - (or source->target)'));
-const EdgeSchema = v.strictObject({ id: v.optional(EdgeId), source: Id, target: Id, ...LinkEntries });
+const EdgeSchema = v.strictObject({ id: v.optional(EdgeId), source: Id, target: Id, ...LinkEntries, ...BINDING_ENTRIES });
 
 const Crash = v.picklist(['now', 'before-handle', 'after-effects', 'after-save', 'after-publish'], 'must be now, before-handle, after-effects, after-save or after-publish');
 const EventId = v.pipe(v.string(), v.regex(/^evt-\d{1,9}$/, 'must be an event id such as evt-3'));
@@ -447,9 +604,15 @@ export type ConsumerSpec = v.InferOutput<typeof ConsumerNode> & { label: string;
 export type ProjectionSpec = v.InferOutput<typeof ProjectionNode> & { label: string };
 export type AggregateSpec = v.InferOutput<typeof AggregateNode> & { label: string };
 export type SagaSpec = v.InferOutput<typeof SagaNode> & { label: string };
-export type NodeSpec = ProducerSpec | TopicSpec | QueueSpec | ConsumerSpec | ProjectionSpec | AggregateSpec | SagaSpec;
+export type EventBusSpec = v.InferOutput<typeof EventBusNode> & { label: string };
+/** Every kind's node, as restoreScenario gives it (a consumer always has its group). */
+type SpecOf<S> = S extends v.GenericSchema ? v.InferOutput<S> & { label: string } : never;
+export type NodeSpec = ConsumerSpec | Exclude<SpecOf<(typeof NODE_SCHEMAS)[number]>, { kind: 'consumer' }>;
+export type SnsSpec = v.InferOutput<typeof SnsNode> & { label: string };
+export type PubSubSpec = v.InferOutput<typeof PubSubNode> & { label: string };
+export type ExchangeSpec = v.InferOutput<typeof ExchangeNode> & { label: string };
 export type NodeKind = NodeSpec['kind'];
-export interface EdgeSpec extends Partial<Link> {
+export interface EdgeSpec extends Partial<Link>, Binding {
   id: string;
   source: string;
   target: string;
@@ -588,6 +751,9 @@ export function restoreScenario(input: unknown): Restored<Scenario> {
       const why = consumerPatchProblem(n.id, { rules: n.config.rules }, byId, outTopics(n.id));
       if (why) errors.push({ path: `nodes[${i}].config.${why.path}`, message: why.message });
     }
+    // A kind's own checks, from its KIND_INFO entry.
+    const check = (KIND_INFO[n.kind] as KindInfo).check;
+    if (check) for (const e of check(n.config as never, outTopics(n.id))) errors.push({ path: `nodes[${i}].config.${e.path}`, message: e.message });
   });
 
   nodes.forEach((n, i) => {
@@ -597,13 +763,15 @@ export function restoreScenario(input: unknown): Restored<Scenario> {
       else if (!outTopics(n.id).includes(n.config.deadLetter)) errors.push({ path: `nodes[${i}].config.deadLetter`, message: `connect ${n.id} → ${n.config.deadLetter} first` });
       else if (n.config.deadLetter === n.id) errors.push({ path: `nodes[${i}].config.deadLetter`, message: 'a queue cannot be its own dead-letter queue' });
     }
-    if (n.kind === 'queue' && n.config.maxReceiveCount !== null && n.config.deadLetter === null) {
+    if (n.kind === 'queue' && n.config.maxReceiveCount !== null && n.config.deadLetter === null && (n.config.deadLetterExchange ?? null) === null) {
       errors.push({ path: `nodes[${i}].config.deadLetter`, message: 'a maxReceiveCount needs a dead-letter queue to move messages to' });
     }
     if (n.kind !== 'consumer' || n.config.deadLetter === null) return;
     const why = consumerPatchProblem(n.id, { deadLetter: n.config.deadLetter }, byId, outTopics(n.id));
     if (why) errors.push({ path: `nodes[${i}].config.${why.path}`, message: why.message });
   });
+  nodes.forEach((n, i) => errors.push(...fifoProblems(n, i, nodes, byId, outTopics(n.id))));
+  amqpProblems(nodes, edges, s.edges, byId, errors);
   // A consumer's command action must name a command the aggregate has.
   nodes.forEach((n, i) => {
     if (n.kind !== 'consumer') return;
@@ -676,8 +844,119 @@ export function consumerPatchProblem(
   return null;
 }
 
+/**
+ * The settings of FIFO queues and SNS topics that other nodes make wrong ([FQ1], [SN1]): a
+ * FIFO queue's dead-letter queue is FIFO too; content-based deduplication needs a FIFO
+ * queue; an SNS subscription names a queue this topic is connected to, once.
+ */
+function fifoProblems(n: NodeSpec, i: number, nodes: readonly NodeSpec[], byId: ReadonlyMap<string, { kind: NodeKind; index: number }>, wired: readonly string[]): FieldError[] {
+  const out: FieldError[] = [];
+  if (n.kind === 'queue') {
+    if (n.config.contentBasedDeduplication && !n.config.fifo) out.push({ path: `nodes[${i}].config.contentBasedDeduplication`, message: 'content-based deduplication is for FIFO queues: set fifo to true, or turn this off' });
+    const dl = n.config.deadLetter !== null ? nodes.find((x) => x.id === n.config.deadLetter) : undefined;
+    if (dl?.kind === 'queue' && !!dl.config.fifo !== !!n.config.fifo) {
+      out.push({ path: `nodes[${i}].config.deadLetter`, message: n.config.fifo ? `the dead-letter queue of a FIFO queue must be FIFO too (as in SQS): make ${dl.id} fifo, or pick another` : `${dl.id} is a FIFO queue: a standard queue's dead-letter queue must be standard too (as in SQS)` });
+    }
+  }
+  if (n.kind === 'sns') {
+    const seen = new Set<string>();
+    n.config.subscriptions.forEach((sub, j) => {
+      const path = `nodes[${i}].config.subscriptions[${j}].queue`;
+      const target = byId.get(sub.queue);
+      if (!target || target.kind !== 'queue') out.push({ path, message: `"${sub.queue}" is not a queue` });
+      else if (!wired.includes(sub.queue)) out.push({ path, message: `${n.id} is not connected to ${sub.queue}: connect ${n.id} → ${sub.queue} first` });
+      else if (seen.has(sub.queue)) out.push({ path, message: `${sub.queue} already has settings above: one entry per queue` });
+      seen.add(sub.queue);
+    });
+  }
+  return out;
+}
+
+/**
+ * AMQP references ([AM3], [AM6], [AM8]): a binding only on a connection from an exchange (its
+ * kind's fields only), an alternate or dead-letter exchange along a wire, no circle of exchanges.
+ */
+function amqpProblems(nodes: NodeSpec[], edges: EdgeSpec[], raw: readonly { source: string; target: string }[], byId: ReadonlyMap<string, { kind: NodeKind; index: number }>, errors: FieldError[]): void {
+  const edgeIndex = (e: EdgeSpec) => raw.findIndex((r) => r.source === e.source && r.target === e.target);
+  const wiredTo = (from: string, to: string) => edges.some((e) => e.source === from && e.target === to);
+  const exchange = (id: string) => nodes.find((n): n is ExchangeSpec => n.id === id && n.kind === 'exchange');
+  for (const e of edges) {
+    const i = edgeIndex(e);
+    const x = exchange(e.source);
+    const fields = (['bindingKey', 'headers', 'xMatch'] as const).filter((f) => e[f] !== undefined);
+    if (fields.length === 0) continue;
+    if (!x) {
+      errors.push({ path: `edges[${i}].${fields[0]}`, message: `only a connection from an exchange carries a binding: ${e.source} is a ${byId.get(e.source)?.kind}` });
+      continue;
+    }
+    if (x.config.alternateExchange === e.target && byId.get(e.target)?.kind === 'exchange') {
+      errors.push({ path: `edges[${i}].${fields[0]}`, message: `${e.target} is ${x.id}'s alternate exchange: it takes what no binding matched, so this connection has no binding of its own` });
+      continue;
+    }
+    const type = x.config.type;
+    const wrong = type === 'headers' ? fields.find((f) => f === 'bindingKey') : fields.find((f) => f !== 'bindingKey');
+    if (wrong === 'bindingKey') errors.push({ path: `edges[${i}].bindingKey`, message: 'a headers exchange matches headers, not a binding key: give this connection headers (and x-match all or any) instead' });
+    else if (wrong) errors.push({ path: `edges[${i}].${wrong}`, message: `a ${type} exchange ${type === 'fanout' ? 'ignores bindings' : 'matches the binding key'}: headers and x-match belong to a headers exchange` });
+    else if (type === 'fanout' && e.bindingKey !== undefined && e.bindingKey !== '') errors.push({ path: `edges[${i}].bindingKey`, message: 'a fanout exchange copies every message to every bound queue: a binding key would be ignored, so leave it empty (or make the exchange direct or topic)' });
+  }
+  nodes.forEach((n, i) => {
+    if (n.kind === 'exchange' && n.config.alternateExchange !== null) {
+      const ae = n.config.alternateExchange;
+      if (byId.get(ae)?.kind !== 'exchange') errors.push({ path: `nodes[${i}].config.alternateExchange`, message: `"${ae}" is not an exchange` });
+      else if (ae === n.id) errors.push({ path: `nodes[${i}].config.alternateExchange`, message: 'an exchange cannot be its own alternate exchange' });
+      else if (!wiredTo(n.id, ae)) errors.push({ path: `nodes[${i}].config.alternateExchange`, message: `connect ${n.id} → ${ae} first` });
+    }
+    if (n.kind === 'queue' && n.config.deadLetterExchange != null) {
+      const dlx = n.config.deadLetterExchange;
+      if (byId.get(dlx)?.kind !== 'exchange') errors.push({ path: `nodes[${i}].config.deadLetterExchange`, message: `"${dlx}" is not an exchange` });
+      else if (!wiredTo(n.id, dlx)) errors.push({ path: `nodes[${i}].config.deadLetterExchange`, message: `connect ${n.id} → ${dlx} first` });
+      else if (n.config.deadLetter !== null) errors.push({ path: `nodes[${i}].config.deadLetterExchange`, message: 'a queue dead-letters either to a queue or topic (deadLetter) or through an exchange (deadLetterExchange), not both: clear one' });
+    }
+    if (n.kind === 'queue' && n.config.deadLetterRoutingKey != null && n.config.deadLetterExchange == null) {
+      errors.push({ path: `nodes[${i}].config.deadLetterRoutingKey`, message: 'a dead-letter routing key needs a dead-letter exchange to route by it' });
+    }
+  });
+  // Exchanges bound to exchanges must not go round in a circle ([AM6]).
+  const next = (id: string) => edges.filter((e) => e.source === id && byId.get(e.target)?.kind === 'exchange').map((e) => e.target);
+  const done = new Set<string>();
+  for (const start of nodes.filter((n) => n.kind === 'exchange')) {
+    const path: string[] = [];
+    const walk = (id: string): string[] | null => {
+      if (path.includes(id)) return [...path.slice(path.indexOf(id)), id];
+      if (done.has(id)) return null;
+      path.push(id);
+      for (const t of next(id)) {
+        const loop = walk(t);
+        if (loop) return loop;
+      }
+      path.pop();
+      done.add(id);
+      return null;
+    };
+    const loop = walk(start.id);
+    if (loop) {
+      const closing = edges.find((e) => e.source === loop[loop.length - 2] && e.target === loop[loop.length - 1])!;
+      errors.push({ path: `edges[${edgeIndex(closing)}]`, message: `exchanges connected in a circle (${loop.join(' → ')}): a message could go round for ever; remove one of these connections` });
+      break;
+    }
+  }
+}
+
 /** Why a connection from one kind to another makes no sense, or null when it does. */
 export function connectionProblem(from: NodeKind, to: NodeKind): string | null {
+  // A kind that declares its connections in KIND_INFO.
+  const src: KindInfo = KIND_INFO[from];
+  const dst: KindInfo = KIND_INFO[to];
+  if (src.feeds?.includes(to) || dst.accepts?.includes(from)) return null;
+  const a = (k: string) => {
+    const label = (KIND_INFO as Record<string, KindInfo>)[k]?.label ?? k;
+    // An acronym keeps its capitals and is read letter by letter ("an SNS topic").
+    const acronym = /^[A-Z]{2,}/.test(label);
+    const name = acronym ? label : label.toLowerCase();
+    return `${(acronym ? /^[AEFHILMNORSX]/ : /^[aeiou]/).test(name) ? 'an' : 'a'} ${name}`;
+  };
+  if (src.feeds) return `${a(from)} connects to ${kindList(src.feeds.map(a))}, not to ${a(to)}`;
+  if (dst.accepts) return `${a(to)} takes connections from ${kindList(dst.accepts.map(a))}, not from ${a(from)}`;
   const channel = (k: NodeKind) => k === 'topic' || k === 'queue';
   if (from === 'producer' && channel(to)) return null;
   if (channel(from) && to === 'consumer') return null;

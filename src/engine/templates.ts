@@ -36,6 +36,22 @@ export function compileFiller(x: Json): Filler | null {
     }
     if (parts.length === 0) return null;
     if (at < x.length) parts.push(x.slice(at));
+    // Text around one {rand} of a small range (a key like `k{rand:0-999}`): each string is
+    // built once and reused (fewer strings to hash and collect); the PRNG is still drawn once.
+    const rands = [...x.matchAll(PLACEHOLDER)];
+    if (rands.length === 1 && rands[0][1] !== 'n') {
+      const lo = Number(rands[0][2]);
+      const hi = Number(rands[0][3]);
+      if (hi >= lo && hi - lo < 65536) {
+        const head = x.slice(0, rands[0].index);
+        const tail = x.slice(rands[0].index! + rands[0][0].length);
+        const made: (string | undefined)[] = new Array(hi - lo + 1);
+        return (_, prng) => {
+          const r = prng.int(lo, hi);
+          return (made[r - lo] ??= `${head}${r}${tail}`);
+        };
+      }
+    }
     return (n, prng) => {
       let out = '';
       for (const p of parts) out += typeof p === 'string' ? p : String(p(n, prng));

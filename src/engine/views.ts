@@ -75,6 +75,9 @@ export interface ConsumerView {
   /** Queues it competes on, and messages it took but has not started ([Q3]). */
   queues: string[];
   prefetched: string[];
+  /** Pub/sub channels it subscribes to, and messages pushed to it not yet handled ([PS2]). */
+  subscribed?: string[];
+  pushed?: string[];
   /** A crash armed for the next event, if any. */
   armed: CrashPoint | null;
   handled: number;
@@ -95,7 +98,32 @@ export interface QueueView {
   inFlight: number;
   acked: number;
   dead: number;
-  messages: { id: string; state: 'ready' | 'in flight' | 'acked' | 'dead-lettered'; receives: number; holder: string | null }[];
+  messages: { id: string; state: 'ready' | 'in flight' | 'acked' | 'dead-lettered' | 'duplicate dropped' | 'expired'; receives: number; holder: string | null; group?: string }[];
+  /** Messages whose TTL ran out while ready ([AM7]). */
+  expired?: number;
+  /** SQS FIFO ([FQ1]): true, with the groups that have a message in flight (the rest of each waits). */
+  fifo?: boolean;
+  blockedGroups?: string[];
+  /** FIFO: sends dropped as duplicates inside the deduplication window ([FQ3]). */
+  deduplicated?: number;
+}
+/** An SNS-style topic ([SN1]–[SN4]): what it published and what each subscription got. */
+export interface SnsView {
+  kind: 'sns';
+  published: number;
+  subscriptions: { queue: string; filter: string | null; raw: boolean; delivered: number; filtered: number; waiting: number }[];
+  /** The latest messages, oldest first, and where each went. */
+  recent: { id: string; type: string; to: string[]; filteredOut: string[] }[];
+}
+/** A Redis-style pub/sub channel ([PS1]–[PS4]): nothing is kept but what each push reached. */
+export interface PubSubView {
+  kind: 'pubsub';
+  published: number;
+  subscribers: { id: string; up: boolean }[];
+  /** The latest messages, oldest first: who got each, and who missed it. */
+  recent: { id: string; type: string; to: string[]; missed: string[] }[];
+  /** Messages pushed to nobody at all. */
+  lost: number;
 }
 export interface ProjectionView {
   kind: 'projection';
@@ -130,7 +158,22 @@ export interface SagaView {
     history: string[];
   }[];
 }
-export type NodeView = TopicView | QueueView | ProducerView | ConsumerView | ProjectionView | AggregateView | SagaView;
+/**
+ * Each node kind's view, by kind. A kind's module adds its own by declaration merging
+ * (`declare module '../views.ts' { interface NodeViews { 'my-kind': MyView } }`).
+ */
+export interface NodeViews {
+  topic: TopicView;
+  queue: QueueView;
+  producer: ProducerView;
+  consumer: ConsumerView;
+  projection: ProjectionView;
+  aggregate: AggregateView;
+  saga: SagaView;
+  sns: SnsView;
+  pubsub: PubSubView;
+}
+export type NodeView = NodeViews[keyof NodeViews];
 export interface EngineView {
   step: number;
   horizon: number;

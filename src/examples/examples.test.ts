@@ -4,8 +4,20 @@ import { sim } from '../engine/testing/harness.ts';
 import payments from './payments.json';
 import poison from './poison.json';
 import outbox from './outbox.json';
+import orderRouting from './order-routing.json';
+import exchangeRouting from './exchange-routing.json';
 
 describe('example scenarios', () => {
+  it('order-routing: [B4] the typo in the EU rule drops EU orders; the fixed pattern routes them ([B3])', () => {
+    const s = sim(orderRouting).fire('checkout', 0).fire('checkout', 1).run();
+    s.expectEffect('fraud', 'order screened', 'ORD-2', 1);
+    expect(s.consumer('eu-fulfilment').effects['order shipped']).toBeUndefined();
+    expect(s.stepsOf('route')[0].text).toContain('type must be "OrderPlace", and it is "OrderPlaced"');
+    const fixed = structuredClone(orderRouting) as unknown as { nodes: { config: { rules: { pattern: { type: string[] } }[] } }[] };
+    fixed.nodes[1].config.rules[1].pattern.type = ['OrderPlaced'];
+    sim(fixed).fire('checkout', 0).run().expectEffect('eu-fulfilment', 'order shipped', 'ORD-1', 1);
+  });
+
   it('payments: a duplicate charges twice; a processed-id table charges once', () => {
     const s = sim(payments).fire('checkout').run();
     s.act({ kind: 'duplicate', node: 'payment', event: 'evt-0' }).run();
@@ -66,5 +78,17 @@ describe('event sourcing examples', () => {
     const s = sim(orderSaga).fire('shop', 1).run();
     expect((s.engine.view().nodes['order-saga'] as SagaView).instances[0].state).toBe('compensated');
     expect(s.engine.invariantStatus()[0].status).toBe('holding');
+  });
+
+  it('exchange-routing: [AM3] order.eu matches no three-word routing key; order.eu.* gets EU fulfilment every EU event', () => {
+    const s = sim(exchangeRouting).fire('checkout', 0).fire('checkout', 1).fire('checkout', 2).run();
+    expect(s.consumer('eu-fulfilment').handled).toBe(0);
+    expect(s.consumer('us-fulfilment').handled).toBe(1);
+    expect(s.consumer('auditor').handled).toBe(3);
+    const fixed = structuredClone(exchangeRouting) as typeof exchangeRouting;
+    fixed.edges[1].bindingKey = 'order.eu.*';
+    const t = sim(fixed).fire('checkout', 0).fire('checkout', 1).fire('checkout', 2).run();
+    expect(t.consumer('eu-fulfilment').handled).toBe(2);
+    expect(t.consumer('us-fulfilment').handled).toBe(1);
   });
 });

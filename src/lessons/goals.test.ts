@@ -5,6 +5,7 @@ import { createEngine, restoreScenario, restoreSession } from '../engine/index.t
 import type { Session } from '../engine/index.ts';
 import fanOut from '../examples/fan-out.json';
 import keyedCrash from '../examples/keyed-crash.session.json';
+import orderSaga from '../examples/order-saga.json';
 import { allHold, evaluateGoals, goalText, waitMet } from './goals.ts';
 import { completed, lessonStatus } from './progress.ts';
 import { GoalSchema, type Goal } from './schema.ts';
@@ -103,6 +104,38 @@ describe('metric goals', () => {
   });
 });
 
+describe('a saga\'s steps left undone', () => {
+  // The payment of the second order (250) is declined: the saga compensates what it did.
+  function sagaRun(withoutFirstCompensation: boolean) {
+    const raw = JSON.parse(JSON.stringify(orderSaga));
+    if (withoutFirstCompensation) raw.nodes.find((n: { id: string }) => n.id === 'order-saga').config.steps[0].compensation = null;
+    const r = restoreScenario(raw);
+    if (!r.ok) throw new Error('order-saga refused');
+    const e = createEngine(r.value);
+    e.act({ kind: 'fire', node: 'shop', template: 0 });
+    e.runUntilIdle();
+    e.act({ kind: 'fire', node: 'shop', template: 1 });
+    e.runUntilIdle();
+    const solution: Session = { format: 'eventfold/session', version: 1, scenario: r.value, seed: r.value.seed, inputs: e.session().inputs, step: e.step };
+    return { e, solution };
+  }
+  const fully = goal({ kind: 'metric', label: 'fully compensated', node: 'order-saga', path: ['notUndone'], op: 'eq', value: {} });
+  it('a compensated saga that undid every step it did has nothing left undone', () => {
+    const { e, solution } = sagaRun(false);
+    expect(evaluateGoals({ goals: [fully], solution }, e)[0]).toMatchObject({ ok: true, detail: '{}' });
+  });
+  it('a step without a compensation is skipped by the engine, and named as not undone', () => {
+    const { e, solution } = sagaRun(true);
+    // The engine calls the instance compensated (nothing it could send) …
+    const settled = goal({ kind: 'invariant', label: 'settled', invariant: { kind: 'saga-settled', node: 'order-saga' } });
+    const [held, left] = evaluateGoals({ goals: [settled, fully], solution }, e);
+    expect(held.ok).toBe(true);
+    // … but the stock it reserved was never released.
+    expect(left.ok).toBe(false);
+    expect(left.detail).toMatch(/^\{"evt-\d+":\["reserve stock"\]\}$/);
+  });
+});
+
 describe('equivalent goals', () => {
   it('compare observable outcomes with the reference solution run on the same seed', () => {
     const { solution } = fanOutRun(2);
@@ -153,6 +186,33 @@ describe('guided step waits', () => {
     expect(waitMet({ trace: { kind: ['handle'], eventType: 'OrderPlaced' } }, results, engine)).toBe(true);
     expect(waitMet({ trace: { kind: ['crash'] } }, results, engine)).toBe(false);
     expect(waitMet({ continue: true }, results, engine)).toBe(false);
+  });
+  it('a wait for the past is met only while the playhead is back at a step where its goal holds', () => {
+    const { engine, solution } = fanOutRun(2);
+    const once = goal({ kind: 'metric', label: 'one order handled', node: 'payment', path: ['effects', 'card charged'], of: 'count', op: 'eq', value: 1 });
+    const results = evaluateGoals({ goals: [], solution }, engine);
+    // At the end two orders were handled: the goal does not hold, and this is the present anyway.
+    expect(waitMet({ past: once }, results, engine)).toBe(false);
+    // Back to where the first order had been charged and the second not yet.
+    const charged = () => {
+      const v = engine.view().nodes.payment;
+      return v.kind === 'consumer' ? Object.keys(v.effects['card charged'] ?? {}).length : -1;
+    };
+    const end = engine.step;
+    let at = -1;
+    for (let k = 0; k < end && at < 0; k++) {
+      engine.seek(k);
+      if (charged() === 1) at = k;
+    }
+    expect(at).toBeGreaterThan(0);
+    engine.seek(at);
+    expect(waitMet({ past: once }, results, engine)).toBe(true);
+    // Earlier, before the first charge, it does not hold.
+    engine.seek(at - 1);
+    expect(waitMet({ past: once }, results, engine)).toBe(false);
+    // The same state at the end of a run is the present, not the past.
+    const { engine: short } = fanOutRun(1);
+    expect(waitMet({ past: once }, [], short)).toBe(false);
   });
 });
 

@@ -39,8 +39,9 @@ export function evaluateGoals(lesson: GoalContext, engine: Engine): GoalResult[]
 
 /**
  * Whether a guided step's wait is met: its goal holds (from results of evaluateGoals), a
- * step matching its filter happened, or — for `continue` — never by itself (the learner
- * presses Continue).
+ * step matching its filter happened, its `past` goal holds while the playhead is back
+ * before the end of the recorded run (the learner is looking at the past), or — for
+ * `continue` — never by itself (the learner presses Continue).
  */
 export function waitMet(wait: StepWait, results: readonly GoalResult[], engine: Engine): boolean {
   if ('goal' in wait) {
@@ -57,6 +58,11 @@ export function waitMet(wait: StepWait, results: readonly GoalResult[], engine: 
   if ('trace' in wait) {
     const run = new Run(engine, null, []);
     return engine.steps(0, engine.step).some((s) => run.stepMatches(s, wait.trace));
+  }
+  if ('past' in wait) {
+    // At the end of the run the learner is looking at the present, not asking about the past.
+    if (engine.step >= engine.horizon) return false;
+    return new Run(engine, null, [wait.past]).evaluate(wait.past).ok;
   }
   return false;
 }
@@ -185,7 +191,7 @@ export function metricSource(view: NodeView): Record<string, unknown> {
     case 'saga': {
       const states: Record<string, number> = {};
       for (const i of view.instances) states[i.state] = (states[i.state] ?? 0) + 1;
-      return { ...view, instances: Object.fromEntries(view.instances.map((i) => [i.id, i])), states };
+      return { ...view, instances: Object.fromEntries(view.instances.map((i) => [i.id, i])), states, notUndone: notUndone(view) };
     }
     case 'topic': {
       const lag: Record<string, number> = {};
@@ -201,6 +207,27 @@ export function metricSource(view: NodeView): Record<string, unknown> {
     default:
       return { ...view };
   }
+}
+
+/**
+ * Per compensated instance, the steps it did that were never undone: a step with no
+ * compensation counts as undone for the engine ([W3]), but what it did is still there
+ * (stock still reserved). Instances with nothing left out are not listed, so "fully
+ * compensated" is `notUndone` equal to {}.
+ */
+function notUndone(view: Extract<NodeView, { kind: 'saga' }>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const i of view.instances) {
+    if (i.state !== 'compensated') continue;
+    const undone = i.history.filter((h) => h.endsWith(' undone')).map((h) => h.slice(0, -' undone'.length));
+    const left = [...i.done];
+    for (const u of undone) {
+      const k = left.indexOf(u);
+      if (k >= 0) left.splice(k, 1);
+    }
+    if (left.length) out[i.id] = left;
+  }
+  return out;
 }
 
 function reduce(of: 'value' | 'sum' | 'count' | 'max' | 'min', x: unknown): unknown {

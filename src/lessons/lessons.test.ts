@@ -2,13 +2,33 @@
 // lists every folder exactly once; a lesson's start does not already satisfy its goals;
 // its recorded solution satisfies every goal under its own seed and three others.
 import { describe, expect, it } from 'vitest';
-import { createEngine, restoreScenario, restoreSession } from '../engine/index.ts';
+import { createEngine, restoreScenario, restoreSession, type Engine } from '../engine/index.ts';
 import { buildCourse, getLesson, lessonSolutionInput, lessonStartInput, loadCourse } from './index.ts';
 import { evaluateGoals, waitMet, type GoalResult } from './goals.ts';
-import { describeLessonErrors } from './schema.ts';
+import { describeLessonErrors, type StepWait } from './schema.ts';
 
 const FILES = import.meta.glob<string>(['/lessons/index.json', '/lessons/*/*.md', '/lessons/*/*.json'], { query: '?raw', import: 'default', eager: true });
 const OTHER_SEEDS = [2, 1234, 4_000_000_007];
+
+/**
+ * Runs a world that may never go idle (a poison message a queue hands out for ever) to the
+ * end, or for ten logical minutes: far beyond any lesson's story, and a bounded test.
+ */
+function runOut(engine: Engine): void {
+  engine.runUntil(10 * 60_000, 200_000);
+}
+
+/** Whether a `past` wait is met at some step before the end of the run (the playhead is put back where it was). */
+function metLookingBack(wait: StepWait, engine: Engine): boolean {
+  const end = engine.step;
+  let met = false;
+  for (let k = end - 1; k >= 0 && !met; k--) {
+    engine.seek(k);
+    met = waitMet(wait, [], engine);
+  }
+  engine.seek(end);
+  return met;
+}
 
 function failing(results: GoalResult[]): string {
   return results
@@ -54,7 +74,7 @@ describe('the course', () => {
 describe.each(loadCourse().lessons.map((l) => [l.id, l] as const))('lesson %s', (_id, lesson) => {
   it('its start does not already satisfy its goals', () => {
     const engine = createEngine(lesson.start);
-    engine.runUntilIdle(200_000);
+    runOut(engine);
     const results = evaluateGoals(lesson, engine);
     expect(results.every((r) => r.ok), 'the start, run to the end with no action, already completes the lesson').toBe(false);
   });
@@ -63,7 +83,7 @@ describe.each(loadCourse().lessons.map((l) => [l.id, l] as const))('lesson %s', 
     const edited = JSON.stringify(lessonStartInput(lesson)) !== JSON.stringify(lessonSolutionInput(lesson).scenario);
     if (!edited) return; // the fix is an action (deploy, rebuild, query), checked by the goals themselves
     const engine = createEngine(lesson.start, { seed: lesson.solution.seed, inputs: lesson.solution.inputs });
-    engine.runUntilIdle(200_000);
+    runOut(engine);
     expect(evaluateGoals(lesson, engine).every((r) => r.ok), 'the edit the solution makes is not needed').toBe(false);
   });
 
@@ -78,11 +98,12 @@ describe.each(loadCourse().lessons.map((l) => [l.id, l] as const))('lesson %s', 
     const solved = createEngine(lesson.solution.scenario, { seed: lesson.solution.seed, inputs: lesson.solution.inputs });
     solved.runUntilIdle(200_000);
     const broken = createEngine(lesson.start, { seed: lesson.solution.seed, inputs: lesson.solution.inputs });
-    broken.runUntilIdle(200_000);
+    runOut(broken);
     const results = [evaluateGoals(lesson, solved), evaluateGoals(lesson, broken)];
     for (const step of lesson.steps) {
       if ('continue' in step.wait) continue;
-      const met = waitMet(step.wait, results[0], solved) || waitMet(step.wait, results[1], broken);
+      // A look into the past is met somewhere back along the run, as a learner drags the timeline.
+      const met = 'past' in step.wait ? metLookingBack(step.wait, solved) || metLookingBack(step.wait, broken) : waitMet(step.wait, results[0], solved) || waitMet(step.wait, results[1], broken);
       expect(met, `step "${step.id}" waits for something that never happens`).toBe(true);
     }
   });
@@ -110,15 +131,56 @@ describe('what the UI loads', () => {
   });
 });
 
+// A lesson whose fix is an action rather than an edit (its solution keeps the start's
+// scenario) still has something to fix: without that action, the rest of the solution's
+// inputs do not complete it.
+describe('fixes that are actions', () => {
+  const fixes: [string, string[]][] = [
+    ['projections-stale-reads', ['restart']],
+    ['replay-rebuild', ['deploy', 'rebuild']],
+  ];
+  it('every lesson whose solution keeps the start scenario is listed here', () => {
+    const unedited = loadCourse()
+      .lessons.filter((l) => JSON.stringify(lessonStartInput(l)) === JSON.stringify(lessonSolutionInput(l).scenario))
+      .map((l) => l.id);
+    expect(unedited.sort()).toEqual(fixes.map(([id]) => id).sort());
+  });
+  it.each(fixes)('%s: without %j the lesson is not complete', (id, kinds) => {
+    const lesson = getLesson(id)!;
+    for (const kind of kinds) {
+      const inputs = lesson.solution.inputs.filter((i) => i.kind !== kind);
+      expect(inputs.length).toBeLessThan(lesson.solution.inputs.length);
+      const engine = createEngine(lesson.start, { seed: lesson.solution.seed, inputs });
+      runOut(engine);
+      expect(evaluateGoals(lesson, engine).every((g) => g.ok), `${kind} is not needed`).toBe(false);
+    }
+  });
+});
+
 // What the lesson texts claim about other answers, checked: a lesson's goals accept every
 // fix its text calls right and refuse the ones it calls wrong.
 describe('other answers', () => {
   type Patch = (scenario: { nodes: { id: string; config: Record<string, unknown> }[]; edges: unknown[] }) => void;
   const consumer = (id: string, f: (c: Record<string, unknown>) => void): Patch => (s) => f(s.nodes.find((n) => n.id === id)!.config);
+  const bind = (source: string, target: string, bindingKey: string): Patch => (s) => {
+    (s.edges as { source: string; target: string; bindingKey?: string }[]).find((e) => e.source === source && e.target === target)!.bindingKey = bindingKey;
+  };
   const cases: [string, string, Patch, boolean][] = [
     ['idempotent-consumer', 'the version strategy', consumer('payment', (c) => (c.idempotency = 'version')), true],
     ['idempotent-consumer', 'processed ids saved in a separate step (the crash comes before the mark)', consumer('payment', (c) => (c.idempotency = 'processed-ids-separate')), false],
     ['idempotent-consumer', '"natural" with an increment and a card charge', consumer('payment', (c) => (c.idempotency = 'natural')), false],
+    ['idempotent-consumer', 'a conditional update (compare-and-swap): charge only while paid[orderId] is missing', consumer('payment', (c) => {
+      c.idempotency = 'none';
+      c.rules = [{
+        on: 'OrderPlaced',
+        when: { op: 'missing', value: { state: 'paid', key: { event: 'data.orderId' } } },
+        do: [
+          { do: 'increment', table: 'charged', key: { event: 'data.customerId' }, by: { event: 'data.total' } },
+          { do: 'effect', name: 'card charged', key: { event: 'data.orderId' } },
+          { do: 'set', table: 'paid', key: { event: 'data.orderId' }, value: true },
+        ],
+      }];
+    }), true],
     ['consumer-lag', 'three members for four partitions', (s) => {
       s.nodes = s.nodes.filter((n) => n.id !== 'analytics-4');
       s.edges = (s.edges as { target: string }[]).filter((e) => e.target !== 'analytics-4');
@@ -129,6 +191,41 @@ describe('other answers', () => {
     }, false],
     ['retries-dead-letters', 'retries without a dead-letter topic', consumer('payment', (c) => (c.deadLetter = null)), false],
     ['transactional-outbox', 'dual write with a longer publish delay', consumer('checkout', (c) => ((c.pattern = 'dual-write'), (c.publishDelayMs = 50))), false],
+    ['broker-outage', 'an idempotent consumer instead of an idempotent producer (the copies stay in the log)', (s) => {
+      consumer('checkout', (c) => (c.idempotent = false))(s);
+      consumer('payment', (c) => (c.idempotency = 'processed-ids'))(s);
+    }, false],
+    ['network-partition', 'a second member without idempotency', (s) => ['payment-1', 'consumer-1'].forEach((id) => consumer(id, (c) => (c.idempotency = 'none'))(s)), false],
+    ['network-partition', 'idempotency without a second member', (s) => {
+      s.nodes = s.nodes.filter((n) => n.id !== 'consumer-1');
+      s.edges = (s.edges as { target: string }[]).filter((e) => e.target !== 'consumer-1');
+    }, false],
+    ['network-partition', 'a second member, committing before handling instead', (s) => ['payment-1', 'consumer-1'].forEach((id) => consumer(id, (c) => ((c.idempotency = 'none'), (c.commit = 'before')))(s)), false],
+    ['out-of-order', 'the processed-id table with last-write-wins', consumer('map', (c) => ((c.idempotency = 'processed-ids'), (c.rules = [{ on: 'DriverMoved', do: [{ do: 'set', table: 'position', key: { event: 'data.driverId' }, value: { event: 'data.km' } }] }]))), false],
+    ['out-of-order', 'the version check per key (offsets) with last-write-wins', consumer('map', (c) => ((c.idempotency = 'version'), (c.rules = [{ on: 'DriverMoved', do: [{ do: 'set', table: 'position', key: { event: 'data.driverId' }, value: { event: 'data.km' } }] }]))), false],
+    ['retry-ordering', 'no retries: one attempt, then skip', consumer('ledger', (c) => (c.retry = { maxAttempts: 1 })), false],
+    ['saga-timeouts', 'a timeout shorter than a healthy charge (100 ms)', (s) => {
+      (s.nodes.find((n) => n.id === 'order-saga')!.config.steps as { timeoutMs: number | null }[])[1].timeoutMs = 100;
+    }, false],
+    ['saga-timeouts', 'a timeout of 500 ms', (s) => {
+      (s.nodes.find((n) => n.id === 'order-saga')!.config.steps as { timeoutMs: number | null }[])[1].timeoutMs = 500;
+    }, true],
+    ['hot-partition', 'no key: round robin', consumer('checkout', (c) => ((c.templates as { key: string | null }[])[0].key = null)), false],
+    ['prefetch', 'prefetch 1 for Worker 1 only', consumer('worker-2', (c) => (c.prefetch = 10)), false],
+    ['prefetch', 'prefetch 2 for both', (s) => ['worker-1', 'worker-2'].forEach((id) => consumer(id, (c) => (c.prefetch = 2))(s)), true],
+    ['prefetch', 'a visibility timeout longer than the pile', (s) => {
+      consumer('invoices', (c) => (c.visibilityTimeoutMs = 2000))(s);
+      ['worker-1', 'worker-2'].forEach((id) => consumer(id, (c) => (c.prefetch = 10))(s));
+    }, false],
+    ['queue-dead-letters', 'a dead-letter queue after the first failed receive', consumer('emails', (c) => (c.maxReceiveCount = 1)), true],
+    ['exchange-routing', 'the binding key order.eu.#', bind('orders', 'eu-orders', 'order.eu.#'), true],
+    ['exchange-routing', 'the binding key # (everything)', bind('orders', 'eu-orders', '#'), false],
+    ['exchange-routing', 'the binding key order.*', bind('orders', 'eu-orders', 'order.*'), false],
+    ['dead-letter-exchange', 'binding parked with the key the dead letters carry', (s) => {
+      consumer('payments', (c) => delete c.deadLetterRoutingKey)(s);
+      bind('dlx', 'parked', 'payment.requested')(s);
+    }, true],
+    ['dead-letter-exchange', 'requeue instead of dead-lettering, with a delivery limit of 3', consumer('payments', (c) => ((c.onReject = 'requeue'), (c.maxReceiveCount = 3))), false],
   ];
   it.each(cases)('%s: %s', (id, _what, patch, completes) => {
     const lesson = getLesson(id)!;

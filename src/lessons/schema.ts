@@ -2,8 +2,8 @@
 // data: Markdown and JSON read through these schemas, never code. Errors name the file
 // and the field (`lessons/04-commit-timing/goals.json: [2].atLeast: must be a whole number`).
 import * as v from 'valibot';
-import { STEP_KINDS } from '../engine/index.ts';
-import type { FieldError } from '../engine/index.ts';
+import { KIND_INFO, STEP_KINDS } from '../engine/index.ts';
+import type { FieldError, NodeKind } from '../engine/index.ts';
 
 const Id = v.pipe(v.string('must be text'), v.regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be lower-case words joined by "-", such as fan-out'), v.maxLength(64, 'must be at most 64 characters'));
 const Text = (max: number) => v.pipe(v.string('must be text'), v.trim(), v.minLength(1, 'must not be empty'), v.maxLength(max, `must be at most ${max} characters`));
@@ -59,7 +59,7 @@ export type InheritRef = v.InferOutput<typeof InheritSchema>;
 /** Picks nodes of the scenario: every given field must match. */
 export interface Selector {
   id?: string;
-  kind?: 'producer' | 'topic' | 'queue' | 'consumer' | 'projection' | 'aggregate' | 'saga';
+  kind?: NodeKind;
   label?: string;
   /** Dotted paths into the node's config and the value each must equal: `{"group": "billing"}`. */
   config?: Record<string, JsonValue>;
@@ -68,7 +68,8 @@ export interface Selector {
   /** The node has a connection to a node matching this. */
   to?: Selector;
 }
-const KIND = v.picklist(['producer', 'topic', 'queue', 'consumer', 'projection', 'aggregate', 'saga'], 'must be producer, topic, queue, consumer, projection, aggregate or saga');
+const KINDS = Object.keys(KIND_INFO) as NodeKind[];
+const KIND = v.picklist(KINDS, `must be ${KINDS.slice(0, -1).join(', ')} or ${KINDS[KINDS.length - 1]}`);
 export const SelectorSchema: v.GenericSchema<Selector> = v.strictObject({
   id: v.optional(NodeId),
   kind: v.optional(KIND),
@@ -190,8 +191,12 @@ export const GoalsFileSchema = v.pipe(
 
 export const HintsFileSchema = v.pipe(v.array(Text(600), 'must be a list of hints, easiest first'), v.minLength(1, 'give at least one hint'), v.maxLength(8));
 
-/** What a guided step waits for before Next lights up. */
-export type StepWait = { goal: string } | { trace: StepFilter } | { continue: true };
+/**
+ * What a guided step waits for before Next lights up: a goal of the checklist by id, a step
+ * in the trace, the learner's Continue, or — for a look into the past — a goal of its own
+ * that holds while the playhead is back before the end of the recorded run.
+ */
+export type StepWait = { goal: string } | { trace: StepFilter } | { continue: true } | { past: Goal };
 export const StepsFileSchema = v.pipe(
   v.array(
     v.strictObject({
@@ -201,8 +206,14 @@ export const StepsFileSchema = v.pipe(
       text: Text(1200),
       wait: v.optional(
         v.union(
-          [v.strictObject({ goal: Id }), v.strictObject({ trace: StepFilterSchema }), v.strictObject({ continue: v.literal(true) })],
-          'must be {"goal": "<goal id>"}, {"trace": {…filter…}} or {"continue": true}',
+          [
+            v.strictObject({ goal: Id }),
+            v.strictObject({ trace: StepFilterSchema }),
+            v.strictObject({ continue: v.literal(true) }),
+            /** Met while the learner has moved the playhead back (a temporal query) to a step where this goal holds. */
+            v.strictObject({ past: GoalSchema }),
+          ],
+          'must be {"goal": "<goal id>"}, {"trace": {…filter…}}, {"past": {…goal…}} or {"continue": true}',
         ),
         { continue: true },
       ),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { toPersistError } from './errors.ts';
+import { describeErrors } from '../engine/scenario.ts';
+import { describeFieldErrors, persistError, toPersistError } from './errors.ts';
 import { broadcastNotifier, isChangeMessage } from './notify.ts';
 import { requestPersistence, storageEstimate } from './persistence.ts';
 import type { ChangeMessage } from './types.ts';
@@ -21,6 +22,15 @@ describe('storage errors for the learner', () => {
   it('says the work is kept and what to do', () => {
     expect(toPersistError(new DOMException('x', 'QuotaExceededError')).message).toMatch(/kept in this tab.*export it to a file/);
     expect(toPersistError(new DOMException('x', 'SecurityError')).message).toMatch(/private window/);
+  });
+});
+
+describe('field errors in a storage message', () => {
+  it('are written as the engine writes them, up to eight and a count of the rest', () => {
+    const errors = Array.from({ length: 11 }, (_, i) => ({ path: `nodes[${i}].label`, message: 'must not be empty' }));
+    for (const n of [0, 1, 8, 9, 11]) expect(describeFieldErrors(errors.slice(0, n))).toBe(describeErrors(errors.slice(0, n)));
+    expect(describeFieldErrors(errors)).toContain('…and 3 more');
+    expect(persistError('invalid', { errors: errors.slice(0, 1) }).message).toBe('The saved data could not be read.\nnodes[0].label: must not be empty');
   });
 });
 

@@ -2,8 +2,18 @@
 // the work is not lost (the repo keeps it in memory) and what to do: export it, free
 // space, reload.
 import type { FieldError } from '../engine/scenario.ts';
-import { describeErrors } from '../engine/scenario.ts';
 import type { PersistError, PersistErrorKind, Workspace } from './types.ts';
+
+/**
+ * Field errors as lines, the way the engine's describeErrors writes them (errors.test.ts
+ * checks that they agree). A copy, not an import: the engine's sits beside the scenario
+ * schemas, which the first screen does not load, and every save error would pull them in.
+ */
+export function describeFieldErrors(errors: readonly FieldError[], max = 8): string {
+  const lines = errors.slice(0, max).map((e) => `${e.path}: ${e.message}`);
+  if (errors.length > max) lines.push(`…and ${errors.length - max} more`);
+  return lines.join('\n');
+}
 
 const MESSAGES: Record<PersistErrorKind, string> = {
   quota:
@@ -20,7 +30,7 @@ const MESSAGES: Record<PersistErrorKind, string> = {
 };
 
 export function persistError(kind: PersistErrorKind, extra: { message?: string; errors?: FieldError[]; current?: Workspace } = {}): PersistError {
-  const message = extra.message ?? (kind === 'invalid' && extra.errors ? `${MESSAGES.invalid}\n${describeErrors(extra.errors)}` : MESSAGES[kind]);
+  const message = extra.message ?? (kind === 'invalid' && extra.errors ? `${MESSAGES.invalid}\n${describeFieldErrors(extra.errors)}` : MESSAGES[kind]);
   return { kind, message, ...(extra.errors ? { errors: extra.errors } : {}), ...(extra.current ? { current: extra.current } : {}) };
 }
 

@@ -22,7 +22,7 @@
 //
 // Clocks: the caller passes `now` (ms since the epoch) to every write; nothing here reads
 // the time, so history rules are testable.
-import { restoreSessionOrScenario, type Session } from '../engine/session.ts';
+import type { Session } from '../engine/session.ts';
 import { isJson } from '../engine/json.ts';
 import { memoryBackend, MemoryStorage, type Backend } from './backend.ts';
 import { openIdbBackend, type IdbBackendOptions } from './idb-backend.ts';
@@ -112,6 +112,14 @@ export async function openWorkspaceRepo(options: RepoOptions & IdbBackendOptions
 // ---------------------------------------------------------------------------- the rules
 
 const NAME_MAX = 120;
+/**
+ * The session schemas (valibot and the scenario format) that check a saved session as it is
+ * opened: loaded with the first open, so a first visit, which opens nothing saved, does not
+ * fetch them before the canvas is usable.
+ */
+const sessionSchemas = () => import('../engine/session.ts');
+const SCHEMAS_UNAVAILABLE =
+  'Eventfold could not load what it needs to read your saved work (offline, or the site was updated since this page opened). Reload the page: your saved work is untouched.';
 const ATTEMPTS_FOR_A_NEW_ID = 5;
 
 export function createRepo(base: Backend, options: RepoOptions = {}): WorkspaceRepo {
@@ -146,14 +154,20 @@ export function createRepo(base: Backend, options: RepoOptions = {}): WorkspaceR
     return { rec: { ...rec, historySeq: seq, historyFrom: drop.length > 0 ? drop[drop.length - 1] + 1 : from, lastSnapshotAt: now, lastSnapshotHash: hash }, add, drop };
   }
 
-  function parseSession(json: string): Result<Session> {
+  async function parseSession(json: string): Promise<Result<Session>> {
     let raw: unknown;
     try {
       raw = JSON.parse(json);
     } catch {
       return { ok: false, error: persistError('invalid', { errors: [{ path: '(saved session)', message: 'is not JSON' }] }) };
     }
-    const r = restoreSessionOrScenario(withoutGeneratedEdgeIds(raw));
+    let restore: typeof import('../engine/session.ts').restoreSessionOrScenario;
+    try {
+      ({ restoreSessionOrScenario: restore } = await sessionSchemas());
+    } catch {
+      return { ok: false, error: persistError('unknown', { message: SCHEMAS_UNAVAILABLE }) };
+    }
+    const r = restore(withoutGeneratedEdgeIds(raw));
     return r.ok ? { ok: true, value: r.value } : { ok: false, error: persistError('invalid', { errors: r.errors }) };
   }
 
@@ -226,7 +240,7 @@ export function createRepo(base: Backend, options: RepoOptions = {}): WorkspaceR
       );
       if (!r.ok) return r;
       if (!r.value.rec || !r.value.session) return { ok: false, error: persistError('not-found') };
-      const s = parseSession(r.value.session.json);
+      const s = await parseSession(r.value.session.json);
       if (!s.ok) return s;
       return { ok: true, value: { workspace: toWorkspace(r.value.rec), session: s.value, unsaved: false } };
     },

@@ -7,7 +7,7 @@
 // the session restoring the full form gives. If it ever does not (a default learned
 // wrongly, a format change), the full form is sent instead: a longer link, never a
 // different scenario.
-import { restoreScenario, SCENARIO_FORMAT, SCENARIO_VERSION, describeErrors } from '../engine/scenario.ts';
+import { restoreScenario, SCENARIO_FORMAT, SCENARIO_VERSION, describeErrors, KIND_INFO } from '../engine/scenario.ts';
 import { restoreSession, restoreSessionOrScenario, type Session } from '../engine/session.ts';
 import { stableStringify } from '../engine/json.ts';
 
@@ -33,7 +33,7 @@ let learned: Defaults | null = null;
 /** Reads the defaults out of restoreScenario: what it adds to a minimal scenario. */
 function defaults(): Defaults {
   if (learned) return learned;
-  const kinds = ['producer', 'topic', 'queue', 'consumer', 'projection', 'aggregate', 'saga'];
+  const kinds = Object.keys(KIND_INFO);
   const scenario: Obj = {};
   const nodes = new Map<string, Obj>();
   const elements = new Map<string, Obj>();

@@ -45,6 +45,7 @@ export function nodeSummary(view: NodeView | undefined): string | null {
   const v = view as NodeView & Record<string, unknown>;
   switch (v.kind) {
     case 'queue':
+      if (v.fifo) return `FIFO · ${v.ready} ready · ${v.inFlight} in flight · ${v.acked} acked${v.deduplicated ? ` · ${v.deduplicated} duplicates dropped` : ''}${v.blockedGroups?.length ? ` · waiting: ${v.blockedGroups.join(', ')}` : ''}`;
       return `${v.ready} ready · ${v.inFlight} in flight · ${v.acked} acked · ${v.dead} dead-lettered`;
     case 'projection':
       return `${v.alive ? 'running' : 'down'} · ${v.behind} behind · ${Object.keys(v.tables).length} tables`;

@@ -4,7 +4,7 @@
 // per animation frame, and not at all while a call is in flight or the world is idle.
 import { getContext, setContext } from 'svelte';
 import type { Node, Edge } from '@xyflow/svelte';
-import type { DrawEdge, DrawNode, Drawing, Edit, EditError, EditUpdate, LoadResult, Update, WorkerApi } from '../worker/api.ts';
+import type { DrawEdge, DrawNode, Drawing, Edit, EditError, EditUpdate, ExploreReport, LoadResult, Update, WorkerApi } from '../worker/api.ts';
 import { applyTrace } from '../worker/trace-window.ts';
 import { nodeType } from './nodes/types.ts';
 import type { EngineView, Intent, TraceStep } from '../engine/index.ts';
@@ -185,6 +185,11 @@ export class Simulation {
   }
   restart(consumer: string): Promise<void> {
     return this.act({ kind: 'restart', node: consumer });
+  }
+
+  /** The chaos explorer, one chunk of schedules at a time ([Z1]–[Z5]); changes nothing on screen. */
+  explore(request: Parameters<WorkerApi['explore']>[0]): Promise<ExploreReport> {
+    return this.api.explore(request);
   }
 
   async act(intent: Intent): Promise<void> {

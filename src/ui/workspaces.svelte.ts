@@ -12,7 +12,6 @@
 //   here ever overwrites another workspace.
 import type { AsyncApi, Simulation } from './simulation.svelte.ts';
 import type { NewWorkspaceMeta, WorkspaceHost } from './workspace-host.ts';
-import { exportEverything, exportFileName, exportText, importErrorMessage, importInto, parseImport, workspaceFile } from '../persist/index.ts';
 import type { HistoryEntry, PersistError, Workspace, WorkspaceRepo } from '../persist/index.ts';
 import type { Session } from '../engine/session.ts';
 
@@ -252,6 +251,19 @@ export class Workspaces implements WorkspaceHost {
   // ---------------------------------------------------------------------- files
 
   /**
+   * Export and import (the file format and its checks) load on first use, not with the
+   * first screen; null, with a notice that says what to do, when they cannot be loaded.
+   */
+  private async files(): Promise<typeof import('../persist/files.ts') | null> {
+    try {
+      return await import('../persist/files.ts');
+    } catch {
+      this.sim.notice = { tone: 'error', text: 'Eventfold could not load what it needs to export or import files (offline, or the site was updated since this page opened). Reload the page and try again; your work is untouched.' };
+      return null;
+    }
+  }
+
+  /**
    * The workspace on screen as a file, from the worker's session: what the learner sees,
    * even when saving it failed or another tab saved a different version.
    */
@@ -259,13 +271,18 @@ export class Workspaces implements WorkspaceHost {
     await this.flush();
     const c = this.current;
     const session = await this.api.session();
-    if (!c || !session) return null;
+    const f = await this.files();
+    if (!c || !session || !f) return null;
+    const { exportFileName, exportText, workspaceFile } = f;
     const file = workspaceFile({ ...c, updatedAt: this.now() }, session, this.now());
     return { name: exportFileName(file), text: exportText(file) };
   }
 
   async exportAll(): Promise<{ name: string; text: string } | null> {
     await this.flush();
+    const f = await this.files();
+    if (!f) return null;
+    const { exportEverything, exportFileName, exportText } = f;
     const r = await exportEverything(this.repo, this.now());
     if (!r.ok) {
       this.sim.notice = { tone: 'error', text: r.error.message };
@@ -276,6 +293,9 @@ export class Workspaces implements WorkspaceHost {
 
   /** Adds the workspaces of an exported file (never replaces any); opens the first added. */
   async importText(text: string): Promise<boolean> {
+    const f = await this.files();
+    if (!f) return false;
+    const { importErrorMessage, importInto, parseImport } = f;
     const plan = parseImport(text);
     if (!plan.ok) {
       this.sim.notice = { tone: 'error', text: importErrorMessage(plan.errors) };

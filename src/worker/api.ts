@@ -13,6 +13,7 @@ import { applyEdit, blankScenario, onlyMoved, portable, type Edit, type EditErro
 import { lagSampler, type LagSeries } from './metrics.ts';
 import { conversation, streamFold, type Conversation, type StreamFold } from './sourcing.ts';
 import type { LessonCheck, LessonReport } from './lessons.ts';
+import type { ExploreOptions, Explorer as ExplorerClass, FaultKind, Finding } from '../engine/explore.ts';
 
 export type { Edit, EditError } from './editing.ts';
 export type { LagSeries } from './metrics.ts';
@@ -78,9 +79,7 @@ export interface TraceFilter {
   correlation?: string;
 }
 
-/** Timeline marker kinds, in the order the scrubber draws them. */
-export const MARKERS = ['publish', 'deliver', 'commit', 'rebalance', 'error'] as const;
-export type Marker = (typeof MARKERS)[number];
+export { MARKERS, type Marker } from './markers.ts';
 const MARKER_OF: Partial<Record<string, number>> = {
   fire: 1, produce: 1, publish: 1, relay: 1,
   deliver: 2, receive: 2,
@@ -166,6 +165,9 @@ export function makeWorkerApi() {
   let marked = 0;
   // Lag-over-time samples of the current timeline ([M2]).
   const lag = lagSampler();
+  // The chaos explorer's search on this session, while one is under way.
+  let explorer: ExplorerClass | null = null;
+  let explorerOf: { engine: Engine; scenario: Scenario | null; inputs: number } | null = null;
 
   function markUpTo(e: Engine, to: number): void {
     if (marks.length < to) {
@@ -467,7 +469,9 @@ export function makeWorkerApi() {
       const e = need();
       const at = e.step;
       const forks = at < e.horizon;
-      const r = e.act(intent);
+      // [T2] At the head of the run, "now" is the time on screen: the play clock, which runs
+      // ahead of the last step through a quiet gap. Scrubbed back, it is that step's time.
+      const r = e.act(intent, forks ? {} : { at: clock });
       // Acting while scrubbed back drops the recorded future ([T3]): so do the client's rows.
       if (r.ok && forks) {
         known = { lo: known.lo, hi: Math.min(known.hi, at) };
@@ -531,12 +535,46 @@ export function makeWorkerApi() {
       return checkLesson(need(), check);
     },
 
+    /**
+     * The chaos explorer on the session on screen ([Z1]–[Z5]): `start` begins a search with
+     * those options, then each call tries up to `count` more schedules and says how far it
+     * got (the UI calls it in chunks, so it can show progress and stop). Loaded on first use.
+     */
+    async explore(request: { start?: ExploreOptions; count: number }): Promise<ExploreReport> {
+      const { Explorer, faultText } = await import('../engine/explore.ts');
+      const e = need();
+      const inputs = e.session().inputs;
+      const same = explorerOf !== null && explorerOf.engine === e && explorerOf.scenario === scenario && explorerOf.inputs === inputs.length;
+      if (!request.start && (!explorer || !same)) {
+        return { tried: 0, survived: null, problem: 'the scenario or your actions changed since this search began: start it again', finding: null };
+      }
+      if (request.start) {
+        explorer = new Explorer(scenario!, e.seed, inputs, request.start);
+        explorerOf = { engine: e, scenario, inputs: inputs.length };
+      }
+      const p = explorer!.explore(Math.min(whole(request.count, 50), 10_000));
+      return {
+        tried: p.tried,
+        survived: { ...p.survived },
+        problem: p.problem,
+        finding: p.finding ? { ...p.finding, session: { ...p.finding.session, scenario: portable(p.finding.session.scenario) }, texts: p.finding.faults.map(faultText) } : null,
+      };
+    },
+
     /** The full current update, as if the client held no rows (after a reload of the UI). */
     refresh(): Update {
       known = { lo: 0, hi: 0 };
       return update();
     },
   };
+}
+
+/** How far a chaos exploration got ([Z5]); `finding` with each fault in words. */
+export interface ExploreReport {
+  tried: number;
+  survived: Record<FaultKind, number> | null;
+  problem: string | null;
+  finding: (Finding & { texts: string[] }) | null;
 }
 
 /** The worker's API, typed from the code so the two sides cannot drift. */

@@ -89,7 +89,7 @@ describe('[ED1] retype: a topic becomes a queue and back', () => {
     const api = makeWorkerApi();
     api.load(fanOut);
     const a = api.edit({ op: 'retype', id: 'payment', kind: 'queue' });
-    expect(!a.ok && a.reason).toContain('only a topic or a queue can switch');
+    expect(!a.ok && a.reason).toContain('only a topic, a queue or a pub/sub channel can switch');
     const b = api.edit({ op: 'retype', id: 'orders', kind: 'topic' });
     expect(!b.ok && b.reason).toContain('already a topic');
     const c = api.edit({ op: 'retype', id: 'nope', kind: 'topic' });

@@ -2,8 +2,8 @@
 // through `restoreScenario` (the one door), so an edit the format refuses changes nothing
 // and comes back with errors that name the node and the field. Pure and synchronous: the
 // host (api.ts) owns the current scenario, the undo history and the engine.
-import { connectionProblem, restoreScenario } from '../engine/index.ts';
-import type { FieldError, NodeKind, NodeSpec, Scenario } from '../engine/index.ts';
+import { connectionProblem, restoreScenario, KIND_INFO } from '../engine/index.ts';
+import type { FieldError, KindInfo, NodeKind, NodeSpec, Scenario } from '../engine/index.ts';
 import { SCENARIO_FORMAT, SCENARIO_VERSION } from '../engine/index.ts';
 
 /** An edit the learner makes on the canvas or in an inspector. */
@@ -19,12 +19,19 @@ export type Edit =
   | { op: 'layout' }
   /** Replaces the node's whole config (the inspector sends what its form holds). */
   | { op: 'config'; id: string; config: Record<string, unknown> }
-  /** Turns a topic into a queue or back, keeping its id, label, position and connections ([ED1]). */
-  | { op: 'retype'; id: string; kind: 'topic' | 'queue' }
+  /** Turns a topic, a queue or a pub/sub channel into another of them, keeping its id, label, position and connections ([ED1]). */
+  | { op: 'retype'; id: string; kind: RetypeKind }
   /** Adds an invariant, checked live from then on; validated like a scenario file ([ED2]). */
   | { op: 'add-invariant'; invariant: Record<string, unknown> }
   /** Removes the scenario's invariant at this index ([ED2]). */
-  | { op: 'remove-invariant'; index: number };
+  | { op: 'remove-invariant'; index: number }
+  /** Sets the binding on a connection from an exchange ([AM3], [AM4]): a given field replaces, null removes it. */
+  | { op: 'bind'; id: string; bindingKey?: string | null; headers?: Record<string, string | number | boolean> | null; xMatch?: 'all' | 'any' | null };
+
+/** The kinds a node can switch between with `retype` ([ED1]): producers publish to each, consumers read each. */
+export const RETYPE_KINDS = ['topic', 'queue', 'pubsub'] as const;
+export type RetypeKind = (typeof RETYPE_KINDS)[number];
+const isRetypeKind = (k: string): k is RetypeKind => (RETYPE_KINDS as readonly string[]).includes(k);
 
 /** An error of a refused edit, placed where the inspector shows it. */
 export interface EditError {
@@ -37,15 +44,8 @@ export interface EditError {
 
 export type EditOutcome = { ok: true; scenario: Scenario; added: string[] } | { ok: false; reason: string; errors: EditError[] };
 
-export const KIND_LABEL: Record<NodeKind, string> = {
-  producer: 'Producer',
-  topic: 'Topic',
-  queue: 'Queue',
-  consumer: 'Consumer',
-  projection: 'Projection',
-  aggregate: 'Aggregate',
-  saga: 'Saga',
-};
+/** A new node's label starts with its kind's name. */
+export const KIND_LABEL: Record<NodeKind, string> = Object.fromEntries(Object.entries(KIND_INFO).map(([kind, info]) => [kind, info.label])) as Record<NodeKind, string>;
 
 /** The empty canvas: a scenario with no nodes. */
 export function blankScenario(): Scenario {
@@ -56,16 +56,8 @@ export function blankScenario(): Scenario {
 
 /** What a new node of a kind starts with: enough to run at once. */
 function defaultConfig(kind: NodeKind, id: string): Record<string, unknown> {
-  switch (kind) {
-    case 'producer':
-      return { templates: [{ type: 'OrderPlaced', key: 'ORD-{n}', data: { orderId: 'ORD-{n}', total: 10 } }] };
-    case 'topic':
-      return { partitions: 1 };
-    case 'consumer':
-      return { group: id, commit: 'after', rules: [] };
-    default:
-      return {};
-  }
+  const info: KindInfo = KIND_INFO[kind];
+  return info.starter ? info.starter(id) : {};
 }
 
 function freshId(s: Scenario, base: string): string {
@@ -202,7 +194,16 @@ export function applyEdit(s: Scenario, edit: Edit): EditOutcome {
       if (why) return { ok: false, reason: why, errors: [{ node: n.id, field: '', message: why }] };
       const readers = raw.edges.filter((e) => e.source === n.id).map((e) => byId.get(e.target)).filter((x) => x?.kind === 'consumer');
       (n as { kind: NodeKind }).kind = edit.kind;
-      (n as { config: unknown }).config = edit.kind === 'queue' ? {} : { partitions: partitionsFor(readers as NodeSpec[]) };
+      (n as { config: unknown }).config = edit.kind === 'topic' ? { partitions: partitionsFor(readers as NodeSpec[]) } : {};
+      break;
+    }
+    case 'bind': {
+      const e = raw.edges.find((x) => x.id === edit.id) as Record<string, unknown> | undefined;
+      if (!e) return { ok: false, reason: `there is no connection "${edit.id}"`, errors: [] };
+      for (const f of ['bindingKey', 'headers', 'xMatch'] as const) {
+        if (edit[f] === null) delete e[f];
+        else if (edit[f] !== undefined) e[f] = clone(edit[f]);
+      }
       break;
     }
     case 'add-invariant':
@@ -217,16 +218,24 @@ export function applyEdit(s: Scenario, edit: Edit): EditOutcome {
   }
   const r = restoreScenario(portable(raw));
   if (!r.ok) {
-    const errors = placeErrors(raw, r.errors);
+    let errors = placeErrors(raw, r.errors);
+    // A refused binding shows at its field in the exchange's form: node = the exchange, field `bindings[<target>].<field>`.
+    if (edit.op === 'bind') errors = errors.map((x) => bindingError(raw, x));
     const label = (id: string | null) => (id ? (byId.get(id)?.label ?? raw.nodes.find((n) => n.id === id)?.label ?? id) : null);
     const first = errors[0];
     // A refused new invariant names its field as the form shows it ("the new invariant · effect").
     const added = edit.op === 'add-invariant' ? `invariants[${raw.invariants.length - 1}]` : null;
-    const field = (f: string) => (added && f.startsWith(added) ? `the new invariant${f.slice(added.length) ? ` · ${f.slice(added.length + 1)}` : ''}` : f);
+    const field = (f: string) => (/^bindings\[/.test(f) ? f.replace(/^bindings\[([^\]]+)\]\.?(.*)$/, (_m, to: string, rest: string) => `the binding to ${to}${rest ? ` · ${rest}` : ''}`) : added && f.startsWith(added) ? `the new invariant${f.slice(added.length) ? ` · ${f.slice(added.length + 1)}` : ''}` : f);
     const where = first ? [label(first.node), field(first.field)].filter(Boolean).join(' · ') : '';
     return { ok: false, reason: first ? `${where ? `${where}: ` : ''}${first.message}` : 'the edit was refused', errors };
   }
   return { ok: true, scenario: r.value, added };
+}
+
+function bindingError(raw: Scenario, x: EditError): EditError {
+  const m = x.node === null ? /^edges\[(\d+)\]\.?(.*)$/.exec(x.field) : null;
+  const e = m ? portable(raw).edges[Number(m[1])] : undefined;
+  return e ? { node: e.source, field: `bindings[${e.target}]${m![2] ? `.${m![2]}` : ''}`, message: x.message } : x;
 }
 
 /**
@@ -234,9 +243,9 @@ export function applyEdit(s: Scenario, edit: Edit): EditOutcome {
  * every connection must make sense with the new kind (a projection or a saga reads only
  * topics, a topic feeds no other channel, …).
  */
-function retypeProblem(s: Scenario, n: NodeSpec, kind: 'topic' | 'queue'): string | null {
-  if (n.kind !== 'topic' && n.kind !== 'queue') return `only a topic or a queue can switch: ${n.label} is a ${n.kind}`;
-  if (kind !== 'topic' && kind !== 'queue') return `a ${n.kind} can switch to a topic or a queue, not to "${String(kind)}"`;
+function retypeProblem(s: Scenario, n: NodeSpec, kind: RetypeKind): string | null {
+  if (!isRetypeKind(n.kind)) return `only a topic, a queue or a pub/sub channel can switch: ${n.label} is a ${n.kind}`;
+  if (!isRetypeKind(kind)) return `a ${n.kind} can switch to a topic, a queue or a pub/sub channel, not to "${String(kind)}"`;
   if (n.kind === kind) return `${n.label} is already a ${kind}`;
   const label = (id: string) => s.nodes.find((x) => x.id === id)?.label ?? id;
   const kindOf = (id: string) => (id === n.id ? kind : s.nodes.find((x) => x.id === id)!.kind);

@@ -141,8 +141,12 @@ const REDPANDA_IMAGE = 'docker.redpanda.com/redpandadata/redpanda:v24.2.7';
 export function generateProject(s: Scenario): Project {
   const name = slug(s.name) || 'eventfold-scenario';
   const byId = new Map(s.nodes.map((n) => [n.id, n]));
-  const channels = s.nodes.filter((n) => n.kind === 'topic' || n.kind === 'queue');
-  const isChannel = (id: string) => byId.get(id)?.kind === 'topic' || byId.get(id)?.kind === 'queue';
+  // Topics and queues map onto Kafka; the other kinds that carry messages (exchanges, SNS
+  // topics, pub/sub channels, event buses) become plain Kafka topics of their name, and the
+  // README says their routing is not generated.
+  const CHANNEL_KINDS = new Set<string>(['topic', 'queue', 'exchange', 'sns', 'pubsub', 'event-bus']);
+  const channels = s.nodes.filter((n) => CHANNEL_KINDS.has(n.kind));
+  const isChannel = (id: string) => CHANNEL_KINDS.has(byId.get(id)?.kind ?? '');
   const file = names();
   const ident = names();
   const notGenerated: string[] = [];
@@ -170,7 +174,7 @@ export function generateProject(s: Scenario): Project {
     if (n.kind !== 'consumer' && n.kind !== 'projection') return [];
     const from = s.edges.filter((e) => e.target === n.id && isChannel(e.source)).map((e) => byId.get(e.source)!);
     if (from.length === 0) notGenerated.push(`${n.label}: reads no topic, so it never runs.`);
-    const topics = from.filter((c) => c.kind === 'topic').map((c) => c.id);
+    const topics = from.filter((c) => c.kind !== 'queue').map((c) => c.id);
     const queues = from.filter((c) => c.kind === 'queue').map((c) => c.id);
     const group = n.kind === 'consumer' ? n.config.group : n.id;
     const groups = [...(topics.length > 0 ? [{ group, topics }] : []), ...queues.map((q) => ({ group: `${q}-workers`, topics: [q] }))];
@@ -194,7 +198,9 @@ export function generateProject(s: Scenario): Project {
       },
     ];
   });
+  const ROUTING: Record<string, string> = { exchange: 'exchange', sns: 'SNS topic', pubsub: 'pub/sub channel', 'event-bus': 'event bus' };
   for (const n of s.nodes) {
+    if (ROUTING[n.kind]) notGenerated.push(`${n.label} (${ROUTING[n.kind]}): not generated; what is published to it goes to a Kafka topic of its name and nothing routes it on (RabbitMQ and the other brokers are not generated yet).`);
     if (n.kind === 'aggregate') notGenerated.push(`${n.label} (aggregate): event-sourced aggregates are not generated; commands consumers send to it are logged.`);
     if (n.kind === 'saga') notGenerated.push(`${n.label} (saga): sagas are not generated yet.`);
     if (n.kind === 'queue' && (n.config.maxReceiveCount !== null || n.config.deadLetter)) notGenerated.push(`${n.label} (queue): its max receive count and dead letters are not generated (Kafka has no per-message acknowledgement).`);

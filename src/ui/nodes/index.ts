@@ -1,10 +1,14 @@
-// The canvas's node components, by node kind (the `type` of each canvas node).
+// The canvas's node components, by node kind (the `type` of each canvas node): every
+// `<Kind>Node/index.ts` folder here, found at build time (see types.ts).
 import './node.css';
 import type { NodeTypes } from '@xyflow/svelte';
-import type { NodeComponent } from './types.ts';
-import { ConsumerNode } from './ConsumerNode/index.ts';
-import { GenericNode } from './GenericNode/index.ts';
-import { ProducerNode } from './ProducerNode/index.ts';
-import { TopicNode } from './TopicNode/index.ts';
+import { kindOfFolder } from './types.ts';
 
-export const nodeTypes = { producer: ProducerNode, topic: TopicNode, consumer: ConsumerNode, generic: GenericNode } satisfies Record<NodeComponent, NodeTypes[string]>;
+const modules = import.meta.glob<Record<string, NodeTypes[string]>>('./*Node/index.ts', { eager: true });
+
+export const nodeTypes: NodeTypes = Object.fromEntries(
+  Object.entries(modules).map(([path, mod]) => {
+    const folder = path.split('/')[1];
+    return [kindOfFolder(folder), mod[folder]];
+  }),
+);

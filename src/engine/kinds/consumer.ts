@@ -1,0 +1,1471 @@
+// Consumers and consumer groups ([G1]–[G4], [C1]–[C5], [H1]–[H6], [D1]–[D4], [R1]–[R5]): the
+// `consumer` node kind, and the member machinery projections and sagas run on too (each is
+// a consumer of a group of its own with fixed delivery settings). A member fetches from the
+// partitions its group assigned it (range assignor) and from the queues it competes on,
+// handles each record with its compiled rules, commits, retries, dead-letters, crashes.
+import * as v from 'valibot';
+import type { Kernel } from '../kernel.ts';
+import type { IntentHandler, IntentHandlers, Module, StepInfo } from '../kind.ts';
+import type { Channel } from '../log.ts';
+import { Network } from '../network.ts';
+import { Invariants } from '../invariants.ts';
+import { DeadLetters } from '../deadletters.ts';
+import { QueueKind, D_QUEUE } from './queue.ts';
+import { AggregateKind } from './aggregate.ts';
+import { compileCondition, compileRules, newOutcome, ruleText, type CompiledRules, type RuleInput } from '../rules.ts';
+import { copyJson, stableStringify, type Json } from '../json.ts';
+import { ConsumerPatch, consumerPatchProblem, describeErrors, formatPath, NO_LINK_FAULTS, type ConsumerSpec, type Invariant, type Link, type Upcaster } from '../scenario.ts';
+import type { CrashPoint, Intent } from '../inputs.ts';
+import type { ConsumerView, Counters } from '../views.ts';
+import { stripUndefined } from '../network.ts';
+import {
+  S_ACK,
+  S_COMMIT,
+  S_CRASH,
+  S_DEAD,
+  S_DELIVER,
+  S_DEPLOY,
+  S_ERROR,
+  S_HANDLE,
+  S_INJECT,
+  S_MARK,
+  S_PARK,
+  S_PUBLISH,
+  S_REBALANCE,
+  S_RECEIVE,
+  S_RESTART,
+  S_RETRY,
+  S_SKIP,
+  fmtMs,
+} from '../steps.ts';
+
+/** Delay between a record becoming available to an idle member and its delivery ([C4]). */
+export const FETCH_DELAY_MS = 1;
+/** Tables the engine keeps in a group's store for idempotency ([D2], [D3]). */
+export const PROCESSED_TABLE = 'processed-ids';
+export const VERSIONS_TABLE = 'versions';
+
+// What kind of delivery a member is working on ([X2], [R3]); D_QUEUE is the queue's.
+export const D_NORMAL = 0;
+export const D_DUPLICATE = 1;
+export const D_RETRY = 2;
+export const D_RELEASED = 3;
+/** A message a pub/sub channel pushed to a subscriber ([PS2]); 4 is D_QUEUE. */
+export const D_PUSH = 5;
+const DELIVERY_WORDS = ['', 'an injected duplicate of ', 'a retry of ', 'a released ', 'its next prefetched message, ', 'a pushed message, '];
+
+const REASONS = ['the group started', 'a member crashed', 'a member restarted', 'a member lost contact', 'a member is reachable again', 'a member joined'] as const;
+const CRASH_POINTS: CrashPoint[] = ['now', 'before-handle', 'after-effects', 'after-save', 'after-publish'];
+const CRASH_WORDS: Record<CrashPoint, string> = {
+  now: 'now',
+  'before-handle': 'when its next event arrives, before handling it',
+  'after-effects': 'on its next event, after the side effects but before saving its state',
+  'after-save': 'on its next event, after saving its state but before committing the offset',
+  'after-publish': 'on its next outbox relay, after publishing but before marking the row sent',
+};
+
+export type Store = Map<string, Map<string, Json>>;
+
+/**
+ * A table of a group's store. A checkpoint shares it instead of copying it ([T5]): while
+ * `shared`, rows may only be added (the checkpoint keeps its first `size` rows); overwriting
+ * a row first swaps a copy into the live store (`writableTable`). Rows are never deleted.
+ */
+class Table extends Map<string, Json> {
+  /** The checkpoints that read this table itself (it has only grown since they were taken), or null. */
+  shots: TableShot[] | null = null;
+}
+/**
+ * A checkpoint's view of one table: the live table and how many of its first rows are the
+ * checkpoint's, until a row is about to be overwritten; then the rows as they were, as two
+ * flat lists (cheaper to make and to keep than a copy of the Map).
+ */
+interface TableShot {
+  rows: Table | null;
+  size: number;
+  keys: string[] | null;
+  values: Json[] | null;
+}
+type SharedStore = Map<string, TableShot>;
+/** Int32Arrays indexed by channel, with holes for channels not read: faster than a Map on the hot path. */
+export type PerChannel = Int32Array[];
+
+export interface GroupRt {
+  name: string;
+  members: number[];
+  /** Channels (topics) the group reads. */
+  topics: number[];
+  /** Per channel the group reads (indexed by channel; holes elsewhere): committed offsets and owning member per partition. */
+  committed: PerChannel;
+  owner: PerChannel;
+  store: Store;
+  effects: Map<string, Map<string, number>>;
+  generation: number;
+  /** Records waiting to be handed to the owner of their partition: duplicates, due retries, released ones. */
+  readyRec: number[];
+  readyKind: number[];
+  /** Failed attempts so far, per record. */
+  attempts: Map<number, number>;
+  /** Key → the record being retried that holds the key ([R4]). */
+  blocked: Map<string, number>;
+  /** Key → records waiting behind it, in order. */
+  parked: Map<string, number[]>;
+  counters: Counters;
+  /** Records the group has accounted for (handled, skipped, parked, dead-lettered), for no-loss. */
+  accounted: Set<number>;
+  /** Per key, the highest offset handled successfully, for key-order. */
+  lastFirst: Map<string, number>;
+  /** Invariants watching this group, as indexes into the scenario's list. */
+  watchers: number[];
+}
+type GroupState = Omit<GroupRt, 'name' | 'members' | 'topics' | 'watchers'>;
+type CapturedGroup = Omit<GroupState, 'store' | 'effects'> & { store: SharedStore; effects: SharedStore };
+
+export interface MemberRt {
+  node: number;
+  id: string;
+  spec: ConsumerSpec;
+  group: number;
+  topics: number[];
+  /** Queues this consumer competes on ([Q2]). */
+  queues: number[];
+  /** Messages received but not yet started: [record, receipt] ([Q3]). */
+  buffer: [number, number][];
+  /** The receipt of the queue message in hand. */
+  busyReceipt: number;
+  /** Messages pub/sub channels pushed to it, not yet started: its connection's buffer ([PS2]). */
+  pushed: number[];
+  rules: CompiledRules;
+  failWhen: ((input: RuleInput) => boolean) | null;
+  commitBefore: boolean;
+  alive: boolean;
+  assigned: [number, number][];
+  /** Per channel it reads: its position per partition. */
+  position: PerChannel;
+  busy: number;
+  busyKind: number;
+  pollScheduled: boolean;
+  rr: number;
+  workEpoch: number;
+  lifeEpoch: number;
+  handled: number;
+  armed: { point: CrashPoint; restartAfterMs: number | null } | null;
+  /** Its number as a sender of records (network.ts). */
+  sender: number;
+  /** Handles a delivered record instead of the rules (a saga), or null. */
+  onHandle: ((rec: number) => void) | null;
+}
+type MemberState = Pick<
+  MemberRt,
+  'spec' | 'rules' | 'failWhen' | 'commitBefore' | 'alive' | 'busy' | 'busyKind' | 'pollScheduled' | 'rr' | 'workEpoch' | 'lifeEpoch' | 'handled' | 'armed' | 'assigned' | 'position' | 'buffer' | 'busyReceipt' | 'pushed'
+>;
+
+const zeroCounters = (): Counters => ({ processed: 0, failed: 0, retried: 0, deadLettered: 0, duplicatesSkipped: 0, parked: 0 });
+
+/** A node that runs as a member of a consumer group. */
+interface Declared {
+  node: number;
+  spec: ConsumerSpec;
+}
+
+export class ConsumerGroups implements Module {
+  readonly kinds = ['consumer'] as const;
+  readonly idleChecks = ['fold'] as const;
+  readonly groups: GroupRt[] = [];
+  readonly members: MemberRt[] = [];
+  readonly memberOfNode = new Map<number, number>();
+  private declared: Declared[] = [];
+  /** Channels that push to their subscribers instead of being read (pub/sub, [PS1]). */
+  private readonly pushChannels = new Set<number>();
+
+  private net!: Network;
+  private inv!: Invariants;
+  private dead!: DeadLetters;
+  private queues!: QueueKind;
+  private aggregates!: AggregateKind;
+  /** The outcome buffer of handle(), reused for every handled event. */
+  private readonly handleOut = newOutcome();
+
+  private readonly A_DELIVER: number;
+  private readonly A_HANDLE: number;
+  private readonly A_COMMIT: number;
+  private readonly A_REBALANCE: number;
+  private readonly A_RETRY: number;
+  private readonly A_MARK: number;
+  private readonly A_RESTART: number;
+  private readonly A_ACK: number;
+  private readonly A_JOIN: number;
+
+  constructor(private readonly k: Kernel) {
+    const L = k.records;
+    const work = (a: number, b: number) => this.members[a].workEpoch !== b;
+    const mid = (m: number) => this.members[m].id;
+    // a = member, b = work epoch (c = record, for the per-record ones)
+    this.A_DELIVER = k.action({ run: (a) => this.deliver(a), stale: work, describe: (a, _b, _c, at) => `${mid(a)} fetches its next record ${at}` });
+    this.A_HANDLE = k.action({ run: (a, _b, c) => (this.handle(a, c), true), stale: work, describe: (a, _b, c, at) => `${mid(a)} handles ${L.idOf(c)} ${at}` });
+    this.A_COMMIT = k.action({ run: (a, _b, c) => (this.commit(a, c), true), stale: work, describe: (a, _b, c, at) => `${mid(a)} commits after ${L.idOf(c)} ${at}` });
+    this.A_MARK = k.action({ run: (a, _b, c) => (this.mark(a, c), true), stale: work, describe: (a, _b, c, at) => `${mid(a)} saves ${L.idOf(c)} as processed ${at}` });
+    this.A_ACK = k.action({ run: (a, _b, c) => (this.ack(a, c), true), stale: work, describe: (a, _b, c, at) => `${mid(a)} acks ${L.idOf(c)} ${at}` });
+    // a = group, b = reason, c = cause node
+    this.A_REBALANCE = k.action({ run: (a, b, c) => (this.rebalance(a, b, c), true), describe: (a, _b, _c, at) => `group ${this.groups[a].name} rebalances ${at}` });
+    // a = group, b = record
+    this.A_RETRY = k.action({ run: (a, b) => (this.retryDue(a, b), true), describe: (a, b, _c, at) => `${L.idOf(b)} is due for another attempt in group ${this.groups[a].name} ${at}` });
+    // a = member, b = life epoch at the crash
+    this.A_RESTART = k.action({
+      run: (a) => (this.restartMember(this.members[a].node, true), true),
+      stale: (a, b) => this.members[a].lifeEpoch !== b || this.members[a].alive,
+      describe: (a, _b, _c, at) => `${mid(a)} restarts ${at}`,
+    });
+    // a = member
+    this.A_JOIN = k.action({ run: (a) => this.join(a), describe: (a, _b, _c, at) => `${mid(a)} starts and joins its group ${at}` });
+  }
+
+  // -------------------------------------------------------------------------- building
+
+  /** A node of another kind (projection, saga) runs as a member with these settings. */
+  declare(node: number, spec: ConsumerSpec): void {
+    this.declared.push({ node, spec });
+  }
+
+  build(): void {
+    this.k.nodes.forEach((n, i) => {
+      if (n.kind === 'consumer') this.declare(i, n);
+    });
+  }
+
+  /** [PS1] Channel `c` pushes its messages to the members connected to it: they do not read it as a topic. */
+  pushOnly(c: number): void {
+    this.pushChannels.add(c);
+  }
+
+  /** [PS2] A pub/sub channel pushed `rec` to member `m`: into its buffer, handled in turn. */
+  push(m: number, rec: number): void {
+    this.members[m].pushed.push(rec);
+    this.wake(m);
+  }
+
+  /** [PS3] [V3] Member `m` will never get `rec`: lost, for the no-loss invariants watching its group. */
+  missed(m: number, rec: number, why: string): void {
+    this.inv.lost(this.groups[this.members[m].group].watchers, rec, why);
+  }
+
+  link(): void {
+    const k = this.k;
+    this.net = k.get(Network);
+    this.inv = k.get(Invariants);
+    this.dead = k.get(DeadLetters);
+    this.queues = k.get(QueueKind);
+    this.aggregates = k.get(AggregateKind);
+    this.net.groups = {
+      isMember: (node) => this.memberOfNode.has(node),
+      cut: (node) => {
+        const m = this.memberOfNode.get(node);
+        if (m === undefined || !this.cutFromGroup(m)) return;
+        // [N5] Its heartbeats stop: the group drops it after its session timeout.
+        k.schedule(k.now + this.members[m].spec.config.sessionTimeoutMs, this.A_REBALANCE, this.members[m].group, 3, node);
+      },
+      healed: (node) => {
+        const m = this.memberOfNode.get(node);
+        if (m === undefined) return;
+        const g = this.groups[this.members[m].group];
+        if (g.topics.length > 0) k.schedule(k.now, this.A_REBALANCE, this.members[m].group, 4, node);
+        this.wake(m);
+      },
+    };
+    const L = k.records;
+    // Members of a group, sorted by id: the order the range assignor uses ([G2]).
+    const declared = [...this.declared].sort((a, b) => (k.nodes[a.node].id < k.nodes[b.node].id ? -1 : 1));
+    const groupByName = new Map<string, number>();
+    for (const { node: i, spec: n } of declared) {
+      let g = groupByName.get(n.config.group);
+      if (g === undefined) {
+        g = this.groups.length;
+        groupByName.set(n.config.group, g);
+        this.groups.push({
+          name: n.config.group,
+          members: [],
+          topics: [],
+          committed: [],
+          owner: [],
+          store: new Map(),
+          effects: new Map(),
+          generation: 0,
+          readyRec: [],
+          readyKind: [],
+          attempts: new Map(),
+          blocked: new Map(),
+          parked: new Map(),
+          counters: zeroCounters(),
+          accounted: new Set(),
+          lastFirst: new Map(),
+          watchers: [],
+        });
+      }
+      const group = this.groups[g];
+      const channels = k.sourcesOf(n.id).map((t) => L.channelOfNode.get(t)!);
+      const topics = channels.filter((t) => !this.queues.isQueue(t) && !this.pushChannels.has(t));
+      const queues = channels.filter((t) => this.queues.isQueue(t));
+      const m = this.members.length;
+      for (const q of queues) this.queues.addReader(q, m);
+      this.memberOfNode.set(i, m);
+      const mem: MemberRt = {
+        node: i,
+        id: n.id,
+        spec: n,
+        group: g,
+        topics,
+        queues,
+        buffer: [],
+        busyReceipt: 0,
+        pushed: [],
+        rules: compileRules(n.config.rules),
+        failWhen: n.config.failWhen ? compileCondition(n.config.failWhen) : null,
+        commitBefore: n.config.commit === 'before',
+        alive: true,
+        assigned: [],
+        position: perChannel(topics.map((t) => [t, new Int32Array(L.channels[t].partitions).fill(-1)])),
+        busy: -1,
+        busyKind: D_NORMAL,
+        pollScheduled: false,
+        rr: 0,
+        workEpoch: 0,
+        lifeEpoch: 0,
+        handled: 0,
+        armed: null,
+        sender: -1,
+        onHandle: null,
+      };
+      mem.sender = this.net.addSender(mem, 100, false, null);
+      this.members.push(mem);
+      group.members.push(m);
+      for (const t of topics) {
+        if (group.topics.includes(t)) continue;
+        group.topics.push(t);
+        group.committed[t] = new Int32Array(L.channels[t].partitions);
+        group.owner[t] = new Int32Array(L.channels[t].partitions).fill(-1);
+        this.readersOf(t).push(g);
+      }
+    }
+    k.invariants.forEach((inv, i) => {
+      const m = this.memberOfNode.get(k.nodeIndex.get(inv.node)!);
+      if (m !== undefined) this.groups[this.members[m].group].watchers.push(i);
+    });
+  }
+
+  private groupsOfChannel = new Map<number, number[]>();
+  /** The groups reading channel `t`; the first call hooks the channel up to wake their members. */
+  private readersOf(t: number): number[] {
+    let gs = this.groupsOfChannel.get(t);
+    if (gs) return gs;
+    gs = [];
+    this.groupsOfChannel.set(t, gs);
+    const groups = gs;
+    const c = this.k.records.channels[t];
+    c.listeners.push((_offset, p) => {
+      for (const g of groups) {
+        const owner = this.groups[g].owner[t][p];
+        if (owner >= 0) this.wake(owner);
+      }
+    });
+    c.wakers.push(() => {
+      for (const g of groups) for (const m of this.groups[g].members) this.wake(m);
+    });
+    return gs;
+  }
+
+  /** The groups reading a channel, each with its committed offset, lag and owner on partition `p`. */
+  partitionGroups(c: Channel, t: number, p: number): { group: string; committed: number; lag: number; owner: string | null }[] {
+    return (this.groupsOfChannel.get(t) ?? []).map((g) => {
+      const group = this.groups[g];
+      const committed = group.committed[t][p];
+      const owner = group.owner[t][p];
+      return { group: group.name, committed, lag: c.logEnd[p] - committed, owner: owner >= 0 ? this.members[owner].id : null };
+    });
+  }
+
+  start(): void {
+    const k = this.k;
+    this.groups.forEach((g, gi) => {
+      if (g.topics.length > 0) k.schedule(0, this.A_REBALANCE, gi, 0, -1);
+    });
+    // [G1] A member with a joinAt starts down and joins its group at that time.
+    this.members.forEach((mem, m) => {
+      const at = mem.spec.config.joinAt;
+      if (at === null) return;
+      mem.alive = false;
+      k.schedule(at, this.A_JOIN, m, 0, 0);
+    });
+  }
+
+  // -------------------------------------------------------------------------- fetching
+
+  wake(m: number): void {
+    const mem = this.members[m];
+    if (!mem.alive || mem.busy >= 0 || mem.pollScheduled || !this.hasRecords(m)) return;
+    mem.pollScheduled = true;
+    this.k.schedule(this.k.now + FETCH_DELAY_MS + this.inboundLatency(m), this.A_DELIVER, m, mem.workEpoch, 0);
+  }
+
+  /** The slowest connection into a member adds to its fetch delay ([N1], [N2]). */
+  private inboundLatency(m: number): number {
+    if (!this.net.anyLinkFaults) return 0;
+    const mem = this.members[m];
+    const L = this.k.records;
+    let worst: Link = NO_LINK_FAULTS;
+    for (const t of [...mem.topics, ...mem.queues]) {
+      const l = this.net.linkOf(L.channels[t].node, mem.node);
+      if (l.delayMs + l.jitterMs > worst.delayMs + worst.jitterMs) worst = l;
+    }
+    return worst.delayMs + (worst.jitterMs ? Math.round(this.k.prng.next() * worst.jitterMs) : 0);
+  }
+
+  /** Can this member read from channel `t` now? ([N4], [N5]) */
+  canRead(mem: MemberRt, t: number): boolean {
+    return this.net.unreachable(mem.node, t) === null;
+  }
+
+  private owns(m: number, rec: number): boolean {
+    const L = this.k.records;
+    const owner = this.groups[this.members[m].group].owner[L.evTopic.get(rec)];
+    return owner !== undefined && owner[L.evPartition.get(rec)] === m;
+  }
+
+  private hasRecords(m: number): boolean {
+    const mem = this.members[m];
+    const g = this.groups[mem.group];
+    const L = this.k.records;
+    for (const rec of g.readyRec) if (this.owns(m, rec) && this.canRead(mem, L.evTopic.get(rec))) return true;
+    if (mem.buffer.length > 0 || mem.pushed.length > 0) return true;
+    for (const [t, p] of mem.assigned) if (mem.position[t][p] < L.channels[t].logEnd[p] && this.canRead(mem, t)) return true;
+    for (const q of mem.queues) if (this.queues.hasReady(q) && this.canRead(mem, q)) return true;
+    return false;
+  }
+
+  private deliver(m: number): boolean {
+    const k = this.k;
+    const L = k.records;
+    const mem = this.members[m];
+    const group = this.groups[mem.group];
+    mem.pollScheduled = false;
+    // Records handed back (duplicates, due retries, released ones) come first ([X2], [R3]).
+    for (let i = 0; i < group.readyRec.length; i++) {
+      const rec = group.readyRec[i];
+      if (!this.owns(m, rec) || !this.canRead(mem, L.evTopic.get(rec))) continue;
+      const kind = group.readyKind[i];
+      group.readyRec.splice(i, 1);
+      group.readyKind.splice(i, 1);
+      mem.busy = rec;
+      mem.busyKind = kind;
+      k.record(S_DELIVER, mem.node, rec, -1 - kind);
+      k.schedule(k.now + mem.spec.config.processingMs, this.A_HANDLE, m, mem.workEpoch, rec);
+      return true;
+    }
+    if (mem.buffer.length > 0) {
+      const [rec, receipt] = mem.buffer.shift()!;
+      mem.busy = rec;
+      mem.busyKind = D_QUEUE;
+      mem.busyReceipt = receipt;
+      k.record(S_DELIVER, mem.node, rec, -1 - D_QUEUE);
+      k.schedule(k.now + mem.spec.config.processingMs, this.A_HANDLE, m, mem.workEpoch, rec);
+      return true;
+    }
+    if (mem.pushed.length > 0) {
+      // [PS2] The next message pushed to it, in the order they were pushed.
+      const rec = mem.pushed.shift()!;
+      mem.busy = rec;
+      mem.busyKind = D_PUSH;
+      k.record(S_DELIVER, mem.node, rec, -1 - D_PUSH);
+      k.schedule(k.now + mem.spec.config.processingMs, this.A_HANDLE, m, mem.workEpoch, rec);
+      return true;
+    }
+    const n = mem.assigned.length;
+    // Round-robin over assigned partitions, starting after the last one served ([C4]).
+    for (let j = 0; j < n; j++) {
+      const idx = (mem.rr + j) % n;
+      const [t, p] = mem.assigned[idx];
+      const pos = mem.position[t];
+      const topic = L.channels[t];
+      if (pos[p] >= topic.logEnd[p] || !this.canRead(mem, t)) continue;
+      const ev = topic.logs[p].get(pos[p]);
+      pos[p]++;
+      mem.rr = (idx + 1) % n;
+      mem.busy = ev;
+      mem.busyKind = D_NORMAL;
+      const committed = group.committed[t][p];
+      k.record(S_DELIVER, mem.node, ev, committed);
+      if (mem.commitBefore) {
+        k.schedule(k.now, this.A_COMMIT, m, mem.workEpoch, ev);
+      }
+      k.schedule(k.now + mem.spec.config.processingMs, this.A_HANDLE, m, mem.workEpoch, ev);
+      return true;
+    }
+    for (const q of mem.queues) if (this.canRead(mem, q) && this.receive(m, q)) return true;
+    return false;
+  }
+
+  /** [Q2] [Q3] A consumer takes up to `prefetch` ready messages from a queue. */
+  private receive(m: number, q: number): boolean {
+    const k = this.k;
+    const L = k.records;
+    const mem = this.members[m];
+    const taken = this.queues.take(q, m, mem.spec.config.prefetch, mem.commitBefore);
+    if (!taken) return false;
+    const { got, dead, deadLetterTo } = taken;
+    const note = `${dead.length ? `${dead.join(', ')} went to ${deadLetterTo}; ` : ''}${got.map(([r]) => `${L.idOf(r)} (receive ${this.queues.receives(q, L.evOffset.get(r))})`).join(', ')}`;
+    if (got.length === 0) {
+      k.record(S_RECEIVE, mem.node, -1, 0, note);
+      this.wake(m);
+      return true;
+    }
+    const [first, receipt] = got.shift()!;
+    mem.buffer.push(...got);
+    mem.busy = first;
+    mem.busyKind = D_QUEUE;
+    mem.busyReceipt = receipt;
+    k.record(S_RECEIVE, mem.node, first, got.length + 1, note);
+    k.schedule(k.now + mem.spec.config.processingMs, this.A_HANDLE, m, mem.workEpoch, first);
+    return true;
+  }
+
+  /** [Q4] The handler is done: delete the message, if this receipt still holds it. */
+  private ack(m: number, rec: number): void {
+    const L = this.k.records;
+    const mem = this.members[m];
+    const q = L.evTopic.get(rec);
+    const reachable = !this.net.isCut(mem.node, L.channels[q].node);
+    const held = reachable && this.queues.ack(q, L.evOffset.get(rec), mem.busyReceipt);
+    this.k.record(S_ACK, mem.node, rec, held ? 1 : reachable ? 0 : -1);
+    this.finish(m);
+  }
+
+  /** [Q3] A message `rec` became visible again while in member `m`'s prefetch buffer: drop it there. */
+  dropPrefetched(m: number, rec: number): void {
+    const mem = this.members[m];
+    mem.buffer = mem.buffer.filter(([r]) => r !== rec);
+  }
+
+  // -------------------------------------------------------------------------- handling
+
+  private handle(m: number, rec: number): void {
+    const k = this.k;
+    const L = k.records;
+    const mem = this.members[m];
+    const group = this.groups[mem.group];
+    const cfg = mem.spec.config;
+    const key = L.evKey[rec];
+    const normal = mem.busyKind === D_NORMAL;
+    if (mem.onHandle) {
+      mem.onHandle(rec);
+      return;
+    }
+
+    // [R4] While a key is being retried, later events of that key wait behind it.
+    if (key !== null && group.blocked.size > 0 && cfg.ordering === 'block-key' && group.blocked.has(key) && group.blocked.get(key) !== rec && (normal || mem.busyKind === D_DUPLICATE)) {
+      let q = group.parked.get(key);
+      if (!q) group.parked.set(key, (q = []));
+      q.push(rec);
+      group.counters.parked++;
+      this.account(group, rec);
+      k.record(S_PARK, mem.node, rec, group.blocked.get(key)!);
+      this.finishDelivery(m, rec);
+      return;
+    }
+
+    if (mem.armed?.point === 'before-handle') {
+      this.crashMember(m, 'before-handle');
+      return;
+    }
+
+    // [D2] [D3] Idempotency: a duplicate is recognised and skipped.
+    const id = L.evIdOf.get(rec);
+    const dup = this.duplicateReason(mem, group, rec, id);
+    if (dup) {
+      group.counters.duplicatesSkipped++;
+      this.account(group, rec);
+      group.attempts.delete(rec);
+      this.releaseKey(group, rec);
+      k.record(S_SKIP, mem.node, rec, 0, dup);
+      this.finishDelivery(m, rec);
+      return;
+    }
+
+    const reader = k.reader;
+    reader.ev = rec;
+    reader.store = group.store;
+    const schemaProblem = this.upcastFor(mem, rec);
+    const out = schemaProblem || (mem.failWhen && mem.failWhen(reader)) ? null : mem.rules.run(L.evType[rec], reader, this.handleOut);
+    mem.handled++;
+    if (!out || out.error !== undefined) {
+      reader.upcast = null;
+      this.fail(m, rec, out ? out.error! : (schemaProblem ?? 'the handler has a bug for events like this one (its failWhen condition matches): a poison message'));
+      return;
+    }
+    reader.upcast = null;
+
+    // Side effects happen in the outside world first; they cannot be rolled back ([X1]).
+    for (const e of out.effects) {
+      const table = writableTable(group.effects, e.name, e.key);
+      const n = ((table.get(e.key) as number | undefined) ?? 0) + 1;
+      table.set(e.key, n);
+      if (n > 1) this.inv.violate(group.watchers, 'at-most-once', (inv) => inv.kind === 'at-most-once' && inv.effect === e.name, `"${e.name}" happened ${n} times for ${e.key} (handling ${L.idOf(rec)})`);
+    }
+    if (mem.armed?.point === 'after-effects') {
+      this.crashMember(m, 'after-effects', out.effects.length);
+      return;
+    }
+
+    for (const w of out.writes) {
+      writableTable(group.store, w.table, w.key).set(w.key, w.value);
+      this.inv.checkState(group.watchers, w.table, w.key, w.value);
+    }
+    if (cfg.idempotency === 'processed-ids') this.saveProcessed(group, id);
+    if (cfg.idempotency === 'version' && key !== null) writableTable(group.store, VERSIONS_TABLE, key).set(key, L.evOffset.get(rec));
+    this.checkOrder(group, rec);
+    group.counters.processed++;
+    this.account(group, rec);
+    if (group.attempts.size > 0) group.attempts.delete(rec);
+    this.releaseKey(group, rec);
+
+    for (const c of out.commands) {
+      this.aggregates.send(c.aggregate, c.stream, c.command, c.data, rec, mem.node);
+    }
+    for (const e of out.emits) {
+      const topic = k.channelIndex(e.topic);
+      const child = L.createEvent(e.type, e.key, e.data, mem.node, topic, rec, 1, -1);
+      this.net.send(child, mem.sender, this.net.latency(mem.node, L.channels[topic].node));
+    }
+    if (mem.armed?.point === 'after-save') {
+      this.crashMember(m, 'after-save');
+      return;
+    }
+    k.record(S_HANDLE, mem.node, rec, out.rule);
+    if (cfg.idempotency === 'processed-ids-separate') {
+      // [D4] The processed id is saved in a step of its own: a crash between loses it.
+      k.schedule(k.now, this.A_MARK, m, mem.workEpoch, rec);
+      return;
+    }
+    this.finishDelivery(m, rec);
+  }
+
+  /**
+   * Applies the member's upcasters to the event's data for its rules ([S2]); returns why
+   * the handler cannot read this schema version, or null ([S3]).
+   */
+  private upcastFor(mem: MemberRt, rec: number): string | null {
+    const L = this.k.records;
+    const reader = this.k.reader;
+    reader.upcast = null;
+    let version = L.evSchema.get(rec);
+    const ups = mem.spec.config.upcasters;
+    if (ups.length > 0) {
+      let data = L.evData[rec];
+      const type = L.evType[rec];
+      for (let changed = true; changed; ) {
+        changed = false;
+        for (const u of ups) {
+          if (u.type !== type || u.from !== version) continue;
+          data = upcast(data, u);
+          version = u.to;
+          changed = true;
+        }
+      }
+      if (version !== L.evSchema.get(rec)) reader.upcast = { data, version };
+    }
+    const max = mem.spec.config.schema;
+    if (max !== null && version > max) {
+      return `${mem.id} only understands ${L.evType[rec]} up to schema version ${max}, and this event is version ${version}${ups.length ? ' even after its upcasters' : ''}`;
+    }
+    return null;
+  }
+
+  private duplicateReason(mem: MemberRt, group: GroupRt, rec: number, id: number): string | null {
+    const L = this.k.records;
+    const mode = mem.spec.config.idempotency;
+    if ((mode === 'processed-ids' || mode === 'processed-ids-separate') && group.store.get(PROCESSED_TABLE)?.has(`evt-${id}`)) {
+      return `${mem.id} skipped evt-${id}: its id is already in the ${PROCESSED_TABLE} table, so this delivery is a duplicate`;
+    }
+    const key = L.evKey[rec];
+    if (mode === 'version' && key !== null) {
+      const seen = group.store.get(VERSIONS_TABLE)?.get(key);
+      const offset = L.evOffset.get(rec);
+      if (typeof seen === 'number' && seen >= offset) {
+        return `${mem.id} skipped evt-${id}: ${key} is already at version ${seen} (offset), and this record is offset ${offset}, so it changes nothing`;
+      }
+    }
+    return null;
+  }
+
+  private saveProcessed(group: GroupRt, id: number): void {
+    const key = `evt-${id}`;
+    writableTable(group.store, PROCESSED_TABLE, key).set(key, true);
+  }
+
+  private mark(m: number, rec: number): void {
+    const mem = this.members[m];
+    this.saveProcessed(this.groups[mem.group], this.k.records.evIdOf.get(rec));
+    this.k.record(S_MARK, mem.node, rec, 0);
+    this.finishDelivery(m, rec);
+  }
+
+  /** After handling (or skipping, parking, failing) a record: commit it or go idle. */
+  finishDelivery(m: number, rec: number): void {
+    const mem = this.members[m];
+    if (mem.busyKind === D_QUEUE && !mem.commitBefore) {
+      this.k.schedule(this.k.now, this.A_ACK, m, mem.workEpoch, rec);
+      return;
+    }
+    if (mem.busyKind !== D_NORMAL || mem.commitBefore) {
+      // Extra deliveries are not part of the log position: nothing to commit ([X2]).
+      this.finish(m);
+      return;
+    }
+    this.k.schedule(this.k.now, this.A_COMMIT, m, mem.workEpoch, rec);
+  }
+
+  private commit(m: number, ev: number): void {
+    const k = this.k;
+    const L = k.records;
+    const mem = this.members[m];
+    const group = this.groups[mem.group];
+    const t = L.evTopic.get(ev);
+    const p = L.evPartition.get(ev);
+    const next = L.evOffset.get(ev) + 1;
+    const committed = group.committed[t];
+    const before = committed[p];
+    if (this.net.isCut(mem.node, L.channels[t].node)) {
+      // [N5] The commit cannot reach the broker: the record will be delivered again.
+      k.record(S_COMMIT, mem.node, ev, -1);
+      if (!mem.commitBefore) this.finish(m);
+      return;
+    }
+    committed[p] = next;
+    const dup = this.net.linkOf(L.channels[t].node, mem.node).duplicateChance;
+    if (dup > 0 && k.prng.next() < dup) {
+      // [N3] The nemesis on this connection repeats the delivery.
+      group.readyRec.push(ev);
+      group.readyKind.push(D_DUPLICATE);
+      k.record(S_COMMIT, mem.node, ev, next, `and the network will deliver ${L.idOf(ev)} again (a ${Math.round(dup * 100)}% duplicate chance on ${L.channels[t].id} → ${mem.id})`);
+    } else k.record(S_COMMIT, mem.node, ev, next);
+    if (group.watchers.length) {
+      // [V3] Offsets committed past records the group never accounted for are lost events.
+      for (let o = before; o < next; o++) {
+        const rec = L.channels[t].logs[p].get(o);
+        if (!group.accounted.has(rec) && rec !== mem.busy) this.inv.lost(group.watchers, rec, 'its offset was committed but it was never handled');
+      }
+    }
+    if (!mem.commitBefore) this.finish(m);
+  }
+
+  /** No-loss bookkeeping ([V3]), kept only for groups an invariant watches: it grows with the log. */
+  private account(group: GroupRt, rec: number): void {
+    if (group.watchers.length > 0) group.accounted.add(rec);
+  }
+
+  private finish(m: number): void {
+    const mem = this.members[m];
+    mem.busy = -1;
+    mem.busyKind = D_NORMAL;
+    this.wake(m);
+  }
+
+  // -------------------------------------------------------------------------- retries and dead letters
+
+  private fail(m: number, rec: number, error: string): void {
+    const k = this.k;
+    const L = k.records;
+    const mem = this.members[m];
+    const group = this.groups[mem.group];
+    const cfg = mem.spec.config;
+    group.counters.failed++;
+    if (mem.busyKind === D_PUSH) {
+      // [PS4] Nothing keeps a pushed message: a failed one cannot be retried or dead-lettered.
+      this.inv.lost(group.watchers, rec, `${mem.id} failed handling it, and a pub/sub channel keeps nothing to retry`);
+      this.account(group, rec);
+      k.record(S_ERROR, mem.node, rec, 0, `${error}. The message was pushed, not stored: there is nothing to retry or dead-letter, and it is gone`);
+      this.finish(m);
+      return;
+    }
+    if (mem.busyKind === D_QUEUE) {
+      // [Q4] A queue consumer nacks: the message is ready again at once; the queue's
+      // maxReceiveCount, not the consumer's retry settings, decides when it is dead-lettered.
+      const q = L.evTopic.get(rec);
+      const off = L.evOffset.get(rec);
+      const held = this.queues.nack(q, off, mem.busyReceipt);
+      const receives = this.queues.receives(q, off);
+      this.account(group, rec);
+      k.record(S_ERROR, mem.node, rec, 0, `${error}. ${held ? (this.queues.rejected(q, off) ?? `It nacked the message: back in ${L.channels[q].id} (received ${receives} time${receives > 1 ? 's' : ''} so far)`) : 'Its visibility timeout had already run out'}`);
+      this.finish(m);
+      this.queues.wakeReaders(q);
+      return;
+    }
+    const attempts = (group.attempts.get(rec) ?? 0) + 1;
+    const key = L.evKey[rec];
+    if (attempts < cfg.retry.maxAttempts) {
+      // [R1] [R2] Another attempt later, with backoff in logical time.
+      group.attempts.set(rec, attempts);
+      group.counters.retried++;
+      const delay = this.backoff(cfg.retry, attempts);
+      if (key !== null && cfg.ordering === 'block-key' && !group.blocked.has(key)) group.blocked.set(key, rec);
+      k.schedule(k.now + delay, this.A_RETRY, mem.group, rec, 0);
+      this.account(group, rec);
+      k.record(S_ERROR, mem.node, rec, attempts, `${error}. Attempt ${attempts} of ${cfg.retry.maxAttempts} failed: the next in ${fmtMs(delay)}`);
+      this.finishDelivery(m, rec);
+      return;
+    }
+    group.attempts.delete(rec);
+    const dl = cfg.deadLetter;
+    if (dl !== null) {
+      // [R5] Out of attempts: the event goes to the dead-letter topic, keeping its id.
+      const copy = this.dead.deadLetter(rec, mem.node, dl, error, attempts);
+      group.counters.deadLettered++;
+      this.account(group, rec);
+      k.record(S_DEAD, mem.node, copy, attempts, `${error}. After ${attempts} attempt${attempts > 1 ? 's' : ''} ${mem.id} moved it to ${dl} p${L.evPartition.get(copy)} @${L.evOffset.get(copy)}`);
+    } else {
+      // [H6] No attempts left and no dead-letter topic: the event is dropped.
+      this.inv.lost(group.watchers, rec, `${mem.id} gave up on it after ${attempts} attempt${attempts > 1 ? 's' : ''} with no dead-letter topic`);
+      this.account(group, rec);
+      k.record(S_ERROR, mem.node, rec, 0, `${error}. ${attempts > 1 ? `That was the last of ${attempts} attempts and t` : 'T'}here is no dead-letter topic, so the event is skipped`);
+    }
+    this.releaseKey(group, rec);
+    this.finishDelivery(m, rec);
+  }
+
+  private backoff(r: ConsumerSpec['config']['retry'], attempt: number): number {
+    if (r.backoff === 'immediate') return 0;
+    const base = Math.min(r.maxMs, r.initialMs * 2 ** (attempt - 1));
+    // "Equal jitter": half fixed, half random, drawn from the engine's seeded PRNG.
+    return r.jitter ? Math.round(base / 2 + this.k.prng.next() * (base / 2)) : base;
+  }
+
+  private retryDue(g: number, rec: number): void {
+    const L = this.k.records;
+    const group = this.groups[g];
+    group.readyRec.push(rec);
+    group.readyKind.push(D_RETRY);
+    const owner = group.owner[L.evTopic.get(rec)][L.evPartition.get(rec)];
+    this.k.record(S_RETRY, owner >= 0 ? this.members[owner].node : -1, rec, g);
+    if (owner >= 0) this.wake(owner);
+  }
+
+  /** A record that held its key is done: the records waiting behind it go, in order ([R4]). */
+  private releaseKey(group: GroupRt, rec: number): void {
+    if (group.blocked.size === 0) return;
+    const key = this.k.records.evKey[rec];
+    if (key === null || group.blocked.get(key) !== rec) return;
+    group.blocked.delete(key);
+    const waiting = group.parked.get(key);
+    if (!waiting) return;
+    group.parked.delete(key);
+    for (const r of waiting) {
+      group.readyRec.push(r);
+      group.readyKind.push(D_RELEASED);
+    }
+    for (const m of group.members) this.wake(m);
+  }
+
+  private checkOrder(group: GroupRt, rec: number): void {
+    // [V4] Each successful handling of a key must not go back to an earlier offset.
+    const L = this.k.records;
+    const key = L.evKey[rec];
+    if (!group.watchers.length || key === null) return;
+    const offset = L.evOffset.get(rec);
+    const last = group.lastFirst.get(key);
+    if (last !== undefined && last > offset) {
+      this.inv.violate(group.watchers, 'key-order', () => true, `${L.idOf(rec)} (offset ${offset}) of key ${key} was handled after an event of that key at offset ${last}`);
+    }
+    if (last === undefined || offset > last) group.lastFirst.set(key, offset);
+  }
+
+  // -------------------------------------------------------------------------- groups
+
+  /** Is member `m` cut off from any topic its group reads? Then the group leaves it out ([N5]). */
+  private cutFromGroup(m: number): boolean {
+    if (!this.net.anyCuts) return false;
+    const mem = this.members[m];
+    return mem.topics.some((t) => this.net.isCut(mem.node, this.k.records.channels[t].node));
+  }
+
+  private rebalance(g: number, reason: number, cause: number): void {
+    const k = this.k;
+    const L = k.records;
+    const group = this.groups[g];
+    group.generation++;
+    // A member cut off from the group's topics is left out, as if it had crashed ([N5]).
+    const live = group.members.filter((m) => this.members[m].alive && !this.cutFromGroup(m));
+    const before = new Map(group.members.map((m) => [m, new Set(this.members[m].assigned.map(([t, p]) => `${t}:${p}`))]));
+    for (const m of group.members) this.members[m].assigned = [];
+    const parts: string[] = [];
+    // Range assignor, per topic: members reading the topic, sorted by id; each gets
+    // floor(P/M) consecutive partitions and the first P mod M get one more ([G2]).
+    for (const t of group.topics) {
+      const P = L.channels[t].partitions;
+      const readers = live.filter((m) => this.members[m].topics.includes(t));
+      const owner = group.owner[t];
+      owner.fill(-1);
+      const M = readers.length;
+      let p = 0;
+      readers.forEach((m, i) => {
+        const count = Math.floor(P / M) + (i < P % M ? 1 : 0);
+        const got: number[] = [];
+        for (let j = 0; j < count; j++, p++) {
+          owner[p] = m;
+          this.members[m].assigned.push([t, p]);
+          got.push(p);
+        }
+        parts.push(`${this.members[m].id} ← ${L.channels[t].id} ${got.length ? got.map((x) => `p${x}`).join(', ') : '(none)'}`);
+      });
+      if (M === 0) parts.push(`${L.channels[t].id}: no live member, nobody reads it`);
+    }
+    const abandoned: string[] = [];
+    for (const m of group.members) {
+      const mem = this.members[m];
+      const now = new Set(mem.assigned.map(([t, p]) => `${t}:${p}`));
+      // A member keeps its position on partitions it keeps; a partition that is new to it
+      // starts from the group's committed offset ([G3]).
+      for (const [t, p] of mem.assigned) if (!before.get(m)!.has(`${t}:${p}`)) mem.position[t][p] = group.committed[t][p];
+      if (mem.busy >= 0 && mem.busyKind !== D_PUSH) {
+        const ev = mem.busy;
+        if (!now.has(`${L.evTopic.get(ev)}:${L.evPartition.get(ev)}`)) {
+          // [G4] In-flight work on a revoked partition is abandoned before its commit.
+          abandoned.push(`${mem.id} abandons ${L.idOf(ev)} (its partition moved before the commit)`);
+          this.requeueExtra(group, mem);
+          mem.busy = -1;
+          mem.busyKind = D_NORMAL;
+          mem.workEpoch++;
+          mem.pollScheduled = false;
+        }
+      }
+    }
+    const note = `group ${group.name} rebalanced (generation ${group.generation}) because ${REASONS[reason]}: ${parts.join('; ')}${abandoned.length ? `. ${abandoned.join('; ')}` : ''}`;
+    k.record(S_REBALANCE, cause, -1, g, note);
+    for (const m of live) this.wake(m);
+  }
+
+  /** Retries and released records survive their member ([R3]); injected duplicates do not. */
+  private requeueExtra(group: GroupRt, mem: MemberRt): void {
+    if (mem.busy >= 0 && (mem.busyKind === D_RETRY || mem.busyKind === D_RELEASED)) {
+      group.readyRec.unshift(mem.busy);
+      group.readyKind.unshift(mem.busyKind);
+    }
+  }
+
+  /** The records the group has not committed yet, over every topic it reads. */
+  groupLag(g: GroupRt): number {
+    const L = this.k.records;
+    let lag = 0;
+    for (const t of g.topics) {
+      const c = g.committed[t];
+      for (let p = 0; p < c.length; p++) lag += L.channels[t].logEnd[p] - c[p];
+    }
+    return lag;
+  }
+
+  // -------------------------------------------------------------------------- crashes and restarts
+
+  /** Crashes a member now; `point` says where inside handling it was ([C5], [X1]). */
+  crashMember(m: number, point: CrashPoint, effects = 0, restartAfterMs?: number | null): void {
+    const k = this.k;
+    const L = k.records;
+    const mem = this.members[m];
+    const group = this.groups[mem.group];
+    const lost = mem.busy;
+    restartAfterMs = restartAfterMs ?? mem.armed?.restartAfterMs ?? null;
+    // Was the in-flight record already committed (at-most-once)? Then it is lost ([C5]).
+    const committed =
+      lost >= 0 &&
+      ((mem.busyKind === D_NORMAL && group.committed[L.evTopic.get(lost)][L.evPartition.get(lost)] > L.evOffset.get(lost)) || (mem.busyKind === D_QUEUE && mem.commitBefore));
+    // [Q6] Prefetched messages stay invisible until their timeout; auto-acked ones are gone.
+    if (mem.commitBefore) for (const [r] of mem.buffer) this.inv.lost(group.watchers, r, `${mem.id} crashed holding it after an auto-ack`);
+    mem.buffer = [];
+    // [PS3] Messages pushed to it and not handled die with its connection.
+    if (lost >= 0 && mem.busyKind === D_PUSH) this.inv.lost(group.watchers, lost, `${mem.id} crashed while handling a pushed message`);
+    for (const r of mem.pushed) this.inv.lost(group.watchers, r, `${mem.id} crashed with it still in its connection's buffer`);
+    mem.pushed = [];
+    if (committed && point !== 'after-save') this.inv.lost(group.watchers, lost, `${mem.id} crashed after committing its offset but before handling it`);
+    this.requeueExtra(group, mem);
+    mem.alive = false;
+    mem.armed = null;
+    // [C5] Its positions are forgotten: when it comes back it starts from committed offsets.
+    mem.assigned = [];
+    mem.busy = -1;
+    mem.busyKind = D_NORMAL;
+    mem.pollScheduled = false;
+    mem.workEpoch++;
+    mem.lifeEpoch++;
+    const aux = (committed ? 1 : 0) | (CRASH_POINTS.indexOf(point) << 1) | (effects << 4);
+    k.record(S_CRASH, mem.node, lost, aux);
+    // [G1] The group notices after the member's session timeout.
+    if (group.topics.length > 0) k.schedule(k.now + mem.spec.config.sessionTimeoutMs, this.A_REBALANCE, mem.group, 1, mem.node);
+    if (restartAfterMs !== null && restartAfterMs !== undefined) k.schedule(k.now + restartAfterMs, this.A_RESTART, m, mem.lifeEpoch, 0);
+  }
+
+  /** [G1] A member scheduled to start later joins its group (unless it already runs). */
+  private join(m: number): boolean {
+    const k = this.k;
+    const mem = this.members[m];
+    if (mem.alive || mem.lifeEpoch > 0) return false;
+    mem.alive = true;
+    k.record(S_RESTART, mem.node, -1, 2);
+    if (this.groups[mem.group].topics.length > 0) k.schedule(k.now, this.A_REBALANCE, mem.group, 5, mem.node);
+    this.wake(m);
+    return true;
+  }
+
+  private restartMember(node: number, scheduled: boolean): void {
+    const k = this.k;
+    const m = this.memberOfNode.get(node)!;
+    this.members[m].alive = true;
+    k.record(S_RESTART, node, -1, scheduled ? 1 : 0);
+    if (this.groups[this.members[m].group].topics.length > 0) k.schedule(k.now, this.A_REBALANCE, this.members[m].group, 2, node);
+    this.wake(m);
+  }
+
+  // -------------------------------------------------------------------------- intents
+
+  private memberAt(node: number): MemberRt {
+    return this.members[this.memberOfNode.get(node)!];
+  }
+
+  /** The intents every member kind takes: crash, restart, duplicate, redeliver, deploy ([X1]–[X4]). */
+  readonly memberIntents: IntentHandlers = {
+    crash: {
+      refuse: (i, intent) => {
+        const mem = this.memberAt(i);
+        if (!mem.alive) return `${mem.id} is already down`;
+        if (intent.point === 'after-publish') return 'after-publish is a crash point of an outbox producer, not of a consumer';
+        if (intent.point && intent.point !== 'now' && mem.armed) return `${mem.id} already has a crash armed`;
+        return null;
+      },
+      apply: (i, input) => {
+        const m = this.memberOfNode.get(i)!;
+        const point = input.point ?? 'now';
+        if (point === 'now') {
+          this.crashMember(m, 'now', 0, input.restartAfterMs);
+          return;
+        }
+        this.members[m].armed = { point, restartAfterMs: input.restartAfterMs ?? null };
+        this.k.record(S_INJECT, i, -1, 0, `You armed a crash: ${input.node} will crash ${CRASH_WORDS[point]}${input.restartAfterMs !== undefined ? `, and restart ${fmtMs(input.restartAfterMs)} later` : ''}`);
+      },
+    },
+    restart: {
+      refuse: (i) => (this.memberAt(i).alive ? `${this.k.nodes[i].id} is already running` : null),
+      apply: (i) => this.restartMember(i, false),
+    },
+    duplicate: {
+      refuse: (i, intent) => {
+        const L = this.k.records;
+        const mem = this.memberAt(i);
+        const rec = this.findRecordFor(mem, intent.event);
+        if (rec < 0) return `${mem.id} reads no event with the id ${intent.event}`;
+        // A duplicate repeats a delivery: the group must have been handed the record already ([X2]).
+        const group = this.groups[mem.group];
+        const t = L.evTopic.get(rec);
+        const p = L.evPartition.get(rec);
+        const owner = group.owner[t][p];
+        const reached = Math.max(group.committed[t][p], owner >= 0 ? this.members[owner].position[t][p] : 0);
+        return L.evOffset.get(rec) < reached ? null : `${intent.event} has not been delivered to group ${group.name} yet: a duplicate can only repeat a delivery`;
+      },
+      apply: (i, input) => {
+        const mem = this.memberAt(i);
+        const group = this.groups[mem.group];
+        const rec = this.findRecordFor(mem, input.event);
+        group.readyRec.push(rec);
+        group.readyKind.push(D_DUPLICATE);
+        this.k.record(S_INJECT, i, rec, 0, `You injected a duplicate: the broker delivers ${input.event} to group ${group.name} once more, as happens when an acknowledgement is lost`);
+        for (const mm of group.members) this.wake(mm);
+      },
+    },
+    redeliver: {
+      refuse: (i) => {
+        const mem = this.memberAt(i);
+        return mem.alive && mem.assigned.length > 0 ? null : `${mem.id} has no partitions to rewind (it is down or owns none)`;
+      },
+      apply: (i, input) => {
+        const L = this.k.records;
+        const mem = this.memberAt(i);
+        const moved: string[] = [];
+        for (const [t, p] of mem.assigned) {
+          const pos = mem.position[t];
+          const to = Math.max(0, pos[p] - input.count);
+          if (to !== pos[p]) moved.push(`${L.channels[t].id} p${p}: ${pos[p]} → ${to}`);
+          pos[p] = to;
+        }
+        this.k.record(S_INJECT, i, -1, 0, `You rewound ${input.node} by ${input.count} record${input.count > 1 ? 's' : ''} per partition (${moved.join('; ') || 'nothing to rewind'}): it reads them again`);
+        this.wake(this.memberOfNode.get(i)!);
+      },
+    },
+    deploy: {
+      refuse: (i, intent) => this.deployProblem(this.memberAt(i), intent.config),
+      apply: (i, input) => {
+        const mem = this.memberAt(i);
+        const patch = v.parse(ConsumerPatch, input.config);
+        const config = { ...mem.spec.config, ...stripUndefined(patch) } as ConsumerSpec['config'];
+        mem.spec = { ...mem.spec, config };
+        mem.rules = compileRules(config.rules);
+        mem.failWhen = config.failWhen ? compileCondition(config.failWhen) : null;
+        mem.commitBefore = config.commit === 'before';
+        this.k.record(S_DEPLOY, i, -1, 0, `You deployed new settings to ${input.node} (${Object.keys(stripUndefined(patch)).join(', ')}): they apply to the events it handles from now on`);
+      },
+    },
+  };
+  readonly intents = this.memberIntents;
+
+  private deployProblem(mem: MemberRt, patch: unknown): string | null {
+    const r = v.safeParse(ConsumerPatch, patch, { abortPipeEarly: true });
+    if (!r.success) return `the new settings are not valid: ${describeErrors(r.issues.map((i) => ({ path: formatPath((i.path ?? []).map((p) => p.key as string | number)), message: i.message })))}`;
+    const wired = this.k.scenario.edges.filter((e) => e.source === mem.id).map((e) => e.target);
+    const kinds = new Map(this.k.nodes.map((n) => [n.id, { kind: n.kind }]));
+    const why = consumerPatchProblem(mem.id, r.output, kinds, wired);
+    return why ? `${why.path}: ${why.message}` : null;
+  }
+
+  /** The first record with this CloudEvents id in a topic the member reads, appended by now. */
+  private findRecordFor(mem: MemberRt, id: string): number {
+    const L = this.k.records;
+    const match = /^evt-(\d+)$/.exec(id);
+    if (!match) return -1;
+    const want = Number(match[1]);
+    for (let rec = 0; rec < L.eventCount; rec++) {
+      if (L.evIdOf.get(rec) === want && L.evOffset.get(rec) >= 0 && mem.topics.includes(L.evTopic.get(rec))) {
+        const t = L.channels[L.evTopic.get(rec)];
+        if (L.evOffset.get(rec) < t.logEnd[L.evPartition.get(rec)]) return rec;
+      }
+    }
+    return -1;
+  }
+
+  // -------------------------------------------------------------------------- invariants
+
+  idleCheck(inv: Invariant, node: number): string | null {
+    return inv.kind === 'fold' ? this.foldDifference(node) : null;
+  }
+
+  /** Folds every event a consumer should have seen, once each, in log order ([V5]). */
+  foldDifference(node: number): string | null {
+    const L = this.k.records;
+    const mem = this.memberAt(node);
+    const group = this.groups[mem.group];
+    const store: Store = new Map();
+    const seen = new Set<number>();
+    // Every record of the group's topics up to the playhead, in the order they were created.
+    const records: number[] = [];
+    for (const t of group.topics) {
+      const topic = L.channels[t];
+      for (let p = 0; p < topic.partitions; p++) for (let o = 0; o < topic.logEnd[p]; o++) records.push(topic.logs[p].get(o));
+    }
+    records.sort((a, b) => a - b);
+    const reader = this.k.reader;
+    for (const rec of records) {
+      const id = L.evIdOf.get(rec);
+      if (seen.has(id)) continue;
+      seen.add(id);
+      reader.ev = rec;
+      reader.store = store;
+      const out = mem.rules.run(L.evType[rec], reader);
+      if (out.error !== undefined) continue;
+      for (const w of out.writes) {
+        let table = store.get(w.table);
+        if (!table) store.set(w.table, (table = new Map()));
+        table.set(w.key, w.value);
+      }
+    }
+    const actual = storeToObject(group.store);
+    delete actual[PROCESSED_TABLE];
+    delete actual[VERSIONS_TABLE];
+    const expected = storeToObject(store);
+    for (const table of new Set([...Object.keys(actual), ...Object.keys(expected)])) {
+      for (const key of new Set([...Object.keys(actual[table] ?? {}), ...Object.keys(expected[table] ?? {})])) {
+        const a = actual[table]?.[key];
+        const e = expected[table]?.[key];
+        if (stableStringify(a) !== stableStringify(e)) {
+          return `${table}[${key}] is ${JSON.stringify(a ?? null)}, but folding each event once gives ${JSON.stringify(e ?? null)}`;
+        }
+      }
+    }
+    return null;
+  }
+
+  // -------------------------------------------------------------------------- reading
+
+  view(node: number): ConsumerView {
+    const L = this.k.records;
+    const m = this.memberAt(node);
+    const g = this.groups[m.group];
+    return {
+      kind: 'consumer',
+      group: g.name,
+      alive: m.alive,
+      commit: m.commitBefore ? 'before' : 'after',
+      idempotency: m.spec.config.idempotency,
+      assigned: m.assigned.map(([t, p]) => ({ topic: L.channels[t].id, partition: p, position: m.position[t][p] })),
+      inFlight: m.busy >= 0 ? L.idOf(m.busy) : null,
+      queues: m.queues.map((q) => L.channels[q].id),
+      prefetched: m.buffer.map(([r]) => L.idOf(r)),
+      ...(this.pushChannels.size > 0 ? { subscribed: this.k.sourcesOf(m.id).filter((n) => this.pushChannels.has(L.channelOfNode.get(n) ?? -1)).map((n) => this.k.nodes[n].id), pushed: m.pushed.map((r) => L.idOf(r)) } : {}),
+      armed: m.armed ? m.armed.point : null,
+      handled: m.handled,
+      groupLag: this.groupLag(g),
+      metrics: { ...g.counters, retrying: g.attempts.size },
+      waiting: [...g.parked].map(([key, recs]) => ({ key, behind: L.idOf(g.blocked.get(key) ?? -1), events: recs.map((r) => L.idOf(r)) })),
+      state: storeToObject(g.store),
+      effects: storeToObject(g.effects),
+    };
+  }
+
+  explain(s: StepInfo): string | undefined {
+    return this.explainMember(s);
+  }
+
+  /** The steps a member takes, in words; undefined for a step that is not a member's. */
+  explainMember(s: StepInfo): string | undefined {
+    const k = this.k;
+    const L = k.records;
+    const { kind, node, ev, aux, note } = s;
+    const mi = node >= 0 ? this.memberOfNode.get(node) : undefined;
+    if (mi === undefined && !(kind === S_RETRY && node < 0)) return undefined;
+    const who = node >= 0 ? k.nodes[node].id : '';
+    const evText = L.evText(ev);
+    const where = L.where(ev);
+    switch (kind) {
+      case S_PUBLISH: {
+        const cause = L.evCause.get(ev);
+        if (note) return note;
+        return `${who} emitted ${evText}${cause >= 0 ? ` while handling ${L.idOf(cause)}` : ''}: appended to ${where} (${L.partitionWhy(ev)})`;
+      }
+      case S_RECEIVE: {
+        const mem = this.members[mi!];
+        if (ev < 0) return `${who} found only messages received too often: ${note}`;
+        return `${who} received ${aux} message${aux > 1 ? 's' : ''} (prefetch ${mem.spec.config.prefetch}): ${note}. ${mem.commitBefore ? 'They are acked at once (auto-ack, at-most-once)' : `Each stays invisible to the other consumers until acked or until the visibility timeout runs out`}`;
+      }
+      case S_ACK:
+        if (aux < 0) return `${who} could not ack ${evText}: the network to the queue is cut; the message will reappear after its visibility timeout`;
+        return aux ? `${who} acked ${evText}: it is deleted from the queue` : `${who} tried to ack ${evText}, but its visibility timeout had run out and the message is back in the queue: it will be handled again`;
+      case S_DELIVER: {
+        const m = this.members[mi!];
+        if (aux === -1 - D_PUSH) return `${who} takes ${evText} from its connection's buffer: ${L.channels[L.evTopic.get(ev)].id} pushed it there, and keeps no copy`;
+        if (aux < 0) return `${who} received ${DELIVERY_WORDS[-1 - aux]}${evText} from ${where}`;
+        return `${where} delivered ${evText} to ${who}, which owns that partition in group ${this.groups[m.group].name} (group committed offset ${aux})`;
+      }
+      case S_HANDLE: {
+        const m = this.members[mi!];
+        if (aux < 0) return `${who} handled ${evText}: no rule matches ${L.evType[ev]}, so it is ignored`;
+        const rule = m.spec.config.rules[aux];
+        return `${who} handled ${evText} with rule ${aux + 1}${rule ? `: ${ruleText(rule)}` : ''}`;
+      }
+      case S_COMMIT: {
+        const m = this.members[mi!];
+        const topic = L.channels[L.evTopic.get(ev)].id;
+        if (aux < 0) return `${who} could not commit after ${evText}: the network to ${topic} is cut, so the group will deliver it again`;
+        if (note) return `${who} committed offset ${aux} on ${topic} p${L.evPartition.get(ev)}, ${note}`;
+        const mode = m.commitBefore ? 'before handling (at-most-once)' : 'after handling (at-least-once)';
+        return `${who} committed offset ${aux} on ${topic} p${L.evPartition.get(ev)} for group ${this.groups[m.group].name}, ${mode}`;
+      }
+      case S_CRASH: {
+        const point = CRASH_POINTS[(aux >> 1) & 7];
+        const lead = point === 'now' ? `You crashed ${who}` : `${who} crashed as you armed it`;
+        if (ev < 0) return `${lead} while it was idle; its group notices after the session timeout`;
+        switch (point) {
+          case 'before-handle':
+            return `${lead}: ${evText} arrived but was not handled or committed; a member will be handed it again after the group rebalances`;
+          case 'after-effects':
+            return `${lead}: the side effects of ${evText} already happened (${aux >> 4} counted) but its state was not saved and its offset not committed, so it will be handled again and the side effects repeat`;
+          case 'after-save':
+            return aux & 1
+              ? `${lead}: ${evText} was handled and its state saved (its offset was committed before handling), but its emitted events were not sent`
+              : `${lead}: ${evText} was handled and its state saved, but the offset was not committed and its emitted events were not sent; it will be handled again`;
+          default:
+            return aux & 1
+              ? `${lead} while it was working on ${evText}, whose offset was already committed: nobody will handle it again, the event is lost (at-most-once)`
+              : `${lead} while it was working on ${evText}, before committing its offset: once the group notices (after the session timeout) a member will be handed it again (at-least-once)`;
+        }
+      }
+      case S_RESTART:
+        if (aux === 2) return `${who} started, as the scenario says, and joins its group: the group rebalances to give it partitions`;
+        return aux ? `${who} restarted by itself and rejoins its group` : `You restarted ${who}: it rejoins its group`;
+      case S_ERROR:
+        return `${who} failed handling ${evText}: ${note ?? 'error'}`;
+      case S_SKIP:
+        return note ?? `${who} skipped ${evText} as a duplicate`;
+      case S_PARK:
+        return `${who} parked ${evText}: ${L.idOf(aux)} of the same key is being retried, and later events of a key wait behind it (block-key)`;
+      case S_RETRY:
+        return `${evText} is due for another attempt${who ? `; ${who} owns its partition` : ', but no member owns its partition right now'}`;
+      case S_DEAD:
+        return `${who} dead-lettered ${evText}: ${note ?? ''}`;
+      case S_MARK:
+        return `${who} saved ${L.idOf(ev)} in its ${PROCESSED_TABLE} table, in a step of its own after the state change (a crash between the two would handle it again)`;
+    }
+    return undefined;
+  }
+
+  // -------------------------------------------------------------------------- checkpoints
+
+  stateSize(): number {
+    let n = 0;
+    for (const g of this.groups) {
+      g.store.forEach((t) => (n += t.size));
+      g.effects.forEach((t) => (n += t.size));
+      n += g.accounted.size + g.lastFirst.size + g.attempts.size;
+    }
+    return n;
+  }
+
+  capture(): { groups: CapturedGroup[]; members: MemberState[] } {
+    return { groups: this.groups.map((g) => ({ ...copyGroupState(g), store: shareStore(g.store), effects: shareStore(g.effects) })), members: this.members.map(copyMemberState) };
+  }
+
+  restore(state: unknown): void {
+    const s = state as { groups: CapturedGroup[]; members: MemberState[] };
+    s.groups.forEach((g, i) => Object.assign(this.groups[i], { ...copyGroupState(g), store: unshareStore(g.store), effects: unshareStore(g.effects) }));
+    s.members.forEach((m, i) => Object.assign(this.members[i], copyMemberState(m)));
+  }
+}
+
+const copyPerChannel = (m: PerChannel): PerChannel => {
+  const out: PerChannel = [];
+  m.forEach((x, c) => (out[c] = x.slice()));
+  return out;
+};
+const perChannel = (entries: [number, Int32Array][]): PerChannel => {
+  const out: PerChannel = [];
+  for (const [c, x] of entries) out[c] = x;
+  return out;
+};
+
+// Stored values are never mutated in place (every write stores a fresh value), so a copy of
+// a store shares them.
+export const copyStore = <T>(m: Map<string, Map<string, T>>) => {
+  const out = new Map<string, Map<string, T>>();
+  m.forEach((rows, table) => out.set(table, copyRows(rows)));
+  return out;
+};
+
+/** `new Map(rows)` without the iterator's entry array per row. */
+function copyRows<T>(rows: Map<string, T>): Map<string, T> {
+  const out = new Map<string, T>();
+  rows.forEach((x, key) => out.set(key, x));
+  return out;
+}
+
+/** The live table `name` of a group's store, ready for `set(key, …)`: checkpoints that read it keep their rows first if `key` is a row already there. */
+function writableTable(store: Map<string, Map<string, Json>>, name: string, key: string): Map<string, Json> {
+  const t = store.get(name);
+  if (t instanceof Table) {
+    if (t.shots !== null && t.has(key)) settleShots(t);
+    return t;
+  }
+  const fresh = new Table();
+  t?.forEach((x, k) => fresh.set(k, x));
+  store.set(name, fresh);
+  return fresh;
+}
+
+/** A row of `t` is about to change: every checkpoint still reading `t` gets its rows as they are now. */
+function settleShots(t: Table): void {
+  let n = 0;
+  for (const shot of t.shots!) n = Math.max(n, shot.size);
+  const keys: string[] = new Array(n);
+  const values: Json[] = new Array(n);
+  let i = 0;
+  for (const [k, x] of t) {
+    if (i === n) break;
+    keys[i] = k;
+    values[i++] = x;
+  }
+  for (const shot of t.shots!) {
+    shot.rows = null;
+    shot.keys = keys;
+    shot.values = values;
+  }
+  t.shots = null;
+}
+
+/** A checkpoint's view of a store: each table by reference with its row count ([K8]). */
+function shareStore(m: Store): SharedStore {
+  const out: SharedStore = new Map();
+  m.forEach((rows, table) => {
+    const shot: TableShot = { rows: null, size: rows.size, keys: null, values: null };
+    if (rows instanceof Table) {
+      shot.rows = rows;
+      (rows.shots ??= []).push(shot);
+    } else {
+      shot.keys = [...rows.keys()];
+      shot.values = [...rows.values()];
+    }
+    out.set(table, shot);
+  });
+  return out;
+}
+
+/** A live store from a checkpoint's view: each table's rows as they were, in a table of its own. */
+function unshareStore(m: SharedStore): Store {
+  const out: Store = new Map();
+  m.forEach((shot, table) => {
+    const t = new Table();
+    if (shot.rows) {
+      let i = 0;
+      for (const [k, x] of shot.rows) {
+        if (i++ === shot.size) break;
+        t.set(k, x);
+      }
+    } else for (let i = 0; i < shot.size; i++) t.set(shot.keys![i], shot.values![i]);
+    out.set(table, t);
+  });
+  return out;
+}
+
+function copyGroupState<G extends Omit<GroupState, 'store' | 'effects'>>(g: G): Omit<GroupState, 'store' | 'effects'> {
+  return {
+    committed: copyPerChannel(g.committed),
+    owner: copyPerChannel(g.owner),
+    generation: g.generation,
+    readyRec: [...g.readyRec],
+    readyKind: [...g.readyKind],
+    attempts: new Map(g.attempts),
+    blocked: new Map(g.blocked),
+    parked: new Map([...g.parked].map(([key, x]) => [key, [...x]])),
+    counters: { ...g.counters },
+    accounted: new Set(g.accounted),
+    lastFirst: new Map(g.lastFirst),
+  };
+}
+
+function copyMemberState(m: MemberState): MemberState {
+  return {
+    spec: m.spec,
+    rules: m.rules,
+    failWhen: m.failWhen,
+    commitBefore: m.commitBefore,
+    alive: m.alive,
+    busy: m.busy,
+    busyKind: m.busyKind,
+    pollScheduled: m.pollScheduled,
+    rr: m.rr,
+    workEpoch: m.workEpoch,
+    lifeEpoch: m.lifeEpoch,
+    handled: m.handled,
+    armed: m.armed ? { ...m.armed } : null,
+    assigned: m.assigned.map(([t, p]) => [t, p] as [number, number]),
+    position: copyPerChannel(m.position),
+    buffer: m.buffer.map(([r, q]) => [r, q] as [number, number]),
+    busyReceipt: m.busyReceipt,
+    pushed: [...m.pushed],
+  };
+}
+
+/** [S2] One upcaster step on an event's data: rename fields, add defaults. */
+function upcast(data: Json, u: Upcaster): Json {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return data;
+  const out: Record<string, Json> = {};
+  for (const [key, val] of Object.entries(data)) out[Object.prototype.hasOwnProperty.call(u.rename, key) ? u.rename[key] : key] = val;
+  for (const [key, val] of Object.entries(u.defaults)) if (!Object.prototype.hasOwnProperty.call(out, key)) out[key] = copyJson(val);
+  return out;
+}
+
+export function storeToObject<T>(m: Map<string, Map<string, T>>): Record<string, Record<string, T>> {
+  const out: Record<string, Record<string, T>> = {};
+  for (const [table, rows] of [...m].sort(([a], [b]) => (a < b ? -1 : 1))) out[table] = Object.fromEntries([...rows].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return out;
+}
+
+export type { Intent, IntentHandler };

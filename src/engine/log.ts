@@ -1,0 +1,277 @@
+// The kernel's storage: every record ever appended (the event table) and the channels they
+// are appended to. A channel is a partitioned append-only log: a topic has P partitions, a
+// queue and an aggregate's event store one. Node kinds own their channels and add their own
+// per-record state beside them; what they share is here. The event table and the logs are
+// "recordings": re-execution after a seek writes the same values at the same indices, so
+// they are cut only on a fork ([T4]).
+import { Column, f64, i32 } from './columns.ts';
+import { partitionForKey } from './murmur2.ts';
+import { readPath, type RuleInput } from './rules.ts';
+import type { Json } from './json.ts';
+
+/** Logical time 0 is this instant, so CloudEvents `time` is a real timestamp ([E2]). */
+export const EPOCH_MS = Date.UTC(2026, 0, 1);
+
+/** A CloudEvents 1.0 event with Eventfold's extensions ([E1]). */
+export interface CloudEvent {
+  specversion: '1.0';
+  id: string;
+  source: string;
+  type: string;
+  subject?: string;
+  time: string;
+  datacontenttype: 'application/json';
+  data: Json;
+  partitionkey?: string;
+  correlationid: string;
+  causationid?: string;
+  schemaversion: number;
+}
+
+export interface Channel {
+  /** Index of the node that owns it. */
+  node: number;
+  id: string;
+  partitions: number;
+  logs: Column<Int32Array>[];
+  logEnd: Int32Array;
+  /** Keyless round-robin counter ([P3]). */
+  rr: number;
+  /** Called after each append, with the offset and partition (owners wake their readers). */
+  listeners: ((offset: number, partition: number) => void)[];
+  /** Called when the channel may be readable again (after an outage or a cut). */
+  wakers: (() => void)[];
+}
+
+export interface LogState {
+  eventCount: number;
+  channels: { logEnd: Int32Array; rr: number }[];
+}
+
+export class Log {
+  readonly channels: Channel[] = [];
+  /** Channel index by node index. */
+  readonly channelOfNode = new Map<number, number>();
+  eventCount = 0;
+  readonly evType: string[] = [];
+  readonly evKey: (string | null)[] = [];
+  readonly evData: Json[] = [];
+  readonly evIdOf = i32(1024);
+  readonly evSource = i32(1024);
+  readonly evTime = f64(1024);
+  readonly evCorr = i32(1024);
+  readonly evCause = i32(1024);
+  readonly evTopic = i32(1024);
+  readonly evPartition = i32(1024);
+  readonly evOffset = i32(1024);
+  readonly evSchema = i32(1024);
+
+  private readonly cols = [this.evIdOf, this.evSource, this.evTime, this.evCorr, this.evCause, this.evTopic, this.evPartition, this.evOffset, this.evSchema];
+
+  constructor(
+    private readonly nodeIds: readonly string[],
+    private readonly clock: { readonly now: number },
+  ) {}
+
+  /** A new channel of `partitions` logs owned by `node`; returns its index. */
+  addChannel(node: number, partitions: number): number {
+    const c = this.channels.length;
+    this.channels.push({ node, id: this.nodeIds[node], partitions, logs: Array.from({ length: partitions }, () => i32(256)), logEnd: new Int32Array(partitions), rr: 0, listeners: [], wakers: [] });
+    this.channelOfNode.set(node, c);
+    return c;
+  }
+
+  /** The channel a node owns, by node id. */
+  channelById(id: string, nodeIndex: ReadonlyMap<string, number>): Channel | undefined {
+    const n = nodeIndex.get(id);
+    const c = n === undefined ? undefined : this.channelOfNode.get(n);
+    return c === undefined ? undefined : this.channels[c];
+  }
+
+  /** Creates a record; `idOf` ≥ 0 makes it a copy carrying that record's CloudEvents id. */
+  createEvent(type: string, key: string | null, data: Json, source: number, topic: number, cause: number, schema: number, idOf: number): number {
+    const idx = this.eventCount++;
+    const t = this.channels[topic];
+    // Key → partition with Kafka's default partitioner; keyless events round-robin ([P2], [P3]).
+    const partition = key !== null ? partitionForKey(key, t.partitions) : t.rr++ % t.partitions;
+    this.evType[idx] = type;
+    this.evKey[idx] = key;
+    this.evData[idx] = data;
+    // Re-executing after a seek creates the same record again: its recorded offset (where a
+    // later step appends it) stays, or a seek that stops between the two would leave "-1"
+    // in the steps after it. Not yet appended is `offset >= logEnd` until then ([T4]).
+    const rerun = idx < this.evOffset.length;
+    for (const c of this.cols) c.reserve(idx);
+    const idOfData = this.evIdOf.data;
+    const corr = this.evCorr.data;
+    const causeData = this.evCause.data;
+    const timeData = this.evTime.data;
+    idOfData[idx] = idOf >= 0 ? idOfData[idOf] : idx;
+    this.evSource.data[idx] = source;
+    timeData[idx] = idOf >= 0 ? timeData[idOf] : this.clock.now;
+    corr[idx] = idOf >= 0 ? corr[idOf] : cause >= 0 ? corr[cause] : idx;
+    causeData[idx] = idOf >= 0 ? causeData[idOf] : cause;
+    this.evTopic.data[idx] = topic;
+    this.evPartition.data[idx] = partition;
+    if (!rerun) this.evOffset.data[idx] = -1;
+    this.evSchema.data[idx] = schema;
+    return idx;
+  }
+
+  /** A copy of `rec` (same CloudEvents id, type, key, data, schema) headed for `topic`. */
+  copyOf(rec: number, source: number, topic: number): number {
+    return this.createEvent(this.evType[rec], this.evKey[rec], this.evData[rec], source, topic, -1, this.evSchema.get(rec), rec);
+  }
+
+  /** Appends a record at the end of its partition and tells the channel's listeners ([P1]). */
+  append(ev: number): void {
+    const t = this.channels[this.evTopic.get(ev)];
+    const p = this.evPartition.get(ev);
+    const offset = t.logEnd[p]++;
+    t.logs[p].set(offset, ev);
+    this.evOffset.set(ev, offset);
+    const ls = t.listeners;
+    for (let i = 0; i < ls.length; i++) ls[i](offset, p);
+  }
+
+  idOf(rec: number): string {
+    return rec >= 0 ? `evt-${this.evIdOf.get(rec)}` : 'none';
+  }
+
+  position(rec: number): { topic: string; partition: number; offset: number } {
+    return { topic: this.channels[this.evTopic.get(rec)].id, partition: this.evPartition.get(rec), offset: this.evOffset.get(rec) };
+  }
+
+  /** "OrderPlaced evt-3 (key ORD-1)", as explanations name a record. */
+  evText(ev: number): string {
+    return ev >= 0 ? `${this.evType[ev]} ${this.idOf(ev)}${this.evKey[ev] !== null ? ` (key ${this.evKey[ev]})` : ' (no key)'}` : '';
+  }
+
+  /** "orders p1 @4": where a record sits. */
+  where(ev: number): string {
+    return ev >= 0 ? `${this.channels[this.evTopic.get(ev)].id} p${this.evPartition.get(ev)} @${this.evOffset.get(ev)}` : '';
+  }
+
+  /** Why a record went to its partition. */
+  partitionWhy(ev: number): string {
+    return ev >= 0 ? (this.evKey[ev] !== null ? 'chosen by the hash of the key' : 'keyless events take partitions in turn') : '';
+  }
+
+  /** An event by record index or CloudEvents id (`evt-7`, its first record); null if not recorded. */
+  event(ref: number | string): CloudEvent | null {
+    const idx = typeof ref === 'number' ? ref : /^evt-(\d+)$/.exec(ref) ? Number(ref.slice(4)) : -1;
+    if (idx < 0 || idx >= this.evType.length) return null;
+    const key = this.evKey[idx];
+    const cause = this.evCause.get(idx);
+    const e: CloudEvent = {
+      specversion: '1.0',
+      id: this.idOf(idx),
+      source: `/eventfold/${this.nodeIds[this.evSource.get(idx)]}`,
+      type: this.evType[idx],
+      time: new Date(EPOCH_MS + this.evTime.get(idx)).toISOString(),
+      datacontenttype: 'application/json',
+      data: this.evData[idx],
+      correlationid: `evt-${this.evCorr.get(idx)}`,
+      schemaversion: this.evSchema.get(idx),
+    };
+    if (key !== null) {
+      e.subject = key;
+      e.partitionkey = key;
+    }
+    if (cause >= 0) e.causationid = this.idOf(cause);
+    return e;
+  }
+
+  /** A field of an event by dotted path, as a handler sees it ([H2]). */
+  field(ev: number, path: readonly string[]): unknown {
+    switch (path[0]) {
+      case 'data':
+        return readPath(this.evData[ev], path, 1);
+      case 'type':
+        return this.evType[ev];
+      case 'key':
+      case 'partitionkey':
+      case 'subject':
+        return this.evKey[ev] ?? undefined;
+      case 'id':
+        return this.idOf(ev);
+      case 'correlationid':
+        return `evt-${this.evCorr.get(ev)}`;
+      case 'causationid':
+        return this.evCause.get(ev) >= 0 ? this.idOf(this.evCause.get(ev)) : undefined;
+      case 'source':
+        return `/eventfold/${this.nodeIds[this.evSource.get(ev)]}`;
+      case 'time':
+        return new Date(EPOCH_MS + this.evTime.get(ev)).toISOString();
+      case 'schemaversion':
+        return this.evSchema.get(ev);
+      case 'offset':
+        return this.evOffset.get(ev);
+      case 'partition':
+        return this.evPartition.get(ev);
+      default:
+        return undefined;
+    }
+  }
+
+  capture(): LogState {
+    return { eventCount: this.eventCount, channels: this.channels.map((c) => ({ logEnd: c.logEnd.slice(), rr: c.rr })) };
+  }
+
+  restore(s: LogState): void {
+    this.eventCount = s.eventCount;
+    s.channels.forEach((x, i) => {
+      this.channels[i].logEnd.set(x.logEnd);
+      this.channels[i].rr = x.rr;
+    });
+  }
+
+  /** Drops records beyond the current event count and log ends ([T3]). */
+  fork(): void {
+    const n = this.eventCount;
+    this.evType.length = Math.min(this.evType.length, n);
+    this.evKey.length = Math.min(this.evKey.length, n);
+    this.evData.length = Math.min(this.evData.length, n);
+    for (const c of this.columns()) c.truncate(n);
+    for (const t of this.channels) t.logs.forEach((log, p) => log.truncate(t.logEnd[p]));
+    // Records created but not appended yet lose the offset the old future gave them.
+    const off = this.evOffset.data;
+    for (let rec = 0; rec < n; rec++) {
+      if (off[rec] >= 0 && off[rec] >= this.channels[this.evTopic.data[rec]].logEnd[this.evPartition.data[rec]]) off[rec] = -1;
+    }
+  }
+
+  bytes(): number {
+    let b = 0;
+    for (const c of this.columns()) b += c.bytes;
+    for (const t of this.channels) for (const l of t.logs) b += l.bytes;
+    return b;
+  }
+
+  private columns(): Column<Int32Array | Float64Array>[] {
+    return this.cols;
+  }
+}
+
+/**
+ * What a handler's rules read: one event's fields and a store of tables. One instance is
+ * reused for every handled event, so handling allocates no reader.
+ */
+export class EventReader implements RuleInput {
+  ev = 0;
+  store: Map<string, Map<string, Json>> | null = null;
+  /** The event as the handler's upcasters turned it, when they did ([S2]). */
+  upcast: { data: Json; version: number } | null = null;
+  constructor(private readonly log: Log) {}
+  field(path: readonly string[]): unknown {
+    if (this.upcast && path[0] === 'data') return readPath(this.upcast.data, path, 1);
+    if (this.upcast && path[0] === 'schemaversion') return this.upcast.version;
+    return this.log.field(this.ev, path);
+  }
+  data(): Json {
+    return this.upcast ? this.upcast.data : this.log.evData[this.ev];
+  }
+  read(table: string, key: string): Json | undefined {
+    return this.store!.get(table)?.get(key);
+  }
+}

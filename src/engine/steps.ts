@@ -1,0 +1,100 @@
+// The trace's vocabulary: what kind of thing a step did. A step kind is a word the UI and
+// the tests read (`TraceStep.kind`); its index is what the trace stores per step. Append
+// new kinds at the end: the order is only in memory, never saved, but keeping it stable
+// keeps diffs small.
+
+export const STEP_KINDS = [
+  'fire',
+  'produce',
+  'publish',
+  'deliver',
+  'handle',
+  'commit',
+  'rebalance',
+  'crash',
+  'restart',
+  'error',
+  'ignored',
+  'skip',
+  'park',
+  'retry',
+  'dead-letter',
+  'inject',
+  'deploy',
+  'redrive',
+  'mark',
+  'relay',
+  'sent',
+  'receive',
+  'ack',
+  'reappear',
+  'send-failed',
+  'dedup',
+  'outage',
+  'recover',
+  'partition',
+  'heal',
+  'link',
+  'rebuild',
+  'query',
+  'command',
+  'load',
+  'append',
+  'conflict',
+  'saga',
+  'route',
+  'fan-out',
+  'push',
+  'return',
+  'expire',
+] as const;
+export type StepKind = (typeof STEP_KINDS)[number];
+
+export const S_FIRE = 0;
+export const S_PRODUCE = 1;
+export const S_PUBLISH = 2;
+export const S_DELIVER = 3;
+export const S_HANDLE = 4;
+export const S_COMMIT = 5;
+export const S_REBALANCE = 6;
+export const S_CRASH = 7;
+export const S_RESTART = 8;
+export const S_ERROR = 9;
+export const S_IGNORED = 10;
+export const S_SKIP = 11;
+export const S_PARK = 12;
+export const S_RETRY = 13;
+export const S_DEAD = 14;
+export const S_INJECT = 15;
+export const S_DEPLOY = 16;
+export const S_REDRIVE = 17;
+export const S_MARK = 18;
+export const S_RELAY = 19;
+export const S_SENT = 20;
+export const S_RECEIVE = 21;
+export const S_ACK = 22;
+export const S_VISIBLE = 23;
+export const S_SENDFAIL = 24;
+export const S_DEDUP = 25;
+export const S_OUTAGE = 26;
+export const S_RECOVER = 27;
+export const S_CUT = 28;
+export const S_HEAL = 29;
+export const S_LINK = 30;
+export const S_REBUILD = 31;
+export const S_QUERY = 32;
+export const S_COMMAND = 33;
+export const S_LOAD = 34;
+export const S_APPEND = 35;
+export const S_CONFLICT = 36;
+export const S_SAGA = 37;
+export const S_ROUTE = 38;
+export const S_FANOUT = 39;
+export const S_PUSH = 40;
+export const S_RETURN = 41;
+export const S_EXPIRE = 42;
+
+/** Logical time in ms as the trace writes it. */
+export function fmtMs(ms: number): string {
+  return `${Math.round(ms * 1000) / 1000} ms`;
+}

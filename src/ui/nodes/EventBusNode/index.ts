@@ -1,0 +1,1 @@
+export { default as EventBusNode } from './EventBusNode.svelte';

@@ -1,0 +1,1 @@
+export { default as ExchangeNode } from './ExchangeNode.svelte';

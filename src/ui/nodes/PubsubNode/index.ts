@@ -1,0 +1,1 @@
+export { default as PubsubNode } from './PubsubNode.svelte';

@@ -1,0 +1,1 @@
+export { default as SnsNode } from './SnsNode.svelte';

@@ -1,0 +1,47 @@
+// An event bus as a learner meets it: an order matches no rule and is dropped, the route
+// step says why, a bad pattern is refused at its field, the fixed pattern routes the order.
+import { test, expect } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { failOnConsoleProblems, openExample, rowsOf, runToEnd } from './support.ts';
+
+failOnConsoleProblems();
+
+test('a typo in a rule drops EU orders; the route step says why; fixing the pattern routes them', async ({ page }) => {
+  await openExample(page, 'order-routing');
+  await expect(page.getByTestId('node-bus')).toContainText('big-orders → fraud-checks');
+  await page.getByTestId('fire').click();
+  await runToEnd(page);
+
+  const unmatched = page.getByTestId('bus-unmatched-bus');
+  await expect(unmatched).toContainText('1 received · 1 matched no rule: evt-0');
+  await expect(rowsOf(page, 'route').first()).toContainText('type must be "OrderPlace", and it is "OrderPlaced"');
+
+  // The bus's settings: a pattern with no field is refused at its field, and nothing changes.
+  await page.getByTestId('node-bus').click();
+  const settings = page.getByTestId('inspect-config');
+  const text = await settings.inputValue();
+  await settings.fill(text.replace(/"type": \[\s*"OrderPlace"\s*\],\s*"data": \{\s*"region": \[\s*\{\s*"prefix": "eu-"\s*\}\s*\]\s*\}/, ''));
+  await settings.blur();
+  await expect(page.getByTestId('error-config')).toContainText('rules[1].pattern: needs at least one field to match');
+  await expect(unmatched).toContainText('1 matched no rule');
+
+  // The fix: the type the rule waits for, spelled right. The recorded fire replays on it.
+  await settings.fill(text.replace('"OrderPlace"', '"OrderPlaced"'));
+  await settings.blur();
+  await expect(page.getByTestId('error-config')).toHaveCount(0);
+  await runToEnd(page);
+  await expect(unmatched).toContainText('1 received · 0 matched no rule');
+  await expect(page.getByTestId('bus-rule-eu-orders')).toContainText('1');
+  await expect(rowsOf(page, 'route').first()).toContainText('rule "eu-orders" matched → eu-orders');
+  await expect(rowsOf(page, 'handle').first()).toContainText('eu-fulfilment handled OrderPlaced evt-0');
+
+  const axe = await new AxeBuilder({ page }).include('[data-testid="node-bus"]').analyze();
+  expect(axe.violations).toEqual([]);
+});
+
+test('an event bus from the palette starts with no rules, and says it drops everything', async ({ page }) => {
+  await page.goto('./?blank');
+  await page.getByTestId('palette-event-bus').click();
+  const bus = page.locator('[data-testid^="node-event-bus-"]');
+  await expect(bus).toContainText('no rules yet: every event is dropped');
+});
