@@ -200,17 +200,11 @@ export class Kernel {
   record(kind: number, node: number, event: number, aux: number, note?: string): void {
     if (!this.traceOn) return;
     const i = this.stepCount;
-    // Five columns of one length: one capacity check each, then plain stores.
-    this.tKind.reserve(i);
-    this.tTime.reserve(i);
-    this.tNode.reserve(i);
-    this.tEvent.reserve(i);
-    this.tAux.reserve(i);
-    this.tKind.data[i] = kind;
-    this.tTime.data[i] = this.now;
-    this.tNode.data[i] = node;
-    this.tEvent.data[i] = event;
-    this.tAux.data[i] = aux;
+    this.tKind.set(i, kind);
+    this.tTime.set(i, this.now);
+    this.tNode.set(i, node);
+    this.tEvent.set(i, event);
+    this.tAux.set(i, aux);
     // Re-execution rewrites the same note; a fork drops the notes of the old future.
     if (note !== undefined) this.notes.set(i, note);
   }

@@ -101,20 +101,16 @@ export class Log {
     // later step appends it) stays, or a seek that stops between the two would leave "-1"
     // in the steps after it. Not yet appended is `offset >= logEnd` until then ([T4]).
     const rerun = idx < this.evOffset.length;
-    for (const c of this.cols) c.reserve(idx);
-    const idOfData = this.evIdOf.data;
-    const corr = this.evCorr.data;
-    const causeData = this.evCause.data;
-    const timeData = this.evTime.data;
-    idOfData[idx] = idOf >= 0 ? idOfData[idOf] : idx;
-    this.evSource.data[idx] = source;
-    timeData[idx] = idOf >= 0 ? timeData[idOf] : this.clock.now;
-    corr[idx] = idOf >= 0 ? corr[idOf] : cause >= 0 ? corr[cause] : idx;
-    causeData[idx] = idOf >= 0 ? causeData[idOf] : cause;
-    this.evTopic.data[idx] = topic;
-    this.evPartition.data[idx] = partition;
-    if (!rerun) this.evOffset.data[idx] = -1;
-    this.evSchema.data[idx] = schema;
+    const copy = idOf >= 0;
+    this.evIdOf.set(idx, copy ? this.evIdOf.get(idOf) : idx);
+    this.evSource.set(idx, source);
+    this.evTime.set(idx, copy ? this.evTime.get(idOf) : this.clock.now);
+    this.evCorr.set(idx, copy ? this.evCorr.get(idOf) : cause >= 0 ? this.evCorr.get(cause) : idx);
+    this.evCause.set(idx, copy ? this.evCause.get(idOf) : cause);
+    this.evTopic.set(idx, topic);
+    this.evPartition.set(idx, partition);
+    if (!rerun) this.evOffset.set(idx, -1);
+    this.evSchema.set(idx, schema);
     return idx;
   }
 
@@ -235,9 +231,10 @@ export class Log {
     for (const c of this.columns()) c.truncate(n);
     for (const t of this.channels) t.logs.forEach((log, p) => log.truncate(t.logEnd[p]));
     // Records created but not appended yet lose the offset the old future gave them.
-    const off = this.evOffset.data;
+    const off = this.evOffset;
     for (let rec = 0; rec < n; rec++) {
-      if (off[rec] >= 0 && off[rec] >= this.channels[this.evTopic.data[rec]].logEnd[this.evPartition.data[rec]]) off[rec] = -1;
+      const o = off.get(rec);
+      if (o >= 0 && o >= this.channels[this.evTopic.get(rec)].logEnd[this.evPartition.get(rec)]) off.set(rec, -1);
     }
   }
 

@@ -1462,6 +1462,35 @@ function upcast(data: Json, u: Upcaster): Json {
   return out;
 }
 
+/**
+ * A projection or a saga runs as a consumer of a group of its own, with fixed delivery
+ * settings: commit after handling, one attempt, no idempotency, no dead letters ([J1], [W1]).
+ */
+export function ownGroupMember(n: { id: string; label: string; position: { x: number; y: number } }, processingMs: number, rules: ConsumerSpec['config']['rules'], upcasters: ConsumerSpec['config']['upcasters'], schema: ConsumerSpec['config']['schema']): ConsumerSpec {
+  return {
+    id: n.id,
+    kind: 'consumer',
+    label: n.label,
+    position: n.position,
+    config: {
+      group: n.id,
+      commit: 'after',
+      rules,
+      processingMs,
+      sessionTimeoutMs: 100,
+      prefetch: 1,
+      joinAt: null,
+      idempotency: 'none',
+      retry: { maxAttempts: 1, backoff: 'immediate', initialMs: 0, maxMs: 0, jitter: false },
+      ordering: 'block-key',
+      deadLetter: null,
+      failWhen: null,
+      upcasters,
+      schema,
+    },
+  };
+}
+
 export function storeToObject<T>(m: Map<string, Map<string, T>>): Record<string, Record<string, T>> {
   const out: Record<string, Record<string, T>> = {};
   for (const [table, rows] of [...m].sort(([a], [b]) => (a < b ? -1 : 1))) out[table] = Object.fromEntries([...rows].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

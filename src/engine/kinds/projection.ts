@@ -4,8 +4,8 @@
 import type { Kernel } from '../kernel.ts';
 import type { IntentHandlers, Module, StepInfo } from '../kind.ts';
 import type { ProjectionView } from '../views.ts';
-import type { ConsumerSpec, Invariant, ProjectionSpec } from '../scenario.ts';
-import { ConsumerGroups, D_NORMAL, copyStore, storeToObject, type Store } from './consumer.ts';
+import type { Invariant } from '../scenario.ts';
+import { ConsumerGroups, D_NORMAL, copyStore, ownGroupMember, storeToObject, type Store } from './consumer.ts';
 import { S_QUERY, S_REBUILD } from '../steps.ts';
 
 interface Rebuild {
@@ -32,7 +32,7 @@ export class ProjectionKind implements Module {
   build(): void {
     this.k.nodes.forEach((n, i) => {
       if (n.kind !== 'projection') return;
-      this.groups.declare(i, asMember(n));
+      this.groups.declare(i, ownGroupMember(n, n.config.processingMs, n.config.rules, n.config.upcasters, n.config.schema));
       this.rebuilds.set(i, null);
     });
   }
@@ -124,30 +124,4 @@ export class ProjectionKind implements Module {
   restore(state: unknown): void {
     this.rebuilds = new Map([...(state as Map<number, Rebuild | null>)].map(([node, r]) => [node, r ? { ...r, previous: copyStore(r.previous) } : null]));
   }
-}
-
-/** A projection runs as a consumer of its own group with fixed delivery settings ([J1]). */
-function asMember(n: ProjectionSpec): ConsumerSpec {
-  return {
-    id: n.id,
-    kind: 'consumer',
-    label: n.label,
-    position: n.position,
-    config: {
-      group: n.id,
-      commit: 'after',
-      rules: n.config.rules,
-      processingMs: n.config.processingMs,
-      sessionTimeoutMs: 100,
-      prefetch: 1,
-      joinAt: null,
-      idempotency: 'none',
-      retry: { maxAttempts: 1, backoff: 'immediate', initialMs: 0, maxMs: 0, jitter: false },
-      ordering: 'block-key',
-      deadLetter: null,
-      failWhen: null,
-      upcasters: n.config.upcasters,
-      schema: n.config.schema,
-    },
-  };
 }

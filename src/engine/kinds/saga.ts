@@ -5,10 +5,10 @@
 import type { Kernel } from '../kernel.ts';
 import type { IntentHandlers, Module, StepInfo } from '../kind.ts';
 import type { SagaView } from '../views.ts';
-import type { ConsumerSpec, Expr, Invariant, SagaSpec } from '../scenario.ts';
+import type { Expr, Invariant, SagaSpec } from '../scenario.ts';
 import { compileRules, type CompiledRules } from '../rules.ts';
 import { Network } from '../network.ts';
-import { ConsumerGroups } from './consumer.ts';
+import { ConsumerGroups, ownGroupMember } from './consumer.ts';
 import { S_INJECT, S_SAGA, fmtMs } from '../steps.ts';
 
 /** One run of a saga, keyed by the correlation id of the event that started it ([W1]). */
@@ -65,7 +65,7 @@ export class SagaKind implements Module {
     const msg = (x: { topic: string; type: string; data?: Record<string, Expr> }) => compileRules([{ on: '*', do: [{ do: 'emit', topic: x.topic, type: x.type, key: { event: 'key' }, ...(x.data ? { data: x.data } : {}) }] }]);
     k.nodes.forEach((n, i) => {
       if (n.kind !== 'saga') return;
-      k.get(ConsumerGroups).declare(i, asMember(n));
+      k.get(ConsumerGroups).declare(i, ownGroupMember(n, n.config.processingMs, [], [], null));
       this.sagaOfNode.set(i, this.sagas.length);
       this.sagas.push({
         index: this.sagas.length,
@@ -298,31 +298,5 @@ function copySagaState(g: SagaState): SagaState {
   return {
     armed: new Map(g.armed),
     instances: new Map([...g.instances].map(([key, i]) => [key, { ...i, done: [...i.done], history: [...i.history] }])),
-  };
-}
-
-/** A saga runs as a consumer of its own group with fixed delivery settings ([W1]). */
-function asMember(n: SagaSpec): ConsumerSpec {
-  return {
-    id: n.id,
-    kind: 'consumer',
-    label: n.label,
-    position: n.position,
-    config: {
-      group: n.id,
-      commit: 'after',
-      rules: [],
-      processingMs: n.config.processingMs,
-      sessionTimeoutMs: 100,
-      prefetch: 1,
-      joinAt: null,
-      idempotency: 'none',
-      retry: { maxAttempts: 1, backoff: 'immediate', initialMs: 0, maxMs: 0, jitter: false },
-      ordering: 'block-key',
-      deadLetter: null,
-      failWhen: null,
-      upcasters: [],
-      schema: null,
-    },
   };
 }
