@@ -1,5 +1,8 @@
 import { defineConfig, devices } from '@playwright/test';
-import { chromiumLaunchOptions } from './browser-path.ts';
+import { chromiumLaunchOptions, exitUnlessChromium } from './browser-path.ts';
+
+// No Chromium: stop here, with the message that says what to install.
+exitUnlessChromium();
 
 // End-to-end tests drive real Chromium against the *built* site (vite preview of dist/).
 // PW_PORT lets two checkouts run their e2e suites side by side.

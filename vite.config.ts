@@ -44,6 +44,7 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['src/**/*.browser.test.ts', 'tests/browser/**/*.browser.test.ts'],
+          globalSetup: ['tests/browser/require-chromium.ts'],
           browser: {
             enabled: true,
             headless: true,

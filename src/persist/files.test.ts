@@ -72,6 +72,13 @@ describe('export', () => {
 });
 
 describe('import', () => {
+  it('refuses a file nested thousands of levels deep (a rule condition) with a message, instead of overflowing the stack', () => {
+    const deep = (d: number) => `{"format":"eventfold/scenario","version":1,"nodes":[{"id":"c","kind":"consumer","config":{"rules":[{"on":"*","when":${'{"op":"not","cond":'.repeat(d)}{"op":"exists","value":1}${'}'.repeat(d)},"do":[]}]}}]}`;
+    expect(refused(deep(5_000))).toEqual([{ path: '(file)', message: 'is nested more than 67 levels deep: not an Eventfold file (no scenario is nested that deep)' }]);
+    // A shareable depth still imports.
+    expect(plan(deep(50)).workspaces).toHaveLength(1);
+  });
+
   async function everything(): Promise<WorkspaceExport> {
     const repo = createMemoryRepo();
     ok(await repo.create({ name: 'Fan-out', origin: 'blank', session: session(fanOutJson) }, T0));

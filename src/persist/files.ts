@@ -15,6 +15,13 @@ export const EXPORT_VERSION = 1;
 /** Files larger than this are refused before parsing. */
 export const MAX_IMPORT_CHARS = 64 * 1024 * 1024;
 const MAX_WORKSPACES = 2_000;
+/**
+ * Deepest nesting of JSON a file may have: a link's cap (64, src/share/codec.ts) plus the
+ * three levels an export wraps a session in, so every session that can be shared imports.
+ * Deeper input is refused before restoring: validating a rule condition nested a few
+ * thousand levels deep overflows the stack.
+ */
+export const MAX_FILE_DEPTH = 67;
 
 export interface ExportedWorkspace {
   name: string;
@@ -130,6 +137,7 @@ export function parseImport(text: string): Restored<ImportPlan> {
     return refuse('(file)', `is not valid JSON: ${(e as Error).message}`);
   }
   if (!data || typeof data !== 'object' || Array.isArray(data)) return refuse('(top level)', 'must be an Eventfold export, session or scenario (a JSON object)');
+  if (tooDeep(data, MAX_FILE_DEPTH)) return refuse('(file)', `is nested more than ${MAX_FILE_DEPTH} levels deep: not an Eventfold file (no scenario is nested that deep)`);
   const d = data as Record<string, unknown>;
 
   if (d.format !== EXPORT_FORMAT) {
@@ -169,6 +177,18 @@ export function parseImport(text: string): Restored<ImportPlan> {
   }
   if (plan.workspaces.length === 0 && plan.lessons.length === 0 && plan.skipped.length > 0) return { ok: false, errors: plan.skipped.flatMap((s) => s.errors) };
   return { ok: true, value: plan };
+}
+
+/** Whether `value` nests objects and lists deeper than `max` (iterative: deep input cannot overflow it). */
+function tooDeep(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 function refuse(path: string, message: string): Restored<ImportPlan> {

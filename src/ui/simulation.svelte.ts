@@ -234,8 +234,8 @@ export class Simulation {
   private scrubTarget: number | null = null;
   private scrubbing = false;
 
-  /** Worker queries that change nothing (trace search, timeline markers, Mermaid, lag, a stream's fold, a conversation). */
-  get query(): Pick<AsyncApi, 'find' | 'timeline' | 'mermaid' | 'rows' | 'lag' | 'fold' | 'conversation'> {
+  /** Worker queries that change nothing (trace search, timeline markers, Mermaid, lag, a stream's fold, a conversation, events to export). */
+  get query(): Pick<AsyncApi, 'find' | 'timeline' | 'mermaid' | 'rows' | 'lag' | 'fold' | 'conversation' | 'events'> {
     return this.api;
   }
 

@@ -316,6 +316,47 @@ export class Workspaces implements WorkspaceHost {
     return true;
   }
 
+  /**
+   * The scenario on screen as an AsyncAPI 3 document (YAML), for real tools. The bridge
+   * (with its YAML library) loads on first use.
+   */
+  async exportAsyncApi(): Promise<{ name: string; text: string } | null> {
+    const session = await this.api.session();
+    if (!session) return null;
+    const [{ asyncApiYaml }, { fileName }] = await Promise.all([import('../bridge/asyncapi.ts'), import('../bridge/names.ts')]);
+    return { name: fileName(session.scenario.name, '', 'asyncapi.yaml'), text: await asyncApiYaml(session.scenario) };
+  }
+
+  /**
+   * The scenario on screen as a runnable Node project (KafkaJS, docker compose, handlers as
+   * TypeScript), zipped. The generator and fflate load on first use.
+   */
+  async exportProject(): Promise<{ name: string; bytes: Uint8Array; notGenerated: string[] } | null> {
+    const session = await this.api.session();
+    if (!session) return null;
+    const [{ generateProject }, { projectZip }] = await Promise.all([import('../bridge/project/generate.ts'), import('../bridge/project/zip.ts')]);
+    const project = generateProject(session.scenario);
+    return { name: `${project.name}.zip`, bytes: projectZip(project), notGenerated: project.notGenerated };
+  }
+
+  /**
+   * Opens an AsyncAPI 3 document (YAML or JSON) as a new workspace; the parts the
+   * simulation does not model are named in the notice. A document that cannot be read
+   * changes nothing and says why.
+   */
+  async importAsyncApi(text: string): Promise<boolean> {
+    const { readAsyncApiText } = await import('../bridge/asyncapi.ts');
+    const r = await readAsyncApiText(text);
+    const notes = r.notes.length > 0 ? `\nNot carried over or changed:\n${r.notes.map((n) => `• ${n}`).join('\n')}` : '';
+    if (!r.ok) {
+      this.sim.notice = { tone: 'error', text: `The AsyncAPI document cannot be opened, and nothing was changed:\n${r.errors.map((e) => `${e.path}: ${e.message}`).join('\n')}${notes}` };
+      return false;
+    }
+    if (!(await this.openNew(r.scenario, { name: r.scenario.name, origin: 'file' }))) return false;
+    this.sim.notice = { tone: 'info', text: `Opened the AsyncAPI document '${r.scenario.name}' as a new workspace; nothing was replaced.${notes}` };
+    return true;
+  }
+
   /** The session on screen (for a share link or a file). */
   session(): Promise<Session | null> {
     return this.api.session();

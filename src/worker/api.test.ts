@@ -36,6 +36,16 @@ function mirror(first: Update) {
 }
 
 describe('load', () => {
+  it('refuses a scenario whose rule is nested thousands of levels deep, keeping the engine it had', () => {
+    const api = makeWorkerApi();
+    expect(api.load(fanOut).ok).toBe(true);
+    const d = 5_000;
+    const deep = `{"format":"eventfold/scenario","version":1,"nodes":[{"id":"c","kind":"consumer","config":{"rules":[{"on":"*","when":${'{"op":"not","cond":'.repeat(d)}{"op":"exists","value":1}${'}'.repeat(d)},"do":[]}]}}]}`;
+    const r = api.load(deep);
+    expect(r).toMatchObject({ ok: false, message: expect.stringContaining('nested absurdly deep') });
+    expect(api.scenario()?.name).toBe(fanOut.name);
+  });
+
   it('loads fan-out, runs it to time 0 (the groups take their partitions) and returns what to draw', () => {
     const { first } = loaded();
     expect(first.kind).toBe('scenario');

@@ -6,7 +6,7 @@
 // `advance` per animation frame. Each call returns ONE update (the view at the playhead
 // plus the trace rows the client lacks); the worker never sends anything on its own.
 import { createEngine, describeErrors, restoreSessionOrScenario, ruleText, SESSION_FORMAT, SESSION_VERSION } from '../engine/index.ts';
-import type { Engine, EngineView, Input, Intent, NodeKind, NodeSpec, Scenario, Session, TraceStep } from '../engine/index.ts';
+import type { CloudEvent, Engine, EngineView, Input, Intent, NodeKind, NodeSpec, Scenario, Session, TraceStep } from '../engine/index.ts';
 import { planWindow, targetWindow, type Range, type TraceWindow } from './trace-window.ts';
 import { sequenceOf, toMermaid } from '../engine/sequence.ts';
 import { applyEdit, blankScenario, onlyMoved, portable, type Edit, type EditError } from './editing.ts';
@@ -125,6 +125,21 @@ function drawing(s: Scenario): { nodes: DrawNode[]; edges: DrawEdge[] } {
     }
   });
   return { nodes, edges: s.edges.map((e) => ({ id: e.id, source: e.source, target: e.target })) };
+}
+
+/** The trace search's test of one step: every given part must match (text case-insensitively). */
+function matcher(filter: TraceFilter): (st: TraceStep) => boolean {
+  const low = (x: string | undefined) => (typeof x === 'string' ? x.trim().toLowerCase() : '');
+  const type = low(filter.type);
+  const key = low(filter.key);
+  const corr = low(filter.correlation);
+  return (st) => {
+    if (filter.node && st.node !== filter.node && st.topic !== filter.node) return false;
+    if (type && !(st.eventType ?? '').toLowerCase().includes(type)) return false;
+    if (key && !(st.key ?? '').toLowerCase().includes(key)) return false;
+    if (corr && (st.correlationId ?? '').toLowerCase() !== corr && (st.eventId ?? '').toLowerCase() !== corr) return false;
+    return true;
+  };
 }
 
 const whole = (n: unknown, fallback: number): number => (typeof n === 'number' && Number.isFinite(n) ? Math.max(0, Math.floor(n)) : fallback);
@@ -265,7 +280,14 @@ export function makeWorkerApi() {
           return { ok: false, message: `(file): is not valid JSON: ${(err as Error).message}` };
         }
       }
-      const restored = restoreSessionOrScenario(data);
+      let restored: ReturnType<typeof restoreSessionOrScenario>;
+      try {
+        restored = restoreSessionOrScenario(data);
+      } catch (err) {
+        // restoreScenario must not throw, but a rule nested thousands of levels deep
+        // overflows the validator's stack: refuse it rather than lose the worker.
+        return { ok: false, message: `(file): cannot be read (${(err as Error).message}): is it nested absurdly deep?` };
+      }
       if (!restored.ok) return { ok: false, message: describeErrors(restored.errors) };
       const session = restored.value;
       let next: Engine;
@@ -353,17 +375,11 @@ export function makeWorkerApi() {
 
     /** Recorded steps that match the filter, in order, at most `limit` (the trace search). */
     find(filter: TraceFilter, limit = 500): { rows: TraceStep[]; more: boolean } {
-      const low = (x: string | undefined) => (x ? x.trim().toLowerCase() : '');
-      const type = low(filter.type);
-      const key = low(filter.key);
-      const corr = low(filter.correlation);
+      const matches = matcher(filter);
       const rows: TraceStep[] = [];
       let more = false;
       scan((st) => {
-        if (filter.node && st.node !== filter.node && st.topic !== filter.node) return true;
-        if (type && !(st.eventType ?? '').toLowerCase().includes(type)) return true;
-        if (key && !(st.key ?? '').toLowerCase().includes(key)) return true;
-        if (corr && (st.correlationId ?? '').toLowerCase() !== corr && (st.eventId ?? '').toLowerCase() !== corr) return true;
+        if (!matches(st)) return true;
         if (rows.length >= limit) {
           more = true;
           return false;
@@ -372,6 +388,36 @@ export function makeWorkerApi() {
         return true;
       });
       return { rows, more };
+    },
+
+    /**
+     * The events of the steps up to the playhead that match the filter (all of them with an
+     * empty one), each once (by source and id), in trace order, as the engine's CloudEvents
+     * ([E1]); at most `limit`. What src/bridge/cloudevents.ts writes to a file.
+     */
+    events(filter: TraceFilter = {}, limit = 10_000): { events: CloudEvent[]; more: boolean; upTo: number } {
+      const e = need();
+      const matches = matcher(filter ?? {});
+      const cap = Math.max(1, Math.min(whole(limit, 10_000), 100_000));
+      const seen = new Set<string>();
+      const events: CloudEvent[] = [];
+      let more = false;
+      scan((st) => {
+        if (st.seq >= e.step) return false;
+        if (!matches(st) || (st.record === null && st.eventId === null)) return true;
+        const ev = e.event(st.record ?? st.eventId!);
+        if (!ev) return true;
+        const k = `${ev.source}\u0000${ev.id}`;
+        if (seen.has(k)) return true;
+        if (events.length >= cap) {
+          more = true;
+          return false;
+        }
+        seen.add(k);
+        events.push(ev);
+        return true;
+      });
+      return { events, more, upTo: e.step };
     },
 
     /**

@@ -18,13 +18,15 @@
 //   worker_messages_per_s / messages_per_frame   messages from the worker while playing
 //   steps_per_s               simulation steps applied per second of real time
 //   seek_*_ms                 from the scrubber's input event to the step counter showing it
-// Usage: node tests/perf/ui-bench.mjs [--seconds 10] [--visits 3] [--only first-load|run]
-//   (CHROMIUM_PATH picks the browser, BENCH_PORT the preview server's port, default 4179)
+// Usage: npm run bench:ui -- [--seconds 10] [--visits 3] [--only first-load|run]
+//   (browser-path.ts picks the browser; BENCH_PORT the preview server's port, default 4179)
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { chromiumLaunchOptions, exitUnlessChromium } from '../../browser-path.ts';
 import { chromium } from 'playwright';
 import { BUDGET_KB, PREFETCHED, WORKER_BUDGET_KB, measureLoad } from './first-load.mjs';
 
+exitUnlessChromium();
 const arg = (name) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
 const seconds = Number(arg('--seconds')) || 10;
 const visits = Number(arg('--visits')) || 3;
@@ -78,7 +80,7 @@ const stopServer = () => {
 process.on('exit', stopServer);
 // A closed stdout (`| head`) ends the run quietly.
 process.stdout.on('error', () => process.exit(0));
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || undefined });
+const browser = await chromium.launch(chromiumLaunchOptions);
 try {
   for (let i = 0; i < 100; i++) {
     try {

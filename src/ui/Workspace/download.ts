@@ -1,8 +1,8 @@
 // Saving text as a file the learner downloads (an export, a scenario too long for a link).
 
-/** Offers `text` as a download called `name`. */
-export function downloadText(name: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+/** Offers `text` (or bytes) as a download called `name`. */
+export function downloadText(name: string, text: string | Uint8Array, type = 'application/json'): void {
+  const url = URL.createObjectURL(new Blob([text as BlobPart], { type }));
   const a = document.createElement('a');
   a.href = url;
   a.download = name;

@@ -1,0 +1,344 @@
+// The runnable-project export, tested without a broker (none can run here): the projects of
+// every example scenario, of the fixture that uses every field, of generated topologies and
+// of a scenario whose names try to break out of string literals are written to disk and
+// type-checked with the TypeScript compiler API against KafkaJS's own types; each generated
+// handler is run against the simulation's rule compiler (src/engine/rules.ts) on random
+// events and states and must do exactly what it does ([H1]–[H7]); and the fan-out project
+// runs end to end on a fake KafkaJS (fake-kafka.ts). The real-broker test is
+// tests/integration/project.integration.test.ts (`npm run test:integration`).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import ts from 'typescript';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { compileCondition, compileRules, type RuleInput } from '../../engine/rules.ts';
+import { partitionForKey, restoreScenario, type Scenario } from '../../engine/index.ts';
+import { exampleSessions, generatedSession } from '../../../tests/fuzz/corpus.ts';
+import { generateProject, PROJECT_COMPILER_OPTIONS, type Project } from './generate.ts';
+import { fakeKafka } from './fake-kafka.ts';
+import type { RunningConsumer } from './template/kafka.ts';
+import { simulate } from '../../../tests/integration/simulate.ts';
+
+const OUT = resolve('reports/generated-projects');
+const fixture = JSON.parse(readFileSync('tests/fixtures/scenarios/v1-all-fields.json', 'utf8'));
+
+/** Names and values that would break generated code if pasted into it as code. */
+const hostile = restoreScenario({
+  format: 'eventfold/scenario',
+  version: 1,
+  name: 'Quotes \' " ` ${x} */ \u2028 and\nnewlines',
+  nodes: [
+    { id: 'p', kind: 'producer', label: '*/ process.exit(1) /*', config: { templates: [{ type: '"; process.exit(1); "', key: '`${process.exit(1)}`', data: { '"k': "v'\n", '*/': '${1}' }, topic: 'ev' }] } },
+    { id: 'ev', kind: 'topic', label: 'x\ny', config: { partitions: 2 } },
+    { id: 'out', kind: 'topic' },
+    {
+      id: 'c:1',
+      kind: 'consumer',
+      label: 'line\u2028break */',
+      config: {
+        rules: [
+          {
+            on: '"; process.exit(1); "',
+            when: { op: 'eq', left: { event: 'data.k' }, right: '${1}' },
+            do: [
+              { do: 'set', table: "t'\"`", key: { event: 'key' }, value: '\\u0000 */' },
+              { do: 'emit', topic: 'out', type: '`${evil}`', key: { event: 'key' }, data: { '"x': { event: 'data.k' }, 'y\n': 'z' } },
+              { do: 'effect', name: '*/ alert(1)', key: { event: 'key' } },
+            ],
+          },
+        ],
+      },
+    },
+  ],
+  edges: [
+    { source: 'p', target: 'ev' },
+    { source: 'ev', target: 'c:1' },
+    { source: 'c:1', target: 'out' },
+  ],
+});
+if (!hostile.ok) throw new Error(JSON.stringify(hostile.errors));
+
+const fixtureScenario = restoreScenario(fixture);
+if (!fixtureScenario.ok) throw new Error('fixture');
+const generated = fc.sample(generatedSession, { numRuns: 40, seed: 5 }).flatMap((s) => (s ? [s.scenario] : [])).slice(0, 4);
+const scenarios: Scenario[] = [...exampleSessions().map((s) => s.scenario), fixtureScenario.value, hostile.value, ...generated];
+
+const written: { scenario: Scenario; project: Project; dir: string }[] = [];
+
+beforeAll(() => {
+  rmSync(OUT, { recursive: true, force: true });
+  scenarios.forEach((scenario, i) => {
+    const project = generateProject(scenario);
+    const dir = join(OUT, `${String(i).padStart(2, '0')}-${project.name}`.slice(0, 80));
+    for (const f of project.files) {
+      mkdirSync(dirname(join(dir, f.path)), { recursive: true });
+      writeFileSync(join(dir, f.path), f.text);
+    }
+    written.push({ scenario, project, dir });
+  });
+});
+afterAll(() => rmSync(OUT, { recursive: true, force: true }));
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile() && d.name.endsWith('.ts'))
+    .map((d) => join(d.parentPath, d.name));
+}
+
+// The compiler reads Node's and KafkaJS's types for some fifteen projects: tens of seconds on
+// a shared 2-core machine while the other suites run (a slow test is not a failing one).
+describe('generated projects', { timeout: 240_000 }, () => {
+  it('type-check against KafkaJS and Node types with the projects’ own compiler options, all of them', () => {
+    const { options, errors } = ts.convertCompilerOptionsFromJson(PROJECT_COMPILER_OPTIONS, OUT);
+    expect(errors).toEqual([]);
+    const roots = written.flatMap((w) => tsFiles(w.dir));
+    expect(roots.length).toBeGreaterThan(written.length * 5);
+    const program = ts.createProgram(roots, options);
+    const diagnostics = ts.getPreEmitDiagnostics(program);
+    const host = { getCanonicalFileName: (f: string) => f, getCurrentDirectory: () => process.cwd(), getNewLine: () => '\n' };
+    expect(ts.formatDiagnostics(diagnostics, host)).toBe('');
+    // KafkaJS's types were really read (a project that did not import it would pass trivially).
+    expect(program.getSourceFiles().some((f) => f.fileName.includes('node_modules/kafkajs/types/index.d.ts'))).toBe(true);
+  });
+
+  it('hold a compose file for Redpanda, the topics with the scenario’s partitions, and a README saying what differs', () => {
+    const w = written.find((x) => x.scenario.name.startsWith('Keys, partitions'))!;
+    const file = (p: string) => w.project.files.find((f) => f.path === p)!.text;
+    expect(file('docker-compose.yml')).toContain('redpandadata/redpanda');
+    expect(file('src/scenario.ts')).toContain('"topic": "orders",\n    "partitions": 3');
+    expect(file('README.md')).toContain('## What differs from the simulation');
+    expect(file('README.md')).toContain('npm run fire -- shop');
+    expect(JSON.parse(file('package.json'))).toMatchObject({ type: 'module', dependencies: { kafkajs: expect.any(String) } });
+    const saga = written.find((x) => x.scenario.nodes.some((n) => n.kind === 'saga'))!;
+    expect(saga.project.notGenerated.join('\n')).toContain('(saga): sagas are not generated yet');
+  });
+
+  it('keep hostile names and values as data: string literals and line comments only', async () => {
+    const w = written.find((x) => x.scenario === hostile.value)!;
+    const handler = w.project.files.find((f) => f.path.startsWith('src/handlers/'))!.text;
+    // Every comment line is one line; no label closes a block comment.
+    for (const line of handler.split('\n')) expect(line.includes('\u2028')).toBe(false);
+    const { handle } = await import(pathToFileURL(join(w.dir, 'src/handlers/c-1.ts')).href);
+    const { Handling, Store } = await import(pathToFileURL(join(w.dir, 'src/runtime.ts')).href);
+    const event = { specversion: '1.0', id: 'evt-0', source: '/eventfold/p', type: '"; process.exit(1); "', time: '', datacontenttype: 'application/json', data: { k: '${1}', '"k': 'v' }, partitionkey: 'K', correlationid: 'evt-0', schemaversion: 1 };
+    const h = new Handling(event, new Store());
+    expect(handle(event, h)).toBe(1);
+    expect(h.emits).toEqual([{ topic: 'out', type: '`${evil}`', key: 'K', data: { '"x': '${1}', 'y\n': 'z' } }]);
+    expect(h.effects).toEqual([{ name: '*/ alert(1)', key: 'K' }]);
+    expect(h.writes).toEqual([{ table: "t'\"`", key: 'K', value: '\\u0000 */' }]);
+  });
+});
+
+/** The data fields the rules read (`data.x`) and the literals they compare with. */
+function readsAndLiterals(x: unknown, fields = new Set<string>(), literals = new Set<unknown>()): { fields: Set<string>; literals: Set<unknown> } {
+  if (Array.isArray(x)) x.forEach((v) => readsAndLiterals(v, fields, literals));
+  else if (x && typeof x === 'object') {
+    const o = x as Record<string, unknown>;
+    if (typeof o.event === 'string' && o.event.startsWith('data.')) fields.add(o.event.split('.')[1]);
+    for (const side of ['left', 'right', 'value', 'by']) if (side in o && (o[side] === null || typeof o[side] !== 'object')) literals.add(o[side]);
+    Object.values(o).forEach((v) => readsAndLiterals(v, fields, literals));
+  }
+  return { fields, literals };
+}
+
+/** Every table an action writes or an expression reads, walking the config. */
+function tableNames(x: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(x)) x.forEach((v) => tableNames(v, out));
+  else if (x && typeof x === 'object') {
+    const o = x as Record<string, unknown>;
+    if (typeof o.table === 'string') out.add(o.table);
+    if (typeof o.state === 'string') out.add(o.state);
+    Object.values(o).forEach((v) => tableNames(v, out));
+  }
+  return out;
+}
+
+/** The simulation's view of an event for its rules (engine eventField, [H2]). */
+function ruleInput(event: Record<string, unknown>, store: Map<string, unknown>): RuleInput {
+  const own = (x: unknown, k: string) => (x !== null && typeof x === 'object' && Object.prototype.hasOwnProperty.call(x, k) ? (x as Record<string, unknown>)[k] : undefined);
+  return {
+    field(path) {
+      let x: unknown = ['key', 'partitionkey', 'subject'].includes(path[0]) ? (event.partitionkey ?? undefined) : own(event, path[0]);
+      for (const k of path.slice(1)) x = x === undefined ? undefined : own(x, k);
+      return x;
+    },
+    data: () => event.data as never,
+    read: (t, k) => store.get(`${t}\u0000${k}`) as never,
+  };
+}
+
+describe('generated handlers do what the simulation’s rules do', () => {
+  it('on random events and states, for every consumer and projection of every scenario: same rule, writes, emits, effects, commands, failures', async () => {
+    let compared = 0;
+    for (const w of written) {
+      for (const node of w.scenario.nodes) {
+        if (node.kind !== 'consumer' && node.kind !== 'projection') continue;
+        const fileText = w.project.files.find((f) => f.path.startsWith('src/handlers/') && f.text.includes(`(${node.id.replace(/[\r\n\u2028\u2029]+/g, ' ')}), written out`));
+        if (!fileText) throw new Error(`no handler file for ${node.id}`);
+        const { handle } = await import(pathToFileURL(join(w.dir, fileText.path)).href);
+        const { Handling, Store, HandlerError } = await import(pathToFileURL(join(w.dir, 'src/runtime.ts')).href);
+        const rules = compileRules(node.config.rules);
+        const failWhen = node.kind === 'consumer' && node.config.failWhen ? compileCondition(node.config.failWhen) : null;
+        const types = [...new Set([...node.config.rules.map((r) => r.on), 'Other'])];
+        const tables = [...tableNames(node.config)];
+        const { fields, literals } = readsAndLiterals(node.config);
+        // The rules' own literals (and their neighbours) make the edges of comparisons come up.
+        const near = [...literals].flatMap((l) => (typeof l === 'number' ? [l, l - 1, l + 1] : [l]));
+        const value = fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...near, 0, 1) }, fc.integer({ min: -5, max: 200 }), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.constantFrom('ORD-1', 'acc-1', '', 'x', true, null), fc.array(fc.integer(), { maxLength: 2 }));
+        const samples = w.scenario.nodes.flatMap((n) => (n.kind === 'producer' ? n.config.templates.map((t) => t.data ?? {}) : []));
+        const data = fc.oneof(
+          fc.constantFrom(...(samples.length > 0 ? samples : [{}])),
+          { weight: 3, arbitrary: fc.record(Object.fromEntries([...fields, 'orderId', 'total', 'x'].map((f) => [f, value])), { requiredKeys: [] }) },
+        );
+        await fc.assert(
+          fc.asyncProperty(
+            fc.constantFrom(...types),
+            data,
+            fc.option(fc.constantFrom('ORD-1', 'acc-1', 'cus-678', ''), { nil: undefined }),
+            fc.array(fc.tuple(fc.constantFrom(...(tables.length > 0 ? tables : ['t'])), fc.constantFrom('ORD-1', 'acc-1', 'cus-678', 'x', ...near.filter((l): l is string => typeof l === 'string')), value), { maxLength: 6 }),
+            async (type, raw, key, rawPrior) => {
+              // Events and state arrive as JSON (no -0, no undefined), as over the wire.
+              const d = JSON.parse(JSON.stringify(raw));
+              const prior: [string, string, unknown][] = JSON.parse(JSON.stringify(rawPrior));
+              const event = { specversion: '1.0', id: 'evt-3', source: '/eventfold/p', type, time: '2026-01-01T00:00:00.000Z', datacontenttype: 'application/json', data: d, ...(key !== undefined ? { partitionkey: key } : {}), correlationid: 'evt-1', schemaversion: 1 };
+              const sim = new Map(prior.map(([t, k, v]) => [`${t}\u0000${k}`, v]));
+              const store = new Store();
+              for (const [t, k, v] of prior) store.write(t, k, v);
+              const input = ruleInput(event, sim);
+              const expected = failWhen && failWhen(input) ? { error: true } : rules.run(type, input);
+              const h = new Handling(event, store);
+              let rule = -1;
+              let failed = false;
+              try {
+                rule = handle(event, h);
+              } catch (e) {
+                if (!(e instanceof HandlerError)) throw e;
+                failed = true;
+              }
+              expect(failed).toBe('error' in expected && expected.error !== undefined);
+              if (failed || !('rule' in expected)) return;
+              expect(rule).toBe(expected.rule + 1);
+              expect(h.writes).toEqual(expected.writes);
+              expect(h.emits).toEqual(expected.emits);
+              expect(h.effects).toEqual(expected.effects);
+              expect(h.commands).toEqual(expected.commands);
+            },
+          ),
+          { numRuns: 600 },
+        );
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(15);
+  });
+});
+
+describe('the fan-out project on a fake KafkaJS', () => {
+  it('creates its topics, fires, and each consumer handles, commits after, and counts its side effect', async () => {
+    const w = written.find((x) => x.scenario.name.startsWith('Pub/sub fan-out'))!;
+    const load = (p: string) => import(pathToFileURL(join(w.dir, p)).href);
+    const { TOPICS, PRODUCERS, CONSUMERS } = await load('src/scenario.ts');
+    const { createTopics, runConsumer, openProducer, fire } = await load('src/kafka.ts');
+    const broker = fakeKafka();
+    await createTopics(broker.kafka, TOPICS);
+    expect(Object.fromEntries(broker.topics)).toEqual({ orders: 3 });
+    const lines: string[] = [];
+    const running: RunningConsumer[] = [];
+    for (const c of CONSUMERS) running.push(await runConsumer(broker.kafka, c.spec, c.handle, (l: string) => lines.push(l)));
+    const producer = await openProducer(broker.kafka, false);
+    const fired = [await fire(producer, PRODUCERS[0], 0), await fire(producer, PRODUCERS[0], 0)];
+    expect(fired.map((e) => e.partitionkey)).toEqual(['ORD-1', 'ORD-2']);
+    expect(fired[0].data).toEqual({ orderId: 'ORD-1', customerId: 'cus-678', total: 99.99 });
+    // KafkaJS's default partitioner puts each key where the simulation's murmur2 does.
+    for (const r of broker.log) expect(r.partition).toBe(partitionForKey(r.key!, 3));
+    expect(broker.log[0].headers).toMatchObject({ ce_specversion: '1.0', ce_type: 'OrderPlaced', ce_source: '/eventfold/checkout', ce_partitionkey: 'ORD-1' });
+    await broker.drain();
+    for (const r of running) expect(r.stats).toMatchObject({ handled: 2, failed: 0 });
+    const payment = running[CONSUMERS.findIndex((c: { spec: { id: string } }) => c.spec.id === 'payment')];
+    expect(payment.store.snapshot()).toEqual({ charged: { 'cus-678': 199.98 } });
+    expect([...payment.stats.effects]).toEqual([
+      ['card charged:ORD-1', 1],
+      ['card charged:ORD-2', 1],
+    ]);
+    // At-least-once: each group commits the offset after each record it handled.
+    expect(broker.commits.filter((c) => c.group === 'payment')).toHaveLength(2);
+    expect(broker.committed.get(`payment orders ${broker.log[1].partition}`)).toBe(String(broker.log[1].offset + 1));
+    expect(lines).toContain('payment: effect card charged for ORD-1');
+    // The same two fires in the simulation: every consumer ends with the same state and side effects.
+    const sim = simulate(w.scenario, [
+      { producer: 'checkout', template: 0 },
+      { producer: 'checkout', template: 0 },
+    ]);
+    CONSUMERS.forEach((c: { spec: { id: string } }, i: number) => {
+      expect(running[i].store.snapshot(), c.spec.id).toEqual(sim[c.spec.id].state);
+      expect(Object.fromEntries(running[i].stats.effects), c.spec.id).toEqual(sim[c.spec.id].effects);
+    });
+  });
+
+  it('retries a failing handler, then dead-letters the event', async () => {
+    const w = written.find((x) => x.scenario.name.toLowerCase().includes('poison'))!;
+    const load = (p: string) => import(pathToFileURL(join(w.dir, p)).href);
+    const { TOPICS, PRODUCERS, CONSUMERS } = await load('src/scenario.ts');
+    const { createTopics, runConsumer, openProducer, fire } = await load('src/kafka.ts');
+    const broker = fakeKafka();
+    await createTopics(broker.kafka, TOPICS);
+    const running: RunningConsumer[] = [];
+    for (const c of CONSUMERS) running.push(await runConsumer(broker.kafka, { ...c.spec, retry: { ...c.spec.retry, initialMs: 0, maxMs: 0 } }, c.handle, () => {}));
+    const producer = await openProducer(broker.kafka, false);
+    const spec = PRODUCERS[0];
+    for (let t = 0; t < spec.templates.length; t++) await fire(producer, spec, t);
+    await broker.drain();
+    const withDlt = CONSUMERS.findIndex((c: { spec: { deadLetter: string | null } }) => c.spec.deadLetter);
+    expect(withDlt).toBeGreaterThanOrEqual(0);
+    const dlt = CONSUMERS[withDlt].spec.deadLetter;
+    const stats = running[withDlt].stats;
+    expect(stats.deadLettered).toBeGreaterThan(0);
+    expect(stats.failed).toBe(stats.deadLettered * CONSUMERS[withDlt].spec.retry.maxAttempts);
+    expect(broker.log.some((r) => r.topic === dlt)).toBe(true);
+  });
+});
+
+describe('one handling, as the simulation does it', () => {
+  it('skips an event id already handled with processed-ids idempotency, and emits in the cause’s conversation', async () => {
+    const w = written.find((x) => x.scenario === hostile.value)!;
+    const { handle } = await import(pathToFileURL(join(w.dir, 'src/handlers/c-1.ts')).href);
+    const { Store } = await import(pathToFileURL(join(w.dir, 'src/runtime.ts')).href);
+    const { handleOne } = await import(pathToFileURL(join(w.dir, 'src/kafka.ts')).href);
+    const spec = { id: 'c:1', group: 'g', topics: ['ev'], commit: 'after', idempotency: 'processed-ids', retry: { maxAttempts: 1, backoff: 'immediate', initialMs: 0, maxMs: 0 }, deadLetter: null };
+    const event = { specversion: '1.0', id: 'evt-9', source: '/eventfold/p', type: '"; process.exit(1); "', time: '', datacontenttype: 'application/json', data: { k: '${1}' }, partitionkey: 'K', correlationid: 'evt-2', schemaversion: 1 };
+    const store = new Store();
+    const stats = { handled: 0, ignored: 0, duplicates: 0, failed: 0, deadLettered: 0, effects: new Map(), commands: [] };
+    const sent: { topic: string; e: Record<string, unknown> }[] = [];
+    const send = async (topic: string, e: Record<string, unknown>) => void sent.push({ topic, e });
+    await handleOne(spec, handle, event, store, stats, send, () => {});
+    await handleOne(spec, handle, { ...event }, store, stats, send, () => {});
+    expect(stats).toMatchObject({ handled: 1, duplicates: 1 });
+    expect([...stats.effects]).toEqual([['*/ alert(1):K', 1]]);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ topic: 'out', e: { type: '`${evil}`', causationid: 'evt-9', correlationid: 'evt-2', partitionkey: 'K', source: '/eventfold/c:1' } });
+  });
+});
+
+describe('a generated project’s own tests', () => {
+  it('pass: `npm test` of the fan-out project runs its handlers on its templates’ events (node:test, no broker)', async () => {
+    const { execFile } = await import('node:child_process');
+    const w = written.find((x) => x.scenario.name.startsWith('Pub/sub fan-out'))!;
+    const out = await new Promise<string>((res, rej) =>
+      execFile(process.execPath, ['--import', 'tsx', '--test', 'test/handlers.test.ts'], { cwd: w.dir }, (err, stdout, stderr) => (err ? rej(new Error(`${stdout}\n${stderr}`)) : res(stdout))),
+    );
+    expect(out).toMatch(/# pass 3\b/);
+    expect(out).toMatch(/# fail 0\b/);
+  });
+});
+
+describe('the download', () => {
+  it('zips every file under the project folder, byte for byte', async () => {
+    const { unzipSync, strFromU8 } = await import('fflate');
+    const { projectZip } = await import('./zip.ts');
+    const w = written[0];
+    const files = unzipSync(projectZip(w.project));
+    expect(Object.keys(files).sort()).toEqual(w.project.files.map((f) => `${w.project.name}/${f.path}`).sort());
+    for (const f of w.project.files) expect(strFromU8(files[`${w.project.name}/${f.path}`])).toBe(f.text);
+  });
+});
