@@ -69,6 +69,8 @@ export class Simulation {
 
   /** Bumped by every update from the worker and every redraw: what the autosave watches. */
   changes = $state.raw(0);
+  /** Counts redraws of the scenario (an edit, undo, load): saved at once, not after play stops. */
+  edits = $state.raw(0);
   /** Connections (edge ids) a panel asks the canvas to mark: a saga instance's path still ahead. */
   highlight = $state.raw<string[]>([]);
 
@@ -130,6 +132,7 @@ export class Simulation {
     this.edges = d.edges.map((e: DrawEdge) => ({ ...e, selected: sel.has(e.id) }));
     this.canUndo = d.canUndo;
     this.canRedo = d.canRedo;
+    this.edits++;
     this.changes++;
   }
 

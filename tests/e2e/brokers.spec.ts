@@ -5,7 +5,7 @@
 // lesson fixed by making its queue FIFO. No console errors or warnings.
 import { test, expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { failOnConsoleProblems, openExample, rowsOf } from './support.ts';
+import { failOnConsoleProblems, openExample, rowsOf, saved } from './support.ts';
 
 failOnConsoleProblems();
 test.describe.configure({ timeout: 60_000 });
@@ -38,9 +38,12 @@ test('pub/sub: a crashed subscriber misses messages for good; as a topic it catc
   await scan(page, 'pub/sub inspector');
   await page.getByTestId('retype-topic').click();
   await expect(page.getByTestId('node-prices')).toContainText('1 partition');
+  // The edit is saved at once, before play (which saves only every few seconds while it runs).
+  await saved(page);
   await playToEnd(page);
   await expect(page.getByTestId('invariant').first()).toHaveAttribute('data-status', 'holding');
 
+  await saved(page);
   await page.reload();
   await expect(page.getByTestId('node-prices')).toContainText('1 partition');
   await expect(page.getByTestId('invariant').first()).toHaveAttribute('data-status', 'holding');

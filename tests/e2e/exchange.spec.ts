@@ -4,7 +4,7 @@
 // EU fulfilment its orders. Then an exchange built from the palette drops what it cannot route.
 import { test, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { failOnConsoleProblems, openExample, rowsOf, runToEnd } from './support.ts';
+import { failOnConsoleProblems, openExample, rowsOf, runToEnd, saved } from './support.ts';
 
 failOnConsoleProblems();
 
@@ -45,7 +45,7 @@ test('a binding key one word short starves EU fulfilment; the route step says wh
   await expect(page.getByTestId('binding-orders-eu-orders')).toContainText('1');
 
   // It survives a reload (the workspace is saved).
-  await page.waitForTimeout(700);
+  await saved(page);
   await page.reload();
   await expect(page.getByTestId('binding-orders-eu-orders')).toContainText('order.eu.* → eu-orders');
 

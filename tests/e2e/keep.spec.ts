@@ -3,11 +3,9 @@
 // the same workspace in two tabs; export and import a file. Real Chromium, built site.
 import { test, expect, type Page } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
-import { failOnConsoleProblems, openExample, rowsOf } from './support.ts';
+import { failOnConsoleProblems, openExample, rowsOf, saved } from './support.ts';
 
 failOnConsoleProblems();
-
-const saved = (page: Page) => expect(page.getByTestId('save-status')).toHaveText('Saved locally');
 
 /** Adds a node of `kind` from the palette (click adds it) and renames it. */
 async function addNamed(page: Page, kind: string, id: string, label: string) {

@@ -23,6 +23,9 @@ export async function openExample(page: Page, example: string): Promise<void> {
   await expect(page.getByTestId('canvas')).toBeVisible();
 }
 
+/** The workspace bar says the work on screen is in IndexedDB (what a learner waits for before a reload). */
+export const saved = (page: Page) => expect(page.getByTestId('save-status')).toHaveText('Saved locally', { timeout: 10_000 });
+
 export const rowsOf = (page: Page, kind: string) => page.locator(`[data-testid="trace-row"][data-kind="${kind}"]`);
 
 /** Steps forward until nothing is pending. */
