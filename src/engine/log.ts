@@ -35,6 +35,8 @@ export interface Channel {
   partitions: number;
   logs: Column<Int32Array>[];
   logEnd: Int32Array;
+  /** First offset still kept per partition: retention deleted what is below it ([RT1], [RT2]). */
+  logStart: Int32Array;
   /** Keyless round-robin counter ([P3]). */
   rr: number;
   /** Called after each append, with the offset and partition (owners wake their readers). */
@@ -45,7 +47,7 @@ export interface Channel {
 
 export interface LogState {
   eventCount: number;
-  channels: { logEnd: Int32Array; rr: number }[];
+  channels: { logEnd: Int32Array; logStart: Int32Array; rr: number }[];
 }
 
 export class Log {
@@ -76,7 +78,7 @@ export class Log {
   /** A new channel of `partitions` logs owned by `node`; returns its index. */
   addChannel(node: number, partitions: number): number {
     const c = this.channels.length;
-    this.channels.push({ node, id: this.nodeIds[node], partitions, logs: Array.from({ length: partitions }, () => i32(256)), logEnd: new Int32Array(partitions), rr: 0, listeners: [], wakers: [] });
+    this.channels.push({ node, id: this.nodeIds[node], partitions, logs: Array.from({ length: partitions }, () => i32(256)), logEnd: new Int32Array(partitions), logStart: new Int32Array(partitions), rr: 0, listeners: [], wakers: [] });
     this.channelOfNode.set(node, c);
     return c;
   }
@@ -211,13 +213,14 @@ export class Log {
   }
 
   capture(): LogState {
-    return { eventCount: this.eventCount, channels: this.channels.map((c) => ({ logEnd: c.logEnd.slice(), rr: c.rr })) };
+    return { eventCount: this.eventCount, channels: this.channels.map((c) => ({ logEnd: c.logEnd.slice(), logStart: c.logStart.slice(), rr: c.rr })) };
   }
 
   restore(s: LogState): void {
     this.eventCount = s.eventCount;
     s.channels.forEach((x, i) => {
       this.channels[i].logEnd.set(x.logEnd);
+      this.channels[i].logStart.set(x.logStart);
       this.channels[i].rr = x.rr;
     });
   }

@@ -222,7 +222,13 @@ const ProducerNode = nodeSchema('producer', {
     retryBackoffMs: v.optional(Num(1, 3_600_000), 100),
 });
 
-const TopicNode = nodeSchema('topic', { partitions: v.optional(Int(1, 64), 1) });
+const TopicNode = nodeSchema('topic', {
+  partitions: v.optional(Int(1, 64), 1),
+  /** Retention by time: a record is deleted this long after it was appended ([RT1]). Absent or null: kept forever. */
+  retentionMs: v.optional(v.nullable(Num(1, 1e9))),
+  /** Retention by size: at most this many records per partition; the oldest go first ([RT2]). */
+  retentionRecords: v.optional(v.nullable(Int(1, 1_000_000))),
+});
 
 const UpcasterSchema = v.pipe(
   v.strictObject({
@@ -377,6 +383,8 @@ const ConsumerNode = nodeSchema('consumer', {
     prefetch: v.optional(Int(1, 100), 1),
     /** Start this member later, at this logical time: it joins its group then ([G1]). null: from the start. */
     joinAt: v.optional(v.nullable(Num(0, 1e12)), null),
+    /** Where a member starts on a partition its group has no committed offset for, or whose records it wanted were deleted ([RT3], [RT4]). Absent: earliest. */
+    offsetReset: v.optional(v.picklist(['earliest', 'latest'], 'must be "earliest" (the oldest record kept) or "latest" (only what is appended from now on)')),
     ...ConsumerReliability,
 });
 

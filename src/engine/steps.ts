@@ -47,6 +47,7 @@ export const STEP_KINDS = [
   'push',
   'return',
   'expire',
+  'offset-reset',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
@@ -93,6 +94,7 @@ export const S_FANOUT = 39;
 export const S_PUSH = 40;
 export const S_RETURN = 41;
 export const S_EXPIRE = 42;
+export const S_RESET = 43;
 
 /** Logical time in ms as the trace writes it. */
 export function fmtMs(ms: number): string {

@@ -45,12 +45,16 @@ export interface TopicView {
   kind: 'topic';
   partitions: {
     end: number;
-    /** The latest records, oldest first, to draw the log as cells. */
+    /** First offset still kept: retention deleted the records below it ([RT1], [RT2]). */
+    start: number;
+    /** The latest records kept, oldest first, to draw the log as cells. */
     recent: { offset: number; id: string; type: string; key: string | null }[];
     groups: { group: string; committed: number; lag: number; owner: string | null }[];
   }[];
   /** Events dead-lettered into this topic. */
   deadLetters: DeadLetter[];
+  /** Retention, when set: by time (ms after append) and by size (records per partition). */
+  retention: { ms: number | null; records: number | null };
 }
 export interface ProducerView {
   kind: 'producer';

@@ -32,6 +32,7 @@ import {
   S_PARK,
   S_PUBLISH,
   S_REBALANCE,
+  S_RESET,
   S_RECEIVE,
   S_RESTART,
   S_RETRY,
@@ -97,6 +98,8 @@ export interface GroupRt {
   topics: number[];
   /** Per channel the group reads (indexed by channel; holes elsewhere): committed offsets and owning member per partition. */
   committed: PerChannel;
+  /** Per channel and partition: 1 while the group has never committed there (auto.offset.reset applies, [RT3]). */
+  fresh: PerChannel;
   owner: PerChannel;
   store: Store;
   effects: Map<string, Map<string, number>>;
@@ -286,6 +289,7 @@ export class ConsumerGroups implements Module {
           members: [],
           topics: [],
           committed: [],
+          fresh: [],
           owner: [],
           store: new Map(),
           effects: new Map(),
@@ -342,6 +346,7 @@ export class ConsumerGroups implements Module {
         if (group.topics.includes(t)) continue;
         group.topics.push(t);
         group.committed[t] = new Int32Array(L.channels[t].partitions);
+        group.fresh[t] = new Int32Array(L.channels[t].partitions).fill(1);
         group.owner[t] = new Int32Array(L.channels[t].partitions).fill(-1);
         this.readersOf(t).push(g);
       }
@@ -486,6 +491,11 @@ export class ConsumerGroups implements Module {
       const pos = mem.position[t];
       const topic = L.channels[t];
       if (pos[p] >= topic.logEnd[p] || !this.canRead(mem, t)) continue;
+      if (pos[p] < topic.logStart[p]) {
+        mem.rr = (idx + 1) % n;
+        this.outOfRange(m, t, p);
+        return true;
+      }
       const ev = topic.logs[p].get(pos[p]);
       pos[p]++;
       mem.rr = (idx + 1) % n;
@@ -501,6 +511,29 @@ export class ConsumerGroups implements Module {
     }
     for (const q of mem.queues) if (this.canRead(mem, q) && this.receive(m, q)) return true;
     return false;
+  }
+
+  /**
+   * [RT4] The member's next offset on (t, p) was deleted by retention (it was slow, or
+   * rewound, or rebuilt): like Kafka's OffsetOutOfRange, it resets by its auto.offset.reset
+   * and fetches again. What it skipped it will never read: no-loss invariants count it lost.
+   */
+  private outOfRange(m: number, t: number, p: number): void {
+    const k = this.k;
+    const L = k.records;
+    const mem = this.members[m];
+    const group = this.groups[mem.group];
+    const c = L.channels[t];
+    const from = mem.position[t][p];
+    const to = mem.spec.config.offsetReset === 'latest' ? c.logEnd[p] : c.logStart[p];
+    for (let o = from; o < to; o++) {
+      const rec = c.logs[p].get(o);
+      if (!group.accounted.has(rec)) this.inv.lost(group.watchers, rec, `deleted by ${c.id}'s retention before group ${group.name} read it`);
+    }
+    mem.position[t][p] = to;
+    mem.pollScheduled = false;
+    k.record(S_RESET, mem.node, -1, t, `${mem.id} wanted ${c.id} p${p} @${from}, but the log now starts at @${c.logStart[p]}: retention deleted it first. auto.offset.reset=${mem.spec.config.offsetReset ?? 'earliest'} moves it to @${to}; offsets ${from}–${to - 1} (${to - from} record${to - from === 1 ? '' : 's'}) will never be handled by group ${group.name}`);
+    this.wake(m);
   }
 
   /** [Q2] [Q3] A consumer takes up to `prefetch` ready messages from a queue. */
@@ -739,6 +772,7 @@ export class ConsumerGroups implements Module {
       return;
     }
     committed[p] = next;
+    group.fresh[t][p] = 0;
     const dup = this.net.linkOf(L.channels[t].node, mem.node).duplicateChance;
     if (dup > 0 && k.prng.next() < dup) {
       // [N3] The nemesis on this connection repeats the delivery.
@@ -917,12 +951,27 @@ export class ConsumerGroups implements Module {
       if (M === 0) parts.push(`${L.channels[t].id}: no live member, nobody reads it`);
     }
     const abandoned: string[] = [];
+    const resets: string[] = [];
     for (const m of group.members) {
       const mem = this.members[m];
       const now = new Set(mem.assigned.map(([t, p]) => `${t}:${p}`));
       // A member keeps its position on partitions it keeps; a partition that is new to it
       // starts from the group's committed offset ([G3]).
-      for (const [t, p] of mem.assigned) if (!before.get(m)!.has(`${t}:${p}`)) mem.position[t][p] = group.committed[t][p];
+      for (const [t, p] of mem.assigned) {
+        if (before.get(m)!.has(`${t}:${p}`)) continue;
+        // [RT3] No committed offset yet: auto.offset.reset says where to start, and the
+        // group's offset shows it. A committed offset below the log start is [RT4]'s, on fetch.
+        if (group.fresh[t][p]) {
+          const c = L.channels[t];
+          const at = mem.spec.config.offsetReset === 'latest' ? c.logEnd[p] : c.logStart[p];
+          if (at !== group.committed[t][p]) {
+            const why = mem.spec.config.offsetReset === 'latest' ? (at > 0 ? ': only what is appended from now on' : '') : `: offsets 0–${at - 1} were deleted by retention`;
+            resets.push(`${mem.id} starts ${c.id} p${p} at @${at} (no committed offset; auto.offset.reset=${mem.spec.config.offsetReset ?? 'earliest'}${why})`);
+            group.committed[t][p] = at;
+          }
+        }
+        mem.position[t][p] = group.committed[t][p];
+      }
       if (mem.busy >= 0 && mem.busyKind !== D_PUSH) {
         const ev = mem.busy;
         if (!now.has(`${L.evTopic.get(ev)}:${L.evPartition.get(ev)}`)) {
@@ -936,7 +985,7 @@ export class ConsumerGroups implements Module {
         }
       }
     }
-    const note = `group ${group.name} rebalanced (generation ${group.generation}) because ${REASONS[reason]}: ${parts.join('; ')}${abandoned.length ? `. ${abandoned.join('; ')}` : ''}`;
+    const note = `group ${group.name} rebalanced (generation ${group.generation}) because ${REASONS[reason]}: ${parts.join('; ')}${resets.length ? `. ${resets.join('; ')}` : ''}${abandoned.length ? `. ${abandoned.join('; ')}` : ''}`;
     k.record(S_REBALANCE, cause, -1, g, note);
     for (const m of live) this.wake(m);
   }
@@ -1062,6 +1111,7 @@ export class ConsumerGroups implements Module {
         const t = L.evTopic.get(rec);
         const p = L.evPartition.get(rec);
         const owner = group.owner[t][p];
+        if (L.evOffset.get(rec) < L.channels[t].logStart[p]) return `${intent.event} was deleted from ${L.channels[t].id} by its retention: the broker has nothing to deliver again`;
         const reached = Math.max(group.committed[t][p], owner >= 0 ? this.members[owner].position[t][p] : 0);
         return L.evOffset.get(rec) < reached ? null : `${intent.event} has not been delivered to group ${group.name} yet: a duplicate can only repeat a delivery`;
       },
@@ -1086,7 +1136,7 @@ export class ConsumerGroups implements Module {
         const moved: string[] = [];
         for (const [t, p] of mem.assigned) {
           const pos = mem.position[t];
-          const to = Math.max(0, pos[p] - input.count);
+          const to = Math.max(L.channels[t].logStart[p], pos[p] - input.count);
           if (to !== pos[p]) moved.push(`${L.channels[t].id} p${p}: ${pos[p]} → ${to}`);
           pos[p] = to;
         }
@@ -1417,6 +1467,7 @@ function unshareStore(m: SharedStore): Store {
 function copyGroupState<G extends Omit<GroupState, 'store' | 'effects'>>(g: G): Omit<GroupState, 'store' | 'effects'> {
   return {
     committed: copyPerChannel(g.committed),
+    fresh: copyPerChannel(g.fresh),
     owner: copyPerChannel(g.owner),
     generation: g.generation,
     readyRec: [...g.readyRec],
