@@ -37,6 +37,11 @@ export interface Channel {
   logEnd: Int32Array;
   /** First offset still kept per partition: retention deleted what is below it ([RT1], [RT2]). */
   logStart: Int32Array;
+  /**
+   * For a compacted topic ([RT5]): the first offset at or after `offset` in partition `p`
+   * that compaction kept (readers skip what it removed). Null for a log nothing removes from.
+   */
+  kept: ((p: number, offset: number) => number) | null;
   /** Keyless round-robin counter ([P3]). */
   rr: number;
   /** Called after each append, with the offset and partition (owners wake their readers). */
@@ -78,7 +83,7 @@ export class Log {
   /** A new channel of `partitions` logs owned by `node`; returns its index. */
   addChannel(node: number, partitions: number): number {
     const c = this.channels.length;
-    this.channels.push({ node, id: this.nodeIds[node], partitions, logs: Array.from({ length: partitions }, () => i32(256)), logEnd: new Int32Array(partitions), logStart: new Int32Array(partitions), rr: 0, listeners: [], wakers: [] });
+    this.channels.push({ node, id: this.nodeIds[node], partitions, logs: Array.from({ length: partitions }, () => i32(256)), logEnd: new Int32Array(partitions), logStart: new Int32Array(partitions), kept: null, rr: 0, listeners: [], wakers: [] });
     this.channelOfNode.set(node, c);
     return c;
   }

@@ -228,6 +228,8 @@ const TopicNode = nodeSchema('topic', {
   retentionMs: v.optional(v.nullable(Num(1, 1e9))),
   /** Retention by size: at most this many records per partition; the oldest go first ([RT2]). */
   retentionRecords: v.optional(v.nullable(Int(1, 1_000_000))),
+  /** Log compaction (cleanup.policy=compact): the cleaner runs this often and keeps only the latest record of each key ([RT5]). */
+  compactEveryMs: v.optional(v.nullable(Num(1, 1e9))),
 });
 
 const UpcasterSchema = v.pipe(

@@ -48,6 +48,7 @@ export const STEP_KINDS = [
   'return',
   'expire',
   'offset-reset',
+  'compact',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
@@ -95,6 +96,7 @@ export const S_PUSH = 40;
 export const S_RETURN = 41;
 export const S_EXPIRE = 42;
 export const S_RESET = 43;
+export const S_COMPACT = 44;
 
 /** Logical time in ms as the trace writes it. */
 export function fmtMs(ms: number): string {

@@ -47,6 +47,8 @@ export interface TopicView {
     end: number;
     /** First offset still kept: retention deleted the records below it ([RT1], [RT2]). */
     start: number;
+    /** Offsets at or after `start` that compaction removed, oldest first (at most the latest 200) ([RT5]). */
+    compacted: number[];
     /** The latest records kept, oldest first, to draw the log as cells. */
     recent: { offset: number; id: string; type: string; key: string | null }[];
     groups: { group: string; committed: number; lag: number; owner: string | null }[];
@@ -55,6 +57,8 @@ export interface TopicView {
   deadLetters: DeadLetter[];
   /** Retention, when set: by time (ms after append) and by size (records per partition). */
   retention: { ms: number | null; records: number | null };
+  /** How often the log cleaner compacts it, or null: not compacted ([RT5]). */
+  compactEveryMs: number | null;
 }
 export interface ProducerView {
   kind: 'producer';

@@ -196,11 +196,14 @@ export function metricSource(view: NodeView): Record<string, unknown> {
     case 'topic': {
       const lag: Record<string, number> = {};
       let end = 0;
+      // Records still in the log: not deleted by retention, not removed by compaction ([RT1]–[RT5]).
+      let kept = 0;
       for (const p of view.partitions) {
         end += p.end;
+        kept += p.end - p.start - p.compacted.length;
         for (const g of p.groups) lag[g.group] = (lag[g.group] ?? 0) + g.lag;
       }
-      return { ...view, end, lag };
+      return { ...view, end, kept, lag };
     }
     case 'queue':
       return { ...view, messages: Object.fromEntries(view.messages.map((m) => [m.id, m])) };

@@ -61,3 +61,33 @@ test('lesson 29: a new group with latest misses history; earliest still finds re
   await selectNode(page, 'analytics');
   await expect(page.getByTestId('inspect-offset-reset')).toHaveValue('earliest');
 });
+
+test('lesson 30: retention forgets quiet customers; keeping everything grows; compaction keeps one record per customer, struck through in the log', async ({ page }) => {
+  await page.goto('./#/lesson/compacted-changelog');
+  await expect(page.getByTestId('lesson-title')).toHaveText('A changelog that forgets');
+  await playToEnd(page);
+  await expect(goal(page, 'all-four')).toHaveAttribute('data-ok', 'false');
+  await expect(rowsOf(page, 'expire').filter({ hasText: '(key C-2)' })).toHaveCount(1);
+
+  // Keep everything: all four customers, but the log keeps every move of C-1.
+  await selectNode(page, 'customers');
+  await page.getByTestId('inspect-retention-ms').fill('');
+  await page.getByTestId('inspect-retention-ms').press('Enter');
+  await expect(page.getByTestId('node-customers')).not.toContainText('kept 1000 ms');
+  await playToEnd(page);
+  await expect(goal(page, 'all-four')).toHaveAttribute('data-ok', 'true');
+  await expect(goal(page, 'small')).toHaveAttribute('data-ok', 'false');
+
+  // Compact it: the older records of C-1 are struck through, one record per customer is left.
+  await selectNode(page, 'customers');
+  await page.getByTestId('inspect-compact').fill('100');
+  await page.getByTestId('inspect-compact').press('Enter');
+  await expect(page.getByTestId('node-customers')).toContainText('compacted');
+  await playToEnd(page);
+  await expect(rowsOf(page, 'compact').first()).toContainText("customers's log cleaner compacted it");
+  await expect(goal(page, 'small')).toHaveAttribute('data-ok', 'true');
+  await expect(page.getByTestId('lesson-complete')).toContainText('Lesson complete');
+  await selectNode(page, 'customers');
+  await expect(page.getByTestId('log-customers-p0').locator('.cell.gone')).toHaveCount(5);
+  await expect(page.getByTestId('log-customers-p0').locator('.cell:not(.gone)')).toHaveCount(4);
+});

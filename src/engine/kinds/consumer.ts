@@ -496,6 +496,11 @@ export class ConsumerGroups implements Module {
         this.outOfRange(m, t, p);
         return true;
       }
+      // [RT5] Offsets compaction removed are skipped: the reader never sees them.
+      if (topic.kept !== null) {
+        pos[p] = topic.kept(p, pos[p]);
+        if (pos[p] >= topic.logEnd[p]) continue;
+      }
       const ev = topic.logs[p].get(pos[p]);
       pos[p]++;
       mem.rr = (idx + 1) % n;
@@ -1111,7 +1116,10 @@ export class ConsumerGroups implements Module {
         const t = L.evTopic.get(rec);
         const p = L.evPartition.get(rec);
         const owner = group.owner[t][p];
-        if (L.evOffset.get(rec) < L.channels[t].logStart[p]) return `${intent.event} was deleted from ${L.channels[t].id} by its retention: the broker has nothing to deliver again`;
+        const off = L.evOffset.get(rec);
+        if (off < L.channels[t].logStart[p]) return `${intent.event} was deleted from ${L.channels[t].id} by its retention: the broker has nothing to deliver again`;
+        const kept = L.channels[t].kept;
+        if (kept !== null && kept(p, off) !== off) return `${intent.event} was removed from ${L.channels[t].id} by compaction (its key has a newer record): the broker has nothing to deliver again`;
         const reached = Math.max(group.committed[t][p], owner >= 0 ? this.members[owner].position[t][p] : 0);
         return L.evOffset.get(rec) < reached ? null : `${intent.event} has not been delivered to group ${group.name} yet: a duplicate can only repeat a delivery`;
       },
