@@ -3,6 +3,7 @@
 // cannot make. Plain data and small functions, no schema library: the first screen reads it
 // (the palette) without loading the scenario schemas. Each kind's schema is in scenario.ts.
 import type { Json } from './json.ts';
+import { subjectProblems, type Subject } from './kinds/registry-rules.ts';
 
 /** `a, b or c`. */
 export const kindList = (kinds: readonly string[]) => (kinds.length < 2 ? kinds.join('') : `${kinds.slice(0, -1).join(', ')} or ${kinds[kinds.length - 1]}`);
@@ -52,6 +53,18 @@ export const KIND_INFO = {
     starter: () => ({ type: 'topic' }),
   },
   pubsub: { label: 'Pub/sub channel', hint: 'Redis-style: pushed to subscribers that are up, kept nowhere', feeds: ['consumer'], accepts: ['producer', 'consumer'] },
+  registry: {
+    label: 'Schema registry',
+    hint: 'versions of each event type, kept compatible',
+    feeds: [],
+    accepts: [],
+    starter: () => ({ subjects: [{ subject: 'OrderPlaced', compatibility: 'backward', versions: [{ fields: [{ name: 'orderId', type: 'string' }, { name: 'total', type: 'number' }] }] }] }),
+    check: (config: { subjects: Subject[] }) =>
+      config.subjects.flatMap((s, i) => [
+        ...(config.subjects.findIndex((x) => x.subject === s.subject) < i ? [{ path: `subjects[${i}].subject`, message: `"${s.subject}" is already a subject of this registry` }] : []),
+        ...subjectProblems(s).map((e) => ({ path: `subjects[${i}].${e.path}`, message: e.message })),
+      ]),
+  },
 } satisfies Record<string, KindInfo>;
 
 

@@ -6,6 +6,7 @@ import * as v from 'valibot';
 import { KIND_INFO, kindList, type KindInfo } from './catalog.ts';
 export { KIND_INFO, patternProblems, type KindInfo } from './catalog.ts';
 import { isJson, type Json } from './json.ts';
+import { COMPATIBILITY, FIELD_TYPES } from './kinds/registry-rules.ts';
 
 export const SCENARIO_FORMAT = 'eventfold/scenario';
 /** The version this build writes. Bump it only together with a migration in MIGRATIONS. */
@@ -488,8 +489,28 @@ const EventBusNode = nodeSchema('event-bus', {
   processingMs: v.optional(Num(0, 3_600_000), 1),
 });
 
+/**
+ * A schema registry ([SR1]–[SR3]): per event type (its subject), numbered versions of the
+ * event's fields and the compatibility each new version must keep with the one before.
+ * Producers serialize with it and consumers read with it; one per scenario.
+ */
+const SchemaField = v.strictObject({
+  name: v.pipe(v.string('must be text'), v.regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must be a field name: letters, digits and _, starting with a letter')),
+  type: v.optional(v.picklist(FIELD_TYPES, `must be one of ${FIELD_TYPES.join(', ')}`), 'any'),
+  /** Present: readers fill it in when the data has no such field (Avro's default). */
+  default: v.optional(JsonValue),
+});
+const SubjectSchema = v.strictObject({
+  subject: Name(100),
+  compatibility: v.optional(v.picklist(COMPATIBILITY, 'must be backward, forward, full or none'), 'backward'),
+  versions: v.pipe(v.array(v.strictObject({ fields: v.pipe(v.array(SchemaField), v.maxLength(50)) })), v.minLength(1, 'a subject has at least version 1'), v.maxLength(20)),
+});
+const RegistryNode = nodeSchema('registry', {
+  subjects: v.optional(v.pipe(v.array(SubjectSchema), v.maxLength(50)), []),
+});
+
 /** The node kinds' schemas. A new kind: its schema here, its entry in KIND_INFO (catalog.ts). */
-const NODE_SCHEMAS = [ProducerNode, TopicNode, QueueNode, ConsumerNode, ProjectionNode, AggregateNode, SagaNode, EventBusNode, SnsNode, PubSubNode, ExchangeNode] as const;
+const NODE_SCHEMAS = [ProducerNode, TopicNode, QueueNode, ConsumerNode, ProjectionNode, AggregateNode, SagaNode, EventBusNode, SnsNode, PubSubNode, ExchangeNode, RegistryNode] as const;
 
 // The catalogue of kinds (labels, starter configs, connections, checks) is catalog.ts, kept
 // apart from these schemas so the first screen can show the palette without loading them.
@@ -621,6 +642,7 @@ export type NodeSpec = ConsumerSpec | Exclude<SpecOf<(typeof NODE_SCHEMAS)[numbe
 export type SnsSpec = v.InferOutput<typeof SnsNode> & { label: string };
 export type PubSubSpec = v.InferOutput<typeof PubSubNode> & { label: string };
 export type ExchangeSpec = v.InferOutput<typeof ExchangeNode> & { label: string };
+export type RegistrySpec = v.InferOutput<typeof RegistryNode> & { label: string };
 export type NodeKind = NodeSpec['kind'];
 export interface EdgeSpec extends Partial<Link>, Binding {
   id: string;
@@ -781,6 +803,9 @@ export function restoreScenario(input: unknown): Restored<Scenario> {
     if (why) errors.push({ path: `nodes[${i}].config.${why.path}`, message: why.message });
   });
   nodes.forEach((n, i) => errors.push(...fifoProblems(n, i, nodes, byId, outTopics(n.id))));
+  // [SR1] One schema registry serves every producer and consumer.
+  const registries = nodes.flatMap((n, i) => (n.kind === 'registry' ? [i] : []));
+  for (const i of registries.slice(1)) errors.push({ path: `nodes[${i}].kind`, message: `a scenario has one schema registry, and nodes[${registries[0]}] is it: put these subjects there` });
   amqpProblems(nodes, edges, s.edges, byId, errors);
   // A consumer's command action must name a command the aggregate has.
   nodes.forEach((n, i) => {

@@ -49,6 +49,7 @@ export const STEP_KINDS = [
   'expire',
   'offset-reset',
   'compact',
+  'schema',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
@@ -97,6 +98,7 @@ export const S_RETURN = 41;
 export const S_EXPIRE = 42;
 export const S_RESET = 43;
 export const S_COMPACT = 44;
+export const S_SCHEMA = 45;
 
 /** Logical time in ms as the trace writes it. */
 export function fmtMs(ms: number): string {

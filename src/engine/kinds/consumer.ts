@@ -12,6 +12,7 @@ import { Invariants } from '../invariants.ts';
 import { DeadLetters } from '../deadletters.ts';
 import { QueueKind, D_QUEUE } from './queue.ts';
 import { AggregateKind } from './aggregate.ts';
+import { RegistryKind } from './registry.ts';
 import { compileCondition, compileRules, newOutcome, ruleText, type CompiledRules, type RuleInput } from '../rules.ts';
 import { copyJson, stableStringify, type Json } from '../json.ts';
 import { ConsumerPatch, consumerPatchProblem, describeErrors, formatPath, NO_LINK_FAULTS, type ConsumerSpec, type Invariant, type Link, type Upcaster } from '../scenario.ts';
@@ -182,6 +183,7 @@ export class ConsumerGroups implements Module {
   private readonly pushChannels = new Set<number>();
 
   private net!: Network;
+  private registry!: RegistryKind;
   private inv!: Invariants;
   private dead!: DeadLetters;
   private queues!: QueueKind;
@@ -255,6 +257,7 @@ export class ConsumerGroups implements Module {
   link(): void {
     const k = this.k;
     this.net = k.get(Network);
+    this.registry = k.get(RegistryKind);
     this.inv = k.get(Invariants);
     this.dead = k.get(DeadLetters);
     this.queues = k.get(QueueKind);
@@ -693,6 +696,14 @@ export class ConsumerGroups implements Module {
     const L = this.k.records;
     const reader = this.k.reader;
     reader.upcast = null;
+    // [SR3] A type the schema registry holds is read with the consumer's own version.
+    const type = L.evType[rec];
+    if (this.registry.governs(type)) {
+      const r = this.registry.read(type, L.evSchema.get(rec), mem.spec.config.schema, L.evData[rec]);
+      if ('problem' in r) return `${mem.id} cannot read ${L.evText(rec)}: ${r.problem}`;
+      reader.upcast = { data: r.data, version: r.version };
+      return null;
+    }
     let version = L.evSchema.get(rec);
     const ups = mem.spec.config.upcasters;
     if (ups.length > 0) {

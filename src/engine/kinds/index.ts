@@ -18,6 +18,8 @@ import { EventBusKind } from './eventbus.ts';
 import { Fifo } from './fifo.ts';
 import { SnsKind } from './sns.ts';
 import { PubSubKind } from './pubsub.ts';
+import { RegistryKind } from './registry.ts';
 
-// FIFO queues, SNS topics and pub/sub channels come last (their channels after the others').
-export const MODULES: readonly ModuleClass[] = [Network, DeadLetters, Invariants, TopicKind, AggregateKind, QueueKind, ExchangeKind, ConsumerGroups, ProjectionKind, SagaKind, ProducerKind, EventBusKind, Fifo, SnsKind, PubSubKind];
+// FIFO queues, SNS topics and pub/sub channels come last (their channels after the others'),
+// then the schema registry (no channel, no action of its own).
+export const MODULES: readonly ModuleClass[] = [Network, DeadLetters, Invariants, TopicKind, AggregateKind, QueueKind, ExchangeKind, ConsumerGroups, ProjectionKind, SagaKind, ProducerKind, EventBusKind, Fifo, SnsKind, PubSubKind, RegistryKind];

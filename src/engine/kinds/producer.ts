@@ -8,6 +8,7 @@ import type { Invariant, ProducerSpec, Template } from '../scenario.ts';
 import type { CrashPoint } from '../inputs.ts';
 import type { Json } from '../json.ts';
 import { compileFiller, type Filler } from '../templates.ts';
+import { RegistryKind } from './registry.ts';
 import { Network } from '../network.ts';
 import { Invariants } from '../invariants.ts';
 import { FETCH_DELAY_MS } from './consumer.ts';
@@ -65,6 +66,7 @@ export class ProducerKind implements Module {
   private readonly producers: ProducerRt[] = [];
   private readonly producerOfNode = new Map<number, number>();
   private net!: Network;
+  private registry!: RegistryKind;
   private readonly A_TICK: number;
   private readonly A_RELAY: number;
   private readonly A_SENT: number;
@@ -91,6 +93,7 @@ export class ProducerKind implements Module {
   link(): void {
     const k = this.k;
     this.net = k.get(Network);
+    this.registry = k.get(RegistryKind);
     const amqp = k.get(ExchangeKind);
     k.nodes.forEach((n, i) => {
       if (n.kind !== 'producer') return;
@@ -140,7 +143,8 @@ export class ProducerKind implements Module {
       k.record(S_IGNORED, prod.node, -1, 0, `${prod.spec.id} is down, so its next event at its set rate was never produced`);
       return true;
     }
-    this.emit(p, this.fromTemplate(prod, tpl), S_PRODUCE, ti);
+    const rec = this.fromTemplate(prod, tpl);
+    if (rec >= 0) this.emit(p, rec, S_PRODUCE, ti);
     return true;
   }
 
@@ -173,6 +177,7 @@ export class ProducerKind implements Module {
     if (prod.armed?.point === 'after-save') k.schedule(k.now, this.A_PCRASH, p, prod.lifeEpoch, 0);
   }
 
+  /** A new record from a template, or -1 when the schema registry refused its data (a step says why). */
   private fromTemplate(prod: ProducerRt, tpl: ProducerRt['templates'][number]): number {
     prod.fired++;
     const t = tpl.t;
@@ -181,6 +186,12 @@ export class ProducerKind implements Module {
     // Key first, then data, fields in order: the PRNG draws in a fixed order ([P4]).
     if (tpl.key) key = tpl.key(prod.fired, this.k.prng);
     if (tpl.data) data = tpl.data(prod.fired, this.k.prng);
+    // [SR2] With a schema for its type, the serializer checks (and completes) the data first.
+    if (this.registry.governs(t.type)) {
+      const encoded = this.registry.serialized(t.type, t.schemaVersion, data, prod.node);
+      if (encoded === null) return -1;
+      data = encoded;
+    }
     const rec = this.k.records.createEvent(t.type, key === null ? null : String(key), data, prod.node, tpl.topic, -1, t.schemaVersion, -1);
     // [FQ2] [FQ3] A FIFO queue's group and deduplication ids, drawn after the key and the data.
     if (t.messageGroupId !== undefined || t.deduplicationId !== undefined) {
@@ -325,9 +336,16 @@ export class ProducerKind implements Module {
         if (input.event) {
           prod.fired++;
           const e = input.event;
-          ev = this.k.records.createEvent(e.type, e.key ?? null, (e.data ?? {}) as Json, prod.node, this.fireTopic(prod, e.topic), -1, e.schemaVersion ?? 1, -1);
+          let data = (e.data ?? {}) as Json;
+          if (this.registry.governs(e.type)) {
+            const encoded = this.registry.serialized(e.type, e.schemaVersion ?? 1, data, prod.node);
+            if (encoded === null) return;
+            data = encoded;
+          }
+          ev = this.k.records.createEvent(e.type, e.key ?? null, data, prod.node, this.fireTopic(prod, e.topic), -1, e.schemaVersion ?? 1, -1);
         } else {
           ev = this.fromTemplate(prod, prod.templates[input.template ?? 0]);
+          if (ev < 0) return;
         }
         this.emit(this.producerOfNode.get(i)!, ev, S_FIRE, input.template ?? -1);
       },

@@ -1,0 +1,1 @@
+export { default as RegistryNode } from './RegistryNode.svelte';
