@@ -489,7 +489,7 @@ function mainSource(kafka: boolean, amqp: boolean): string {
     "  console.error(`No consumer called ${wanted.join(', ')}. There are: ${[...new Set(all)].join(', ') || 'none'}`);",
     '  process.exit(1);',
     '}',
-    'const running: [string, { stats: ConsumerStats; store: Store; stop(): Promise<void> }][] = [];',
+    'const running: [string, { stats: ConsumerStats & { nacked?: number }; store: Store; stop(): Promise<void> }][] = [];',
     ...(kafka ? ["const kafka = connect('consumers');", 'await createTopics(kafka, TOPICS);'] : []),
     ...(amqp
       ? [
@@ -540,7 +540,9 @@ function mainSource(kafka: boolean, amqp: boolean): string {
     '  for (const [id, r] of running) {',
     '    await r.stop();',
     '    const { handled, ignored, duplicates, failed, deadLettered, effects } = r.stats;',
-    '    console.log(`${id}: handled ${handled}, ignored ${ignored}, duplicates skipped ${duplicates}, failures ${failed}, dead-lettered ${deadLettered}`);',
+    amqp
+      ? "    console.log(`${id}: handled ${handled}, ignored ${ignored}, duplicates skipped ${duplicates}, failures ${failed}, ${r.stats.nacked === undefined ? `dead-lettered ${deadLettered}` : `nacked ${r.stats.nacked}`}`);"
+      : '    console.log(`${id}: handled ${handled}, ignored ${ignored}, duplicates skipped ${duplicates}, failures ${failed}, dead-lettered ${deadLettered}`);',
     "    for (const [k, n] of effects) console.log(`  effect ${k}: ${n}`);",
     '    console.log(`  state: ${JSON.stringify(r.store.snapshot())}`);',
     '  }',
@@ -745,11 +747,11 @@ function projectReadme(
     '- Time is real and the network is real: there is no step back, no seed, no replay to the same',
     '  trace; two runs interleave differently. Event ids are new on every run (`evt-<time>-<n>`).',
     "- State (the tables, the processed-event ids) lives in each consumer process's memory and is",
-    `  gone when it stops, while ${[kafka ? 'its committed offsets' : '', amqp ? 'the acknowledged messages' : ''].filter(Boolean).join(' and ')} stay with the broker: restart a consumer and`,
+    `  gone when it stops, while ${[kafka ? 'its committed offsets stay with the broker' : '', amqp ? 'the queues keep every message not yet acknowledged' : ''].filter(Boolean).join(' and ')}: restart a consumer and`,
     '  it resumes where it left off with empty tables. A real service keeps both in its',
     '  database, in one transaction where it can.',
     '- Crashes, duplicates, rewinds, outages and partitions are not buttons: stop a process with',
-    '  Ctrl+C (or kill -9) between handling and commit, run two copies of a consumer' + (kafka ? ', rewind a' : '.'),
+    `  Ctrl+C (or kill -9) between handling and ${[kafka ? 'commit' : '', amqp ? 'ack' : ''].filter(Boolean).join(' or ')}, run two copies of a consumer${kafka ? ', rewind a' : '.'}`,
     ...(kafka ? ["  group with `docker compose exec redpanda rpk group seek <group> --to start` (its consumers", '  stopped).'] : []),
     '- Side effects ("charge card", "send email") are counted and logged, not performed.',
     ...(amqp
