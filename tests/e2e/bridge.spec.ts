@@ -145,3 +145,24 @@ test('a scenario downloads as a runnable Node project: compose file, topics, Kaf
   expect(strFromU8(files[`${root}src/scenario.ts`])).toContain('"partitions": 3');
   expect(strFromU8(files[`${root}README.md`])).toContain('## What differs from the simulation');
 });
+
+test('a scenario with a RabbitMQ exchange downloads with RabbitMQ: compose service, amqplib topology with its binding keys, and a README that says what differs', async ({ page }) => {
+  const { unzipSync, strFromU8 } = await import('fflate');
+  await openExample(page, 'exchange-routing');
+  await page.getByTestId('workspaces').click();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-project').click()]);
+  const files = unzipSync(new Uint8Array(await readFile((await download.path())!)));
+  const root = download.suggestedFilename().replace(/\.zip$/, '/');
+  const text = (p: string) => strFromU8(files[root + p]);
+  const names = Object.keys(files).map((n) => n.slice(root.length));
+  expect(names).toEqual(expect.arrayContaining(['src/amqp.ts', 'src/topology.ts', 'src/handlers/auditor.ts', 'src/main.ts', 'src/fire.ts']));
+  // Only exchanges and queues in it: no Kafka.
+  expect(names).not.toContain('src/kafka.ts');
+  expect(text('docker-compose.yml')).toContain('image: rabbitmq:4.1-management');
+  expect(JSON.parse(text('package.json')).dependencies).toEqual({ amqplib: expect.any(String) });
+  const scenario = text('src/scenario.ts');
+  expect(scenario).toContain('"bindingKey": "order.eu"');
+  expect(scenario).toContain('"bindingKey": "order.#"');
+  expect(scenario).toContain('"routingKey": "order.us.created"');
+  expect(text('README.md')).toContain("RabbitMQ's default exchange");
+});

@@ -1,7 +1,8 @@
 // The generated fan-out project against a REAL broker: `KAFKA_BROKERS=localhost:19092 npm run
 // test:integration` (for example with the compose file of any generated project: `docker
 // compose up -d`). Not part of `npm test`: no broker can run on the machines the tests run on.
-// Without KAFKA_BROKERS it fails at once saying so, rather than pass or skip in silence.
+// Without KAFKA_BROKERS (and without RABBITMQ_URL, for the RabbitMQ test beside it) it fails at
+// once saying so, rather than pass in silence; with only RABBITMQ_URL it is skipped, saying why.
 //
 // It generates the fan-out example's project with topic names unique to this run, creates the
 // topics (checking their partition counts on the broker), runs its consumers with KafkaJS,
@@ -17,15 +18,15 @@ import { simulate } from './simulate.ts';
 import type { RunningConsumer } from '../../src/bridge/project/template/kafka.ts';
 
 const brokers = process.env.KAFKA_BROKERS;
-if (!brokers) {
-  throw new Error('KAFKA_BROKERS is not set: this test needs a real Kafka-protocol broker. Start one (docker compose up -d in a generated project gives localhost:19092) and run KAFKA_BROKERS=localhost:19092 npm run test:integration');
+if (!brokers && !process.env.RABBITMQ_URL) {
+  throw new Error('Neither KAFKA_BROKERS nor RABBITMQ_URL is set: these tests need a real broker. Start one (docker compose up -d in a generated project gives Kafka on localhost:19092, and RabbitMQ on amqp://localhost:5672 for a scenario with exchanges) and run KAFKA_BROKERS=localhost:19092 RABBITMQ_URL=amqp://localhost:5672 npm run test:integration');
 }
 
 const run = Date.now().toString(36);
 const dir = resolve(`reports/integration-${run}`);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe(`the generated fan-out project on the broker at ${brokers}`, { timeout: 120_000 }, () => {
+describe.skipIf(!brokers)(`the generated fan-out project on the Kafka broker at ${brokers ?? '(KAFKA_BROKERS is not set: skipped)'}`, { timeout: 120_000 }, () => {
   it('creates its topics with their partitions, and its consumers end as the simulation does', async () => {
     const text = readFileSync('src/examples/fan-out.json', 'utf8').replaceAll('"orders"', `"orders-${run}"`);
     const restored = restoreScenario(JSON.parse(text));
@@ -39,7 +40,7 @@ describe(`the generated fan-out project on the broker at ${brokers}`, { timeout:
     const load = (p: string) => import(pathToFileURL(join(dir, p)).href);
     const { TOPICS, PRODUCERS, CONSUMERS } = await load('src/scenario.ts');
     const { connect, createTopics, runConsumer, openProducer, fire } = await load('src/kafka.ts');
-    const kafka = connect('eventfold-integration', brokers);
+    const kafka = connect('eventfold-integration', brokers!);
 
     await createTopics(kafka, TOPICS);
     const admin = kafka.admin();

@@ -4,8 +4,12 @@
 // type-checked with the TypeScript compiler API against KafkaJS's own types; each generated
 // handler is run against the simulation's rule compiler (src/engine/rules.ts) on random
 // events and states and must do exactly what it does ([H1]–[H7]); and the fan-out project
-// runs end to end on a fake KafkaJS (fake-kafka.ts). The real-broker test is
-// tests/integration/project.integration.test.ts (`npm run test:integration`).
+// runs end to end on a fake KafkaJS (fake-kafka.ts). Projects of scenarios with exchanges
+// are also type-checked against amqplib's types (@types/amqplib), and run on a fake amqplib
+// (fake-amqp.ts, whose routing is written apart from the simulation's): the same fires must
+// land the same events in the same queues as in the simulation, and the consumers end as
+// they do there. The real-broker tests are tests/integration/*.integration.test.ts
+// (`npm run test:integration`).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import ts from 'typescript';
@@ -17,6 +21,9 @@ import { partitionForKey, restoreScenario, type Scenario } from '../../engine/in
 import { exampleSessions, generatedSession } from '../../../tests/fuzz/corpus.ts';
 import { generateProject, PROJECT_COMPILER_OPTIONS, type Project } from './generate.ts';
 import { fakeKafka } from './fake-kafka.ts';
+import { fakeAmqp } from './fake-amqp.ts';
+import { createEngine } from '../../engine/index.ts';
+import { restoreSessionOrScenario } from '../../engine/session.ts';
 import type { RunningConsumer } from './template/kafka.ts';
 import { simulate } from '../../../tests/integration/simulate.ts';
 
@@ -62,7 +69,38 @@ if (!hostile.ok) throw new Error(JSON.stringify(hostile.errors));
 const fixtureScenario = restoreScenario(fixture);
 if (!fixtureScenario.ok) throw new Error('fixture');
 const generated = fc.sample(generatedSession, { numRuns: 40, seed: 5 }).flatMap((s) => (s ? [s.scenario] : [])).slice(0, 4);
-const scenarios: Scenario[] = [...exampleSessions().map((s) => s.scenario), fixtureScenario.value, hostile.value, ...generated];
+const scenarioOf = (path: string): Scenario => {
+  const r = restoreSessionOrScenario(JSON.parse(readFileSync(path, 'utf8')));
+  if (!r.ok) throw new Error(`${path}: ${JSON.stringify(r.errors)}`);
+  return 'scenario' in r.value ? r.value.scenario : r.value;
+};
+/** Lessons 27 and 28 as solved, and one scenario with every AMQP feature the simulation has. */
+const amqpScenarios = [scenarioOf('lessons/27-exchange-routing/solution.json'), scenarioOf('lessons/28-dead-letter-exchange/solution.json'), scenarioOf('tests/fixtures/projects/amqp-every-feature.json')];
+/** Kafka and RabbitMQ in one: a Kafka consumer emits to an exchange, a queue consumer emits to a Kafka topic. */
+const mixed = restoreScenario({
+  format: 'eventfold/scenario',
+  version: 1,
+  name: 'Mixed brokers',
+  nodes: [
+    { id: 'shop', kind: 'producer', config: { templates: [{ type: 'OrderPlaced', key: 'ORD-{n}', data: { orderId: 'ORD-{n}' }, topic: 'orders' }] } },
+    { id: 'orders', kind: 'topic', config: { partitions: 2 } },
+    { id: 'bridge', kind: 'consumer', config: { rules: [{ on: 'OrderPlaced', do: [{ do: 'emit', topic: 'x', type: 'order.placed', key: { event: 'key' } }] }] } },
+    { id: 'x', kind: 'exchange', config: { type: 'topic' } },
+    { id: 'q', kind: 'queue' },
+    { id: 'qc', kind: 'consumer', config: { rules: [{ on: 'order.placed', do: [{ do: 'increment', table: 'n', key: { event: 'key' }, by: 1 }, { do: 'emit', topic: 'done', type: 'Done', key: { event: 'key' } }] }] } },
+    { id: 'done', kind: 'topic' },
+  ],
+  edges: [
+    { source: 'shop', target: 'orders' },
+    { source: 'orders', target: 'bridge' },
+    { source: 'bridge', target: 'x' },
+    { source: 'x', target: 'q', bindingKey: 'order.*' },
+    { source: 'q', target: 'qc' },
+    { source: 'qc', target: 'done' },
+  ],
+});
+if (!mixed.ok) throw new Error(JSON.stringify(mixed.errors));
+const scenarios: Scenario[] = [...exampleSessions().map((s) => s.scenario), fixtureScenario.value, hostile.value, ...generated, ...amqpScenarios, mixed.value];
 
 const written: { scenario: Scenario; project: Project; dir: string }[] = [];
 
@@ -100,6 +138,9 @@ describe('generated projects', { timeout: 240_000 }, () => {
     expect(ts.formatDiagnostics(diagnostics, host)).toBe('');
     // KafkaJS's types were really read (a project that did not import it would pass trivially).
     expect(program.getSourceFiles().some((f) => f.fileName.includes('node_modules/kafkajs/types/index.d.ts'))).toBe(true);
+    // …and so were amqplib's, for the projects with exchanges.
+    expect(program.getSourceFiles().some((f) => f.fileName.includes('node_modules/@types/amqplib/index.d.ts'))).toBe(true);
+    expect(written.filter((w) => w.project.files.some((f) => f.path === 'src/amqp.ts')).length).toBeGreaterThanOrEqual(amqpScenarios.length + 2);
   });
 
   it('hold a compose file for Redpanda, the topics with the scenario’s partitions, and a README saying what differs', () => {
@@ -340,5 +381,197 @@ describe('the download', () => {
     const files = unzipSync(projectZip(w.project));
     expect(Object.keys(files).sort()).toEqual(w.project.files.map((f) => `${w.project.name}/${f.path}`).sort());
     for (const f of w.project.files) expect(strFromU8(files[`${w.project.name}/${f.path}`])).toBe(f.text);
+  });
+});
+
+// ---------------------------------------------------------------------------- RabbitMQ
+
+type Fire = { producer: string; template: number };
+/** Rates fire by themselves in the simulation: off, so both sides get exactly the same fires. */
+const withoutRates = (s: Scenario): Scenario => ({ ...s, nodes: s.nodes.map((n) => (n.kind === 'producer' ? { ...n, config: { ...n.config, rate: null } } : n)) });
+/** Every template of every producer, `times` times round. */
+const everyTemplate = (s: Scenario, times: number): Fire[] =>
+  Array.from({ length: times }, () => s.nodes.flatMap((n) => (n.kind === 'producer' ? n.config.templates.map((_, template) => ({ producer: n.id, template })) : []))).flat();
+
+/** The simulation after some fires: the events (type and key) that arrived in each queue, and how many were returned to their producer. */
+function simulateQueues(s: Scenario, fires: Fire[]): { queues: Record<string, string[]>; returned: number } {
+  const e = createEngine(s, { seed: s.seed });
+  e.runUntil(0);
+  for (const f of fires) {
+    const r = e.act({ kind: 'fire', node: f.producer, template: f.template });
+    if (!r.ok) throw new Error(r.reason);
+  }
+  e.runUntil(1e9, 1_000_000);
+  const what = new Map<string, string>();
+  for (const st of e.steps()) if (st.eventId && st.eventType && !what.has(st.eventId)) what.set(st.eventId, `${st.eventType} ${st.key ?? '-'}`);
+  const queues: Record<string, string[]> = {};
+  let returned = 0;
+  for (const [id, v] of Object.entries(e.view().nodes)) {
+    if (v.kind === 'queue') queues[id] = v.messages.map((m) => what.get(m.id)!).sort();
+    if (v.kind === 'exchange') returned += v.returned;
+  }
+  return { queues, returned };
+}
+
+interface Ran {
+  queues: Record<string, string[]>;
+  returned: number;
+  consumers: { id: string; state: unknown; effects: Record<string, number>; nacked: number }[];
+  rabbit: ReturnType<typeof fakeAmqp>;
+}
+
+/** A generated project on the fake amqplib, as its main.ts and fire.ts run it: topology, consumers, the fires, then every delivery. */
+async function runOnFakeRabbit(dir: string, fires: Fire[]): Promise<Ran> {
+  const load = (p: string) => import(pathToFileURL(join(dir, p)).href);
+  const { TOPOLOGY, CHANNELS, PRODUCERS, QUEUE_CONSUMERS } = await load('src/scenario.ts');
+  const { setupTopology, openPublisher, publish, fireAmqp, runQueueConsumer } = await load('src/amqp.ts');
+  const rabbit = fakeAmqp();
+  await setupTopology(await rabbit.conn.createChannel(), TOPOLOGY);
+  const publisher = await openPublisher(rabbit.conn, () => {});
+  const send = async (to: string, e: { type: string }) => {
+    const c = CHANNELS[to];
+    if (!c) throw new Error(`${to} is not on RabbitMQ`);
+    await publish(publisher, c.exchange, c.routingKey ?? e.type, e);
+  };
+  const running: [string, { store: { snapshot(): unknown }; stats: { effects: Map<string, number>; nacked: number } }][] = [];
+  for (const c of QUEUE_CONSUMERS) running.push([c.spec.id, await runQueueConsumer(rabbit.conn, c.spec, c.handle, send, () => {})]);
+  for (const f of fires) await fireAmqp(publisher, PRODUCERS.find((p: { id: string }) => p.id === f.producer), f.template);
+  await rabbit.drain();
+  const queues = Object.fromEntries([...rabbit.arrived].map(([q, ms]) => [q, ms.map((m) => `${m.properties.headers['cloudEvents:type']} ${m.properties.headers['cloudEvents:partitionkey'] ?? '-'}`).sort()]));
+  return { queues, returned: publisher.returned.length, consumers: running.map(([id, r]) => ({ id, state: r.store.snapshot(), effects: Object.fromEntries(r.stats.effects), nacked: r.stats.nacked })), rabbit };
+}
+
+describe('projects with exchanges: RabbitMQ', () => {
+  const byName = (start: string) => written.find((x) => x.scenario.name.startsWith(start))!;
+  const file = (w: (typeof written)[number], p: string) => w.project.files.find((f) => f.path === p)?.text;
+
+  it('declare the exchanges, queues and bindings the scenario draws, with their RabbitMQ arguments', async () => {
+    const all = byName('Every AMQP feature');
+    const rabbit = fakeAmqp();
+    const { TOPOLOGY } = await import(pathToFileURL(join(all.dir, 'src/scenario.ts')).href);
+    const { setupTopology } = await import(pathToFileURL(join(all.dir, 'src/amqp.ts')).href);
+    await setupTopology(await rabbit.conn.createChannel(), TOPOLOGY);
+    // Declaring again is harmless (the same settings), as `npm run topology` then `npm start` do.
+    await setupTopology(await rabbit.conn.createChannel(), TOPOLOGY);
+    expect(Object.fromEntries(rabbit.exchanges)).toEqual({
+      events: { type: 'topic', alternateExchange: 'unrouted' },
+      fan: { type: 'fanout', alternateExchange: null },
+      unrouted: { type: 'fanout', alternateExchange: null },
+      'by-headers': { type: 'headers', alternateExchange: null },
+      'direct-x': { type: 'direct', alternateExchange: null },
+      dlx: { type: 'direct', alternateExchange: null },
+    });
+    expect(rabbit.queues.get('eu')!.args).toEqual({ 'x-message-ttl': 600000, 'x-dead-letter-exchange': 'dlx', 'x-dead-letter-routing-key': 'eu.failed' });
+    // maxReceiveCount 2 → a quorum queue returning a message once, then dead-lettering it through the default exchange to jobs-dlq.
+    expect(rabbit.queues.get('jobs')!.args).toEqual({ 'x-queue-type': 'quorum', 'x-delivery-limit': 1, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': 'jobs-dlq' });
+    expect(rabbit.queues.get('all-orders')!.args).toEqual({});
+    const bindings = rabbit.bindings.map((b) => `${b.exchange} → ${b.to}${b.toExchange ? ' (exchange)' : ''} [${b.key}] ${JSON.stringify(b.args)}`);
+    expect(bindings).toEqual(
+      expect.arrayContaining([
+        'events → eu [order.eu.*] {}',
+        'events → all-orders [order.#] {}',
+        'events → fan (exchange) [order.us.*] {}',
+        'by-headers → hq-all [] {"x-match":"all","region":"eu","priority":"high"}',
+        'by-headers → hq-any [] {"x-match":"any","region":"eu","priority":"high"}',
+        'dlx → parked [eu.failed] {}',
+      ]),
+    );
+    // The alternate exchange takes what nothing matched: it is not bound as well.
+    expect(bindings.some((b) => b.startsWith('events → unrouted'))).toBe(false);
+    expect(JSON.parse(file(all, 'package.json')!)).toMatchObject({ dependencies: { amqplib: expect.any(String) }, devDependencies: { '@types/amqplib': expect.any(String) }, scripts: { topology: 'tsx src/topology.ts' } });
+    // No Kafka topic in it: no Redpanda, no KafkaJS.
+    expect(JSON.parse(file(all, 'package.json')!).dependencies.kafkajs).toBeUndefined();
+    expect(file(all, 'src/kafka.ts')).toBeUndefined();
+    expect(file(all, 'docker-compose.yml')).toContain('image: rabbitmq:4.1-management');
+    expect(file(all, 'docker-compose.yml')).not.toContain('redpanda');
+    const readme = file(all, 'README.md')!;
+    expect(readme).toContain("published to through\n  RabbitMQ's default exchange");
+    expect(readme).toContain('quorum queue (`x-queue-type: quorum`)');
+    // A Kafka-only scenario keeps Kafka alone.
+    const fanOut = byName('Pub/sub fan-out');
+    expect(file(fanOut, 'src/amqp.ts')).toBeUndefined();
+    expect(file(fanOut, 'docker-compose.yml')).not.toContain('rabbitmq');
+  });
+
+  it('route the same events to the same queues as the simulation, and the queue consumers end as it does: the exchange-routing example, lessons 27 and 28, every AMQP feature', async () => {
+    let compared = 0;
+    for (const start of ['Routing orders through a topic exchange', amqpScenarios[0].name, amqpScenarios[1].name, 'Every AMQP feature']) {
+      const w = byName(start);
+      const scenario = withoutRates(w.scenario);
+      const fires = everyTemplate(scenario, 2);
+      expect(fires.length, start).toBeGreaterThan(2);
+      const ran = await runOnFakeRabbit(w.dir, fires);
+      const sim = simulateQueues(scenario, fires);
+      expect(ran.queues, start).toEqual(sim.queues);
+      expect(ran.returned, start).toBe(sim.returned);
+      const outcome = simulate(scenario, fires);
+      for (const c of ran.consumers) {
+        expect(c.state, `${start}: ${c.id}`).toEqual(outcome[c.id].state);
+        expect(c.effects, `${start}: ${c.id}`).toEqual(outcome[c.id].effects);
+      }
+      compared++;
+      if (start === 'Every AMQP feature') {
+        // The poison order is nacked without requeue and parked through the dead-letter exchange;
+        // the bad job is delivered twice (its maxReceiveCount), then moved to jobs-dlq.
+        expect(ran.queues.parked).toEqual(['OrderPlaced NEG-16', 'OrderPlaced NEG-8']);
+        expect(ran.queues['jobs-dlq']).toEqual(['Job B-15', 'Job B-7']);
+        expect(ran.consumers.find((c) => c.id === 'jobs-worker')!.nacked).toBe(4);
+        expect(ran.returned).toBe(2);
+        expect(ran.queues['hq-all']).toEqual([]);
+        expect(ran.queues['dq']).toHaveLength(6);
+      }
+    }
+    expect(compared).toBe(4);
+  });
+
+  it('a routing key that no longer matches sends the events elsewhere, on the fake broker as in the simulation (the test can fail)', async () => {
+    const w = byName('Routing orders through a topic exchange');
+    const fires = everyTemplate(w.scenario, 1);
+    const ran = await runOnFakeRabbit(w.dir, fires);
+    // The example's point: the binding key order.eu has two words, the routing keys three.
+    expect(ran.queues['eu-orders']).toEqual([]);
+    expect(ran.queues.audit).toHaveLength(3);
+    const fixed = { ...w.scenario, edges: w.scenario.edges.map((e) => (e.target === 'eu-orders' && e.source === 'orders' ? { ...e, bindingKey: 'order.eu.*' } : e)) };
+    const dir = join(OUT, 'routing-fixed');
+    for (const f of generateProject(fixed).files) {
+      mkdirSync(dirname(join(dir, f.path)), { recursive: true });
+      writeFileSync(join(dir, f.path), f.text);
+    }
+    const after = await runOnFakeRabbit(dir, fires);
+    expect(after.queues['eu-orders']).toEqual(['OrderCancelled EU-3', 'OrderPlaced EU-1']);
+    expect(after.queues).toEqual(simulateQueues(fixed, fires).queues);
+  });
+
+  it('a mixed scenario runs on both: a Kafka consumer emits to an exchange, a queue consumer emits to a Kafka topic', async () => {
+    const w = byName('Mixed brokers');
+    expect(file(w, 'docker-compose.yml')).toContain('redpanda');
+    expect(file(w, 'docker-compose.yml')).toContain('rabbitmq');
+    const load = (p: string) => import(pathToFileURL(join(w.dir, p)).href);
+    const { TOPICS, TOPOLOGY, CHANNELS, PRODUCERS, CONSUMERS, QUEUE_CONSUMERS } = await load('src/scenario.ts');
+    const { createTopics, runConsumer, openProducer, fire, toRecord } = await load('src/kafka.ts');
+    const { setupTopology, openPublisher, publish, runQueueConsumer } = await load('src/amqp.ts');
+    expect(TOPICS.map((t: { topic: string }) => t.topic).sort()).toEqual(['done', 'orders']);
+    const broker = fakeKafka();
+    const rabbit = fakeAmqp();
+    await createTopics(broker.kafka, TOPICS);
+    await setupTopology(await rabbit.conn.createChannel(), TOPOLOGY);
+    const publisher = await openPublisher(rabbit.conn, () => {});
+    const out = await openProducer(broker.kafka, false);
+    // As main.ts routes: a RabbitMQ node by CHANNELS, anything else to Kafka.
+    const send = async (to: string, e: { type: string }) => {
+      const c = CHANNELS[to];
+      if (c) await publish(publisher, c.exchange, c.routingKey ?? e.type, e);
+      else await out.send({ topic: to, messages: [toRecord(e)] });
+    };
+    const kafkaSide = await runConsumer(broker.kafka, CONSUMERS[0].spec, CONSUMERS[0].handle, () => {}, send);
+    const rabbitSide = await runQueueConsumer(rabbit.conn, QUEUE_CONSUMERS[0].spec, QUEUE_CONSUMERS[0].handle, send, () => {});
+    const producer = await openProducer(broker.kafka, false);
+    for (let i = 0; i < 3; i++) await fire(producer, PRODUCERS[0], 0);
+    await broker.drain();
+    await rabbit.drain();
+    expect(kafkaSide.stats.handled).toBe(3);
+    expect(rabbit.arrived.get('q')!.map((m) => m.routingKey)).toEqual(['order.placed', 'order.placed', 'order.placed']);
+    expect(rabbitSide.store.snapshot()).toEqual(simulate(w.scenario, [0, 1, 2].map(() => ({ producer: 'shop', template: 0 }))).qc.state);
+    expect(broker.log.filter((r) => r.topic === 'done').map((r) => r.headers.ce_type)).toEqual(['Done', 'Done', 'Done']);
   });
 });

@@ -5,7 +5,9 @@
 // commit mode, idempotency, retries and dead-letter topic. Copied verbatim into each project.
 import kafkajs from 'kafkajs';
 import type { Admin, Consumer, IHeaders, Kafka as KafkaClient, KafkaMessage, Producer } from 'kafkajs';
-import { fill, Handling, HandlerError, Store, type CloudEvent, type Emit, type Handler } from './runtime.js';
+import { handleOnce, newEvent, newStats, Store, type CloudEvent, type ConsumerStats, type Handler, type ProducerSpec, type Send } from './runtime.js';
+
+export { newId, type ConsumerStats, type ProducerSpec, type Template } from './runtime.js';
 
 const { Kafka, Partitioners, logLevel } = kafkajs;
 
@@ -33,10 +35,6 @@ export async function createTopics(kafka: KafkaClient, topics: readonly TopicSpe
 }
 
 // ---------------------------------------------------------------------------- CloudEvents ⇄ records
-
-let counter = 0;
-/** A new event id: unique per process run (the simulation numbers them evt-0, evt-1, …). */
-export const newId = (): string => `evt-${Date.now().toString(36)}-${(counter++).toString(36)}`;
 
 /** A record for `producer.send`: the event in binary content mode. */
 export function toRecord(e: CloudEvent): { key: string | null; value: string; headers: IHeaders } {
@@ -95,53 +93,15 @@ export function fromRecord(topic: string, partition: number, m: KafkaMessage): C
 
 // ---------------------------------------------------------------------------- producers
 
-export interface Template {
-  type: string;
-  key: string | null;
-  data: unknown;
-  topic: string;
-  schemaVersion: number;
-}
-
-/** A producer of the scenario: its templates, and whether the broker drops its retried duplicates. */
-export interface ProducerSpec {
-  id: string;
-  idempotent: boolean;
-  templates: readonly Template[];
-}
-
 export async function openProducer(kafka: KafkaClient, idempotent: boolean): Promise<Producer> {
   const producer = kafka.producer({ idempotent, createPartitioner: Partitioners.DefaultPartitioner, ...(idempotent ? { maxInFlightRequests: 1 } : {}) });
   await producer.connect();
   return producer;
 }
 
-const fired = new Map<string, number>();
-
-/**
- * Fires one template: a new event (its own correlation id, [E3]) sent to its topic, with
- * `{n}` the producer's count of events in this run (from 1) and `{rand:MIN-MAX}` drawn.
- */
+/** Fires one template of a producer whose templates go to Kafka topics: a new event sent to its topic. */
 export async function fire(producer: Producer, spec: ProducerSpec, template: number): Promise<CloudEvent> {
-  const t = spec.templates[template];
-  if (!t) throw new Error(`${spec.id} has no template ${template} (it has ${spec.templates.length})`);
-  const n = (fired.get(spec.id) ?? 0) + 1;
-  fired.set(spec.id, n);
-  const key = t.key === null ? null : String(fill(t.key, n));
-  const id = newId();
-  const event: CloudEvent = {
-    specversion: '1.0',
-    id,
-    source: `/eventfold/${spec.id}`,
-    type: t.type,
-    time: new Date().toISOString(),
-    ...(key ? { subject: key } : {}),
-    datacontenttype: 'application/json',
-    data: fill(t.data, n),
-    ...(key !== null ? { partitionkey: key } : {}),
-    correlationid: id,
-    schemaversion: t.schemaVersion,
-  };
+  const { event, template: t } = newEvent(spec, template);
   await producer.send({ topic: t.topic, messages: [toRecord(event)] });
   return event;
 }
@@ -161,17 +121,6 @@ export interface ConsumerSpec {
   deadLetter: string | null;
 }
 
-/** What a running consumer did, for logs and tests. */
-export interface ConsumerStats {
-  handled: number;
-  ignored: number;
-  duplicates: number;
-  failed: number;
-  deadLettered: number;
-  effects: Map<string, number>;
-  commands: { aggregate: string; command: string; stream: string }[];
-}
-
 export interface RunningConsumer {
   consumer: Consumer;
   producer: Producer;
@@ -187,81 +136,40 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * together, or not at all when it fails; a failure is retried with backoff, then sent to the
  * dead-letter topic (or skipped).
  */
-export async function handleOne(spec: ConsumerSpec, handle: Handler, event: CloudEvent, store: Store, stats: ConsumerStats, send: (topic: string, e: CloudEvent) => Promise<void>, log: (line: string) => void = console.log): Promise<void> {
-  if (spec.idempotency !== 'none' && spec.idempotency !== 'natural' && store.read('_processed', event.id) === true) {
-    stats.duplicates++;
-    log(`${spec.id}: ${event.type} ${event.id} already handled: skipped`);
-    return;
-  }
+export async function handleOne(spec: ConsumerSpec, handle: Handler, event: CloudEvent, store: Store, stats: ConsumerStats, send: Send, log: (line: string) => void = console.log): Promise<void> {
   for (let attempt = 1; ; attempt++) {
-    const h = new Handling(event, store);
-    try {
-      const rule = handle(event, h);
-      if (rule === 0) {
-        stats.ignored++;
-        return;
+    const outcome = await handleOnce(spec, handle, event, store, stats, send, log);
+    if (typeof outcome === 'string') return;
+    log(`${spec.id}: ${event.type} ${event.id} failed (attempt ${attempt} of ${spec.retry.maxAttempts}): ${outcome.message}`);
+    if (attempt >= spec.retry.maxAttempts) {
+      if (spec.deadLetter) {
+        await send(spec.deadLetter, event);
+        stats.deadLettered++;
       }
-      for (const fx of h.effects) {
-        const k = `${fx.name}:${fx.key}`;
-        stats.effects.set(k, (stats.effects.get(k) ?? 0) + 1);
-        log(`${spec.id}: effect ${fx.name} for ${fx.key}`);
-      }
-      h.apply();
-      if (spec.idempotency !== 'none' && spec.idempotency !== 'natural') store.write('_processed', event.id, true);
-      for (const c of h.commands) {
-        stats.commands.push({ aggregate: c.aggregate, command: c.command, stream: c.stream });
-        log(`${spec.id}: command ${c.command} to ${c.aggregate} for ${c.stream} (aggregates are not generated: see the README)`);
-      }
-      for (const e of h.emits) await send(e.topic, emitted(spec, event, e));
-      stats.handled++;
       return;
-    } catch (err) {
-      if (!(err instanceof HandlerError)) throw err;
-      stats.failed++;
-      log(`${spec.id}: ${event.type} ${event.id} failed (attempt ${attempt} of ${spec.retry.maxAttempts}): ${err.message}`);
-      if (attempt >= spec.retry.maxAttempts) {
-        if (spec.deadLetter) {
-          await send(spec.deadLetter, event);
-          stats.deadLettered++;
-        }
-        return;
-      }
-      const wait = spec.retry.backoff === 'immediate' ? 0 : Math.min(spec.retry.maxMs, spec.retry.initialMs * 2 ** (attempt - 1));
-      await sleep(wait);
     }
+    const wait = spec.retry.backoff === 'immediate' ? 0 : Math.min(spec.retry.maxMs, spec.retry.initialMs * 2 ** (attempt - 1));
+    await sleep(wait);
   }
 }
 
-/** An event emitted while handling `cause`: caused by it, in its conversation ([E3]). */
-function emitted(spec: ConsumerSpec, cause: CloudEvent, e: Emit): CloudEvent {
-  const id = newId();
-  return {
-    specversion: '1.0',
-    id,
-    source: `/eventfold/${spec.id}`,
-    type: e.type,
-    time: new Date().toISOString(),
-    ...(e.key ? { subject: e.key } : {}),
-    datacontenttype: 'application/json',
-    data: e.data,
-    ...(e.key !== null ? { partitionkey: e.key } : {}),
-    correlationid: cause.correlationid,
-    causationid: cause.id,
-    schemaversion: 1,
-  };
-}
-
-/** Starts a consumer: joins its group, reads its topics and handles each record. */
-export async function runConsumer(kafka: KafkaClient, spec: ConsumerSpec, handle: Handler, log: (line: string) => void = console.log): Promise<RunningConsumer> {
+/**
+ * Starts a consumer: joins its group, reads its topics and handles each record. What it emits
+ * (and dead-letters) goes to Kafka topics, or through `route` when the project has other
+ * brokers too (an emit to a RabbitMQ exchange).
+ */
+export async function runConsumer(kafka: KafkaClient, spec: ConsumerSpec, handle: Handler, log: (line: string) => void = console.log, route?: Send): Promise<RunningConsumer> {
   const consumer = kafka.consumer({ groupId: spec.group });
   const producer = await openProducer(kafka, false);
   const store = new Store();
-  const stats: ConsumerStats = { handled: 0, ignored: 0, duplicates: 0, failed: 0, deadLettered: 0, effects: new Map(), commands: [] };
+  const stats = newStats();
   await consumer.connect();
   for (const topic of spec.topics) await consumer.subscribe({ topic, fromBeginning: true });
-  const send = async (topic: string, e: CloudEvent) => {
-    await producer.send({ topic, messages: [toRecord(e)] });
-  };
+  const send: Send =
+    route ??
+    (async (topic, e) => {
+      await producer.send({ topic, messages: [toRecord(e)] });
+    });
   await consumer.run({
     autoCommit: false,
     eachMessage: async ({ topic, partition, message }) => {

@@ -18,7 +18,7 @@ export interface CloudEvent {
   correlationid: string;
   causationid?: string;
   schemaversion: number;
-  /** Where it was read from (not CloudEvents attributes: Kafka coordinates). */
+  /** Where it was read from (not CloudEvents attributes: Kafka coordinates; unset for RabbitMQ). */
   partition?: number;
   offset?: number;
 }
@@ -198,3 +198,147 @@ export function fill(x: unknown, n: number, random: () => number = Math.random):
 
 /** What a generated handler is: the rules of one consumer as code. Returns the matching rule's number (1-based), or 0. */
 export type Handler = (event: CloudEvent, h: Handling) => number;
+
+// ---------------------------------------------------------------------------- events and handling, any broker
+
+/** What a producer's template publishes; `amqp` set: to a RabbitMQ exchange (or a queue through the default exchange), else to the Kafka topic `topic`. */
+export interface Template {
+  type: string;
+  key: string | null;
+  data: unknown;
+  /** The scenario node it goes to (a Kafka topic's name, or the exchange or queue). */
+  topic: string;
+  schemaVersion: number;
+  amqp?: {
+    /** The exchange ('' is RabbitMQ's default exchange, which delivers to the queue named by the routing key). */
+    exchange: string;
+    /** With `{n}` and `{rand:MIN-MAX}` fillers; null: the event type ([AM2]). */
+    routingKey: string | null;
+    headers?: Record<string, string | number | boolean>;
+    /** Per-message TTL (the `expiration` property). */
+    expirationMs?: number;
+    /** Unroutable: returned to the producer (basic.return) instead of dropped. */
+    mandatory?: boolean;
+  };
+}
+
+/** A producer of the scenario: its templates, and whether the broker drops its retried duplicates. */
+export interface ProducerSpec {
+  id: string;
+  idempotent: boolean;
+  templates: readonly Template[];
+}
+
+let counter = 0;
+/** A new event id: unique per process run (the simulation numbers them evt-0, evt-1, …). */
+export const newId = (): string => `evt-${Date.now().toString(36)}-${(counter++).toString(36)}`;
+
+const fired = new Map<string, number>();
+
+/**
+ * A new event from a producer's template (its own correlation id, [E3]), with `{n}` the
+ * producer's count of events in this run (from 1) and `{rand:MIN-MAX}` drawn. `n` is
+ * returned for the template's other fillers (a routing key, headers).
+ */
+export function newEvent(spec: ProducerSpec, template: number): { event: CloudEvent; template: Template; n: number } {
+  const t = spec.templates[template];
+  if (!t) throw new Error(`${spec.id} has no template ${template} (it has ${spec.templates.length})`);
+  const n = (fired.get(spec.id) ?? 0) + 1;
+  fired.set(spec.id, n);
+  const key = t.key === null ? null : String(fill(t.key, n));
+  const id = newId();
+  const event: CloudEvent = {
+    specversion: '1.0',
+    id,
+    source: `/eventfold/${spec.id}`,
+    type: t.type,
+    time: new Date().toISOString(),
+    ...(key ? { subject: key } : {}),
+    datacontenttype: 'application/json',
+    data: fill(t.data, n),
+    ...(key !== null ? { partitionkey: key } : {}),
+    correlationid: id,
+    schemaversion: t.schemaVersion,
+  };
+  return { event, template: t, n };
+}
+
+/** An event emitted while `source` handled `cause`: caused by it, in its conversation ([E3]). */
+export function emitted(source: string, cause: CloudEvent, e: Emit): CloudEvent {
+  const id = newId();
+  return {
+    specversion: '1.0',
+    id,
+    source: `/eventfold/${source}`,
+    type: e.type,
+    time: new Date().toISOString(),
+    ...(e.key ? { subject: e.key } : {}),
+    datacontenttype: 'application/json',
+    data: e.data,
+    ...(e.key !== null ? { partitionkey: e.key } : {}),
+    correlationid: cause.correlationid,
+    causationid: cause.id,
+    schemaversion: 1,
+  };
+}
+
+/** Publishes an event to a scenario node (a topic, an exchange, a queue), on whichever broker carries it. */
+export type Send = (to: string, e: CloudEvent) => Promise<void>;
+
+/** What a running consumer did, for logs and tests. */
+export interface ConsumerStats {
+  handled: number;
+  ignored: number;
+  duplicates: number;
+  failed: number;
+  deadLettered: number;
+  effects: Map<string, number>;
+  commands: { aggregate: string; command: string; stream: string }[];
+}
+
+export const newStats = (): ConsumerStats => ({ handled: 0, ignored: 0, duplicates: 0, failed: 0, deadLettered: 0, effects: new Map(), commands: [] });
+
+/** Who handles: its id, and how it absorbs duplicates (`processed-ids`: skip an event id already handled, kept with the state). */
+export interface HandlerSpec {
+  id: string;
+  idempotency: 'none' | 'processed-ids' | 'processed-ids-separate' | 'version' | 'natural';
+}
+
+/**
+ * One attempt at one event, as the simulation does it: the handler's writes, emits and
+ * effects apply together, or not at all when it fails (a HandlerError: the error is
+ * returned, for the caller to retry, dead-letter or nack).
+ */
+export async function handleOnce(spec: HandlerSpec, handle: Handler, event: CloudEvent, store: Store, stats: ConsumerStats, send: Send, log: (line: string) => void = console.log): Promise<'handled' | 'ignored' | 'duplicate' | HandlerError> {
+  const remembers = spec.idempotency !== 'none' && spec.idempotency !== 'natural';
+  if (remembers && store.read('_processed', event.id) === true) {
+    stats.duplicates++;
+    log(`${spec.id}: ${event.type} ${event.id} already handled: skipped`);
+    return 'duplicate';
+  }
+  const h = new Handling(event, store);
+  try {
+    if (handle(event, h) === 0) {
+      stats.ignored++;
+      return 'ignored';
+    }
+  } catch (err) {
+    if (!(err instanceof HandlerError)) throw err;
+    stats.failed++;
+    return err;
+  }
+  for (const fx of h.effects) {
+    const k = `${fx.name}:${fx.key}`;
+    stats.effects.set(k, (stats.effects.get(k) ?? 0) + 1);
+    log(`${spec.id}: effect ${fx.name} for ${fx.key}`);
+  }
+  h.apply();
+  if (remembers) store.write('_processed', event.id, true);
+  for (const c of h.commands) {
+    stats.commands.push({ aggregate: c.aggregate, command: c.command, stream: c.stream });
+    log(`${spec.id}: command ${c.command} to ${c.aggregate} for ${c.stream} (aggregates are not generated: see the README)`);
+  }
+  for (const e of h.emits) await send(e.topic, emitted(spec.id, event, e));
+  stats.handled++;
+  return 'handled';
+}
