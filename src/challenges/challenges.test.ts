@@ -43,3 +43,22 @@ describe('the challenges', () => {
     });
   }
 });
+
+/** Half-fixes a learner may try, which must still fail: the challenge asks for the whole pattern. */
+const WRONG: { challenge: string; why: string; node: string; config: Record<string, unknown> }[] = [
+  { challenge: 'one-email-per-order', why: 'committing before handling: a duplicate delivery still sends a second email', node: 'mailer', config: { commit: 'before' } },
+  { challenge: 'count-each-order-once', why: 'committing after handling alone counts a redelivered order twice', node: 'payment', config: { commit: 'after' } },
+  { challenge: 'count-each-order-once', why: 'processed ids alone still lose the order in hand when committed first', node: 'payment', config: { idempotency: 'processed-ids' } },
+  { challenge: 'count-each-order-once', why: 'processed ids saved in a separate step: a crash between the two counts twice', node: 'payment', config: { commit: 'after', idempotency: 'processed-ids-separate' } },
+  { challenge: 'no-lost-orders', why: 'a dual write that publishes sooner still loses the order on a crash in between', node: 'orders-service', config: { publishDelayMs: 1 } },
+];
+
+describe('half-fixes fail', () => {
+  for (const w of WRONG) {
+    it(`${w.challenge}: ${w.why}`, () => {
+      const c = challenges.find((x) => x.id === w.challenge)!;
+      const design = { ...c.start, nodes: c.start.nodes.map((n) => (n.id === w.node ? { ...n, config: { ...n.config, ...w.config } } : n)) } as typeof c.start;
+      expect(grade(design, gradeSpec(c)).verdict).toBe('fail');
+    });
+  }
+});
