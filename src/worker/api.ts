@@ -14,6 +14,7 @@ import { lagSampler, type LagSeries } from './metrics.ts';
 import { conversation, streamFold, type Conversation, type StreamFold } from './sourcing.ts';
 import type { LessonCheck, LessonReport } from './lessons.ts';
 import type { ExploreOptions, Explorer as ExplorerClass, FaultKind, Finding } from '../engine/explore.ts';
+import type { GradeReport, GradeSpec, Grader as GraderClass } from '../challenges/grade.ts';
 
 export type { Edit, EditError } from './editing.ts';
 export type { LagSeries } from './metrics.ts';
@@ -168,6 +169,9 @@ export function makeWorkerApi() {
   // The chaos explorer's search on this session, while one is under way.
   let explorer: ExplorerClass | null = null;
   let explorerOf: { engine: Engine; scenario: Scenario | null; inputs: number } | null = null;
+  // A challenge's grading of the design on screen, while one is under way ([Z6]–[Z8]).
+  let grader: GraderClass | null = null;
+  let graderOf: Scenario | null = null;
 
   function markUpTo(e: Engine, to: number): void {
     if (marks.length < to) {
@@ -561,6 +565,29 @@ export function makeWorkerApi() {
       };
     },
 
+    /**
+     * Grades the design on screen against a challenge ([Z6]–[Z8]): `start` begins with the
+     * challenge's goal, workload and budget, then each call tries up to `count` more
+     * schedules (the UI calls it in chunks, to show progress and stop). Loaded on first use.
+     */
+    async grade(request: { start?: GradeSpec; count: number }): Promise<GradeResult> {
+      const [{ Grader }, { faultText }] = await Promise.all([import('../challenges/grade.ts'), import('../engine/explore.ts')]);
+      need();
+      if (!request.start && (!grader || graderOf !== scenario)) {
+        return { verdict: 'cannot', tried: 0, total: 0, survived: null, problem: 'the design changed since grading began: grade it again', finding: null };
+      }
+      if (request.start) {
+        grader = new Grader(scenario!, request.start);
+        graderOf = scenario;
+      }
+      const r: GradeReport = grader!.step(Math.min(whole(request.count, 50), 2000));
+      return {
+        ...r,
+        survived: { ...r.survived },
+        finding: r.finding ? { ...r.finding, session: { ...r.finding.session, scenario: portable(r.finding.session.scenario) }, texts: r.finding.faults.map(faultText) } : null,
+      };
+    },
+
     /** The full current update, as if the client held no rows (after a reload of the UI). */
     refresh(): Update {
       known = { lo: 0, hi: 0 };
@@ -574,6 +601,12 @@ export interface ExploreReport {
   tried: number;
   survived: Record<FaultKind, number> | null;
   problem: string | null;
+  finding: (Finding & { texts: string[] }) | null;
+}
+
+/** How far grading a challenge got ([Z6]–[Z8]); `finding` with each fault in words. */
+export interface GradeResult extends Omit<GradeReport, 'survived' | 'finding'> {
+  survived: Record<FaultKind, number> | null;
   finding: (Finding & { texts: string[] }) | null;
 }
 

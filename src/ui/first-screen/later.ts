@@ -32,7 +32,7 @@ export const later = {
 
 /**
  * Modules that load on use through their own import() elsewhere (share links, files,
- * export, the lesson panel): prefetching imports them once more, which fills the module
+ * export, the lesson and challenge panels): prefetching imports them once more, which fills the module
  * map, so their first use does not wait for the network.
  */
 const modules: (() => Promise<unknown>)[] = [
@@ -41,6 +41,7 @@ const modules: (() => Promise<unknown>)[] = [
   () => import('../../persist/files.ts'),
   () => import('html-to-image'),
   () => import('../lessons/index.ts'),
+  () => import('../challenges/index.ts'),
 ];
 
 function idle(): Promise<void> {
