@@ -2,7 +2,10 @@
 // original, run B a fork of it. Both are replayed here from their sessions (scenario + seed +
 // inputs), never taken from an engine on screen, so the answer depends only on the two
 // sessions. Pure and deterministic: runs in Node (tests) and in the worker (api.compare).
-import { createEngine, type Engine, type TraceStep } from './engine.ts';
+// Through index.ts, as the worker's entry imports the engine: imported from engine.ts, the
+// worker's bundler split the whole engine into a chunk of its own (one more request before
+// the first screen is interactive).
+import { createEngine, type Engine, type TraceStep } from './index.ts';
 import type { Scenario } from './scenario.ts';
 import type { Input } from './inputs.ts';
 import type { Json } from './json.ts';
