@@ -280,3 +280,47 @@ describe('trace window', () => {
     );
   });
 });
+
+describe('compare (fork and diff)', () => {
+  /** The payments example with one order handled: the session a learner forks. */
+  async function forked() {
+    const payments = (await import('../examples/payments.json')).default;
+    const api = makeWorkerApi();
+    expect(api.load(payments).ok).toBe(true);
+    api.act({ kind: 'fire', node: 'checkout' });
+    api.step(10);
+    const original = api.session()!;
+    // The fork: the session at the playhead opened again, with a duplicate injected ([FD1]).
+    expect(api.load(original).ok).toBe(true);
+    expect(api.act({ kind: 'duplicate', node: 'payment', event: 'evt-0' }).ok).toBe(true);
+    return { api, original };
+  }
+
+  it('[FD1] [FD6] the fork on screen against its saved original: first difference at the fork step, 2 charges against 1', async () => {
+    const { api, original } = await forked();
+    const here = api.session()!.step;
+    const r = await api.compare(original, { screen: 'b' });
+    if (!r.ok) throw new Error(r.message);
+    expect(r.diff.first).toMatchObject({ step: original.step, a: null, b: { kind: 'inject', node: 'payment' } });
+    expect(r.diff.effects).toEqual([expect.objectContaining({ effect: 'card charged', a: 1, b: 2 })]);
+    // Comparing moves nothing on screen.
+    expect(api.session()!.step).toBe(here);
+  });
+
+  it('[FD2] the sides follow `screen`: the original on screen is run A', async () => {
+    const { api, original } = await forked();
+    const fork = api.session()!;
+    expect(api.load(original).ok).toBe(true);
+    const r = await api.compare(fork, { screen: 'a', at: 'end' });
+    if (!r.ok) throw new Error(r.message);
+    expect(r.diff.effects[0]).toMatchObject({ a: 1, b: 2 });
+  });
+
+  it('refuses another run that is not a session, saying which field is wrong, and keeps the run on screen', async () => {
+    const { api, original } = await forked();
+    const before = api.session();
+    const r = await api.compare({ ...original, inputs: 'lots' }, { screen: 'b' });
+    expect(r).toMatchObject({ ok: false, message: expect.stringContaining('inputs') });
+    expect(api.session()).toEqual(before);
+  });
+});

@@ -15,11 +15,16 @@ import { conversation, streamFold, type Conversation, type StreamFold } from './
 import type { LessonCheck, LessonReport } from './lessons.ts';
 import type { ExploreOptions, Explorer as ExplorerClass, FaultKind, Finding } from '../engine/explore.ts';
 import type { GradeReport, GradeSpec, Grader as GraderClass } from '../challenges/grade.ts';
+import type { RunDiff } from '../engine/diff.ts';
 
 export type { Edit, EditError } from './editing.ts';
 export type { LagSeries } from './metrics.ts';
 export type { Conversation, FoldStep, StreamFold } from './sourcing.ts';
 export type { LessonCheck, LessonReport } from './lessons.ts';
+export type { RunDiff, StepRow, NodeDiff, TableRow, EffectCount, InvariantDiff } from '../engine/diff.ts';
+
+/** What `compare` answers: the diff of the original (A) and the fork (B), or why there is none. */
+export type CompareResult = { ok: true; diff: RunDiff } | { ok: false; message: string };
 
 /** Every node also carries its whole spec, which the inspector edits. */
 type WithSpec = { spec: NodeSpec };
@@ -586,6 +591,29 @@ export function makeWorkerApi() {
         survived: { ...r.survived },
         finding: r.finding ? { ...r.finding, session: { ...r.finding.session, scenario: portable(r.finding.session.scenario) }, texts: r.finding.faults.map(faultText) } : null,
       };
+    },
+
+    /**
+     * Fork and diff ([FD1]–[FD6]): compares the session on screen with `other` (a saved
+     * session, checked through restoreSession), the original being run A and the fork run B;
+     * `screen` says which of the two is on screen. Both are replayed from step 0 in fresh
+     * engines, so the playhead on screen does not move. Loaded on first use.
+     */
+    async compare(other: unknown, options: { screen: 'a' | 'b'; at?: number | 'end' }): Promise<CompareResult> {
+      const e = need();
+      if (!scenario) return { ok: false, message: 'Nothing is open to compare.' };
+      const restored = restoreSessionOrScenario(other);
+      if (!restored.ok) return { ok: false, message: `The other run cannot be read, so it cannot be compared:\n${describeErrors(restored.errors)}` };
+      const { diffRuns } = await import('../engine/diff.ts');
+      const here = { scenario, seed: e.seed, inputs: e.session().inputs };
+      const there = { scenario: restored.value.scenario, seed: restored.value.seed, inputs: restored.value.inputs };
+      const at = options?.at === undefined || options.at === 'end' ? 'end' : whole(options.at, 0);
+      try {
+        const diff = options?.screen === 'a' ? diffRuns(here, there, { at }) : diffRuns(there, here, { at });
+        return { ok: true, diff };
+      } catch (err) {
+        return { ok: false, message: `The two runs could not be compared: ${(err as Error).message}` };
+      }
     },
 
     /** The full current update, as if the client held no rows (after a reload of the UI). */

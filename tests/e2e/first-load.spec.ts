@@ -23,6 +23,7 @@ const DEFERRED = {
   'the invariant form': 'invariant-dialog',
   'the sequence diagram': 'sequence-diagram',
   'the lesson panel': 'lesson-panel',
+  'the fork bar and Compare': 'compare-dialog',
   'the share-link codec': 'made by a newer version of Eventfold',
   'the file import and export': 'eventfold/workspace-export',
   'the scenario schemas (valibot)': 'unknown field (allowed fields',

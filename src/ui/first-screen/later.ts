@@ -28,6 +28,8 @@ export const later = {
   chaos: new Deferred('the chaos explorer', () => dialogs().then((m) => m.ChaosExplorer)),
   shareDialog: new Deferred('the Share dialog', () => dialogs().then((m) => m.ShareDialog)),
   workspacesDialog: new Deferred('the Workspaces dialog', () => dialogs().then((m) => m.WorkspacesDialog)),
+  /** The bar of a fork pair and its Compare dialog ([FD1]–[FD6]), shown once a run is forked. */
+  forkBar: new Deferred('the fork bar and Compare', () => import('../fork/index.ts').then((m) => m.ForkBar)),
 };
 
 /**
