@@ -49,6 +49,40 @@ describe('AsyncAPI export', () => {
     expect(sends.every((o: any) => o.action === 'send')).toBe(true);
   });
 
+  it("retention and compaction are the Kafka binding's topicConfiguration; a registry's latest version is the message's payload schema", async () => {
+    const { getLesson, lessonSolutionInput } = await import('../lessons/index.ts');
+    const solved = (id: string) => {
+      const r = restoreScenario(lessonSolutionInput(getLesson(id)!).scenario);
+      if (!r.ok) throw new Error(id);
+      return r.value;
+    };
+    const compacted = toAsyncApi(solved('compacted-changelog')) as Doc;
+    expectValidAsyncApi(compacted);
+    expect(compacted.channels.customers.bindings.kafka.topicConfiguration).toEqual({ 'cleanup.policy': ['compact'], 'retention.ms': -1 });
+    const kept = toAsyncApi(solved('retention-offset-reset')) as Doc;
+    expect(kept.channels.orders.bindings.kafka.topicConfiguration).toEqual({ 'cleanup.policy': ['delete'], 'retention.ms': 1000 });
+    const registry = toAsyncApi(solved('schema-registry')) as Doc;
+    expectValidAsyncApi(registry);
+    expect(registry.components.messages.OrderPlaced.payload).toEqual({
+      type: 'object',
+      properties: { orderId: { type: 'string' }, total: { type: 'number' }, discount: { type: 'number', default: 0 }, customerId: { type: 'string' } },
+      required: ['orderId', 'total', 'customerId'],
+      additionalProperties: false,
+      'x-eventfold-schema-version': 2,
+      'x-eventfold-compatibility': 'FULL',
+    });
+    // Opened elsewhere (without x-eventfold), the topic keeps its retention and compaction.
+    const { 'x-eventfold': _x, ...plain } = compacted;
+    const back = fromAsyncApi(plain);
+    expect(back.ok).toBe(true);
+    if (!back.ok) return;
+    expect(back.scenario.nodes.find((n) => n.id === 'customers')!.config).toMatchObject({ compactEveryMs: 1000 });
+    expect(back.notes.join('\n')).toContain('compacted (cleanup.policy compact); how often the log cleaner runs is not in the document: every 1000 ms');
+    const { 'x-eventfold': _y, ...plainKept } = kept;
+    const keptBack = fromAsyncApi(plainKept);
+    expect(keptBack.ok && keptBack.scenario.nodes.find((n) => n.id === 'orders')!.config).toMatchObject({ retentionMs: 1000 });
+  });
+
   it('a queue is an AMQP queue channel on a RabbitMQ server', () => {
     const r = restoreScenario({ format: 'eventfold/scenario', version: 1, nodes: [{ id: 'p', kind: 'producer', config: { templates: [{ type: 'Job', topic: 'jobs' }] } }, { id: 'jobs', kind: 'queue' }, { id: 'w', kind: 'consumer' }], edges: [{ source: 'p', target: 'jobs' }, { source: 'jobs', target: 'w' }] });
     if (!r.ok) throw new Error(JSON.stringify(r.errors));

@@ -149,6 +149,32 @@ function flows(s: Scenario): Flow {
   return { messages, into };
 }
 
+/** A subject's latest version as the message's JSON Schema: its fields, required unless they have a default. */
+function registrySchema(subject: { subject: string; compatibility: string; versions: { fields: { name: string; type: string; default?: Json }[] }[] }): Obj {
+  const latest = subject.versions[subject.versions.length - 1];
+  return {
+    type: 'object',
+    properties: Object.fromEntries(latest.fields.map((f) => [f.name, { ...(f.type === 'any' ? {} : { type: f.type }), ...(f.default !== undefined ? { default: f.default } : {}) }])),
+    required: latest.fields.filter((f) => f.default === undefined).map((f) => f.name),
+    additionalProperties: false,
+    'x-eventfold-schema-version': subject.versions.length,
+    'x-eventfold-compatibility': subject.compatibility.toUpperCase(),
+  };
+}
+
+/** A topic's retention and compaction as the Kafka binding's topicConfiguration ([RT1], [RT5]). */
+function topicConfiguration(c: { retentionMs?: number | null; retentionRecords?: number | null; compactEveryMs?: number | null }): Obj {
+  const compact = (c.compactEveryMs ?? null) !== null;
+  const ms = c.retentionMs ?? null;
+  if (!compact && ms === null) return {};
+  return {
+    topicConfiguration: {
+      'cleanup.policy': compact ? (ms !== null ? ['compact', 'delete'] : ['compact']) : ['delete'],
+      'retention.ms': ms ?? -1,
+    },
+  };
+}
+
 /** The scenario as an AsyncAPI 3.0.0 document (a plain object: JSON or YAML it). */
 export function toAsyncApi(s: Scenario): Obj {
   const key = keyMaker();
@@ -160,8 +186,13 @@ export function toAsyncApi(s: Scenario): Obj {
   if (hasTopic || !hasQueue) servers.kafka = { host: 'localhost:9092', protocol: 'kafka', description: 'The broker of the generated project (docker compose up): Redpanda, Kafka API.' };
   if (hasQueue) servers.rabbitmq = { host: 'localhost:5672', protocol: 'amqp', protocolVersion: '0.9.1', description: 'A RabbitMQ for the queues and exchanges.' };
 
+  // A type the schema registry holds is described by its latest version ([SR1]).
+  const registry = s.nodes.find((n) => n.kind === 'registry');
+  const subjects = new Map(registry?.kind === 'registry' ? registry.config.subjects.map((x) => [x.subject, x]) : []);
   const componentsMessages: Obj = {};
   for (const [type, m] of messages) {
+    const subject = subjects.get(type);
+    if (subject) m.payload = registrySchema(subject);
     const k = msgKey(type);
     componentsMessages[k] = {
       name: type,
@@ -180,7 +211,7 @@ export function toAsyncApi(s: Scenario): Obj {
     const k = key(n.id);
     const msgs = Object.fromEntries([...(into.get(n.id) ?? [])].map((type) => [msgKey(type), { $ref: `#/components/messages/${msgKey(type)}` }]));
     let binding: Obj;
-    if (n.kind === 'topic') binding = { servers: [{ $ref: '#/servers/kafka' }], bindings: { kafka: { topic: n.id, partitions: n.config.partitions, bindingVersion: '0.5.0' } } };
+    if (n.kind === 'topic') binding = { servers: [{ $ref: '#/servers/kafka' }], bindings: { kafka: { topic: n.id, partitions: n.config.partitions, ...topicConfiguration(n.config), bindingVersion: '0.5.0' } } };
     else if (n.kind === 'queue') binding = { servers: [{ $ref: '#/servers/rabbitmq' }], bindings: { amqp: { is: 'queue', queue: { name: n.id, durable: true, exclusive: false, autoDelete: false, vhost: '/' }, bindingVersion: '0.3.0' } } };
     else if (n.kind === 'exchange') binding = { servers: [{ $ref: '#/servers/rabbitmq' }], bindings: { amqp: { is: 'routingKey', exchange: { name: n.id, type: n.config.type, durable: true, autoDelete: false, vhost: '/' }, bindingVersion: '0.3.0' } } };
     else binding = { description: CHANNEL_TEXT[n.kind] ?? `A ${n.kind}.` };
@@ -299,6 +330,8 @@ interface ChannelRead {
   label: string;
   kind: 'topic' | 'queue';
   partitions: number;
+  retentionMs: number | null;
+  compactEveryMs: number | null;
   /** Message key in the channel → the message object. */
   messages: Map<string, Obj>;
 }
@@ -320,6 +353,8 @@ function readChannels(doc: Obj, deref: (v: unknown) => unknown, notes: string[],
     const bindings = isObj(deref(ch.bindings)) ? (deref(ch.bindings) as Obj) : {};
     let kind: 'topic' | 'queue' = 'topic';
     let partitions = 1;
+    let retentionMs: number | null = null;
+    let compactEveryMs: number | null = null;
     for (const [b, v] of Object.entries(bindings)) {
       const binding = deref(v);
       if (b === 'kafka' && isObj(binding)) {
@@ -327,7 +362,18 @@ function readChannels(doc: Obj, deref: (v: unknown) => unknown, notes: string[],
           partitions = Math.min(64, Math.max(1, binding.partitions));
           if (binding.partitions > 64) notes.push(`channels.${key}: ${binding.partitions} partitions is more than the simulation's 64: it has 64.`);
         }
-        const rest = Object.keys(binding).filter((k) => !['topic', 'partitions', 'bindingVersion'].includes(k));
+        const conf = isObj(binding.topicConfiguration) ? binding.topicConfiguration : {};
+        const ms = conf['retention.ms'];
+        if (typeof ms === 'number' && ms > 0) retentionMs = Math.min(1e9, Math.max(1, Math.round(ms)));
+        const policy = Array.isArray(conf['cleanup.policy']) ? conf['cleanup.policy'] : [];
+        if (policy.includes('compact')) {
+          compactEveryMs = 1000;
+          notes.push(`channels.${key}: compacted (cleanup.policy compact); how often the log cleaner runs is not in the document: every 1000 ms.`);
+        }
+        if (policy.length > 0 && !policy.includes('delete') && retentionMs !== null) retentionMs = null;
+        const confRest = Object.keys(conf).filter((k) => !['retention.ms', 'cleanup.policy'].includes(k));
+        if (confRest.length > 0) notes.push(`channels.${key}.bindings.kafka.topicConfiguration: ${confRest.join(', ')} not modelled.`);
+        const rest = Object.keys(binding).filter((k) => !['topic', 'partitions', 'bindingVersion', 'topicConfiguration'].includes(k));
         if (rest.length > 0) notes.push(`channels.${key}.bindings.kafka: ${rest.join(', ')} not modelled.`);
       } else if (b === 'amqp' && isObj(binding)) {
         if (binding.is === 'queue') kind = 'queue';
@@ -347,7 +393,7 @@ function readChannels(doc: Obj, deref: (v: unknown) => unknown, notes: string[],
       }
     }
     const name = address ?? key;
-    out.push({ key, id: newId(name, 'channel'), label: text(ch.title, 80) ?? name.slice(0, 80), kind, partitions, messages });
+    out.push({ key, id: newId(name, 'channel'), label: text(ch.title, 80) ?? name.slice(0, 80), kind, partitions, retentionMs, compactEveryMs, messages });
   }
   return out;
 }
@@ -431,7 +477,7 @@ function fromStandardParts(doc: Obj, deref: (v: unknown) => unknown, notes: stri
   const nodes: Obj[] = [];
   const edges: Obj[] = [];
   channels.forEach((c, i) =>
-    nodes.push({ id: c.id, kind: c.kind, label: c.label, position: { x: 320, y: i * 140 }, ...(c.kind === 'topic' ? { config: { partitions: c.partitions } } : {}) }),
+    nodes.push({ id: c.id, kind: c.kind, label: c.label, position: { x: 320, y: i * 140 }, ...(c.kind === 'topic' ? { config: topicConfigOf(c) } : {}) }),
   );
 
   // Operations, grouped by the node that does them: `x-eventfold-node`, else the application.
@@ -517,6 +563,11 @@ function fromStandardParts(doc: Obj, deref: (v: unknown) => unknown, notes: stri
   return scenario.ok ? { ok: true, scenario: scenario.value, notes } : { ok: false, errors: scenario.errors, notes };
 }
 
+/** A topic's config from its channel: partitions, and retention and compaction when its binding has them. */
+function topicConfigOf(c: { partitions: number; retentionMs: number | null; compactEveryMs: number | null }): Obj {
+  return { partitions: c.partitions, ...(c.retentionMs !== null ? { retentionMs: c.retentionMs } : {}), ...(c.compactEveryMs !== null ? { compactEveryMs: c.compactEveryMs } : {}) };
+}
+
 /** A document Eventfold wrote: its scenario, checked against (and corrected by) its channels. */
 function reconcile(s: Scenario, doc: Obj, deref: (v: unknown) => unknown, notes: string[]): AsyncApiImport {
   const read = readChannels(doc, deref, [], idMaker());
@@ -540,7 +591,7 @@ function reconcile(s: Scenario, doc: Obj, deref: (v: unknown) => unknown, notes:
   for (const c of read) {
     if (known.has(c.id)) continue;
     notes.push(`channel ${c.id} is not in x-eventfold: added as a ${c.kind} with nothing connected.`);
-    nodes.push({ id: c.id, kind: c.kind, label: c.label, position: { x: -300, y: (y += 140) }, config: c.kind === 'topic' ? { partitions: c.partitions } : {} } as unknown as NodeSpec);
+    nodes.push({ id: c.id, kind: c.kind, label: c.label, position: { x: -300, y: (y += 140) }, config: c.kind === 'topic' ? topicConfigOf(c) : {} } as unknown as NodeSpec);
   }
   const expected = toAsyncApi(s).operations as Obj;
   const given = isObj(doc.operations) ? doc.operations : {};

@@ -100,7 +100,9 @@ const mixed = restoreScenario({
   ],
 });
 if (!mixed.ok) throw new Error(JSON.stringify(mixed.errors));
-const scenarios: Scenario[] = [...exampleSessions().map((s) => s.scenario), fixtureScenario.value, hostile.value, ...generated, ...amqpScenarios, mixed.value];
+// Retention, compaction and a schema registry (lessons 29–31, as solved).
+const keeping = ['29-retention-offset-reset', '30-compacted-changelog', '31-schema-registry'].map((l) => scenarioOf(`lessons/${l}/solution.json`));
+const scenarios: Scenario[] = [...exampleSessions().map((s) => s.scenario), fixtureScenario.value, hostile.value, ...generated, ...amqpScenarios, mixed.value, ...keeping];
 
 const written: { scenario: Scenario; project: Project; dir: string }[] = [];
 
@@ -153,6 +155,24 @@ describe('generated projects', { timeout: 240_000 }, () => {
     expect(JSON.parse(file('package.json'))).toMatchObject({ type: 'module', dependencies: { kafkajs: expect.any(String) } });
     const saga = written.find((x) => x.scenario.nodes.some((n) => n.kind === 'saga'))!;
     expect(saga.project.notGenerated.join('\n')).toContain('(saga): sagas are not generated yet');
+  });
+
+  it("create topics with their retention and compaction as Kafka configs, and say what is not generated", async () => {
+    const of = (sc: Scenario) => written.find((w) => w.scenario === sc)!;
+    const [retention, compacted, registry] = keeping.map(of);
+    const load = (p: string, dir: string) => import(pathToFileURL(join(dir, p)).href);
+    const { TOPICS: kept } = await load('src/scenario.ts', retention.dir);
+    expect(kept).toEqual([{ topic: 'orders', partitions: 1, config: { 'cleanup.policy': 'delete', 'retention.ms': '1000' } }]);
+    const { TOPICS: changelog } = await load('src/scenario.ts', compacted.dir);
+    expect(changelog).toEqual([{ topic: 'customers', partitions: 1, config: { 'cleanup.policy': 'compact', 'retention.ms': '-1' } }]);
+    // KafkaJS gets them as configEntries.
+    const broker = fakeKafka();
+    const { createTopics } = await load('src/kafka.ts', compacted.dir);
+    const calls: unknown[] = [];
+    const admin = broker.kafka.admin();
+    await createTopics({ admin: () => ({ ...admin, createTopics: async (a: unknown) => (calls.push(a), admin.createTopics(a as never)) }) } as never, changelog);
+    expect(calls).toEqual([{ waitForLeaders: true, topics: [{ topic: 'customers', numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'retention.ms', value: '-1' }] }] }]);
+    expect(registry.project.notGenerated.join('\n')).toContain('Schema registry (schema registry): not generated; events are plain JSON');
   });
 
   it('keep hostile names and values as data: string literals and line comments only', async () => {

@@ -102,6 +102,15 @@ function action(a: Action): string {
   }
 }
 
+/** A topic's retention and compaction as Kafka topic configs ([RT1], [RT5]): cleanup.policy, retention.ms. */
+function topicConfigEntries(n: NodeSpec | undefined): { config?: Record<string, string> } {
+  if (!n || n.kind !== 'topic') return {};
+  const ms = n.config.retentionMs ?? null;
+  const compact = (n.config.compactEveryMs ?? null) !== null;
+  if (ms === null && !compact) return {};
+  return { config: { 'cleanup.policy': compact ? (ms !== null ? 'compact,delete' : 'compact') : 'delete', 'retention.ms': String(ms ?? -1) } };
+}
+
 /** A consumer's rules as one handler function, one `if` per rule in order ([H1]). */
 export function handlerSource(node: { id: string; label: string }, rules: readonly Rule[], failWhen: Condition | null): string {
   const body: string[] = [];
@@ -298,8 +307,12 @@ export function generateProject(s: Scenario): Project {
       ...channels.filter((c) => onKafka(c.id)).map((c) => [c.id, c.kind === 'topic' ? c.config.partitions : 1] as const),
       ...[...dlTopics].filter(onKafka).map((t) => [t, (byId.get(t)?.kind === 'topic' && (byId.get(t) as Extract<NodeSpec, { kind: 'topic' }>).config.partitions) || 1] as const),
     ]),
-  ].map(([topic, partitions]) => ({ topic, partitions }));
+  ].map(([topic, partitions]) => ({ topic, partitions, ...topicConfigEntries(byId.get(topic)) }));
   const kafka = topics.length > 0 || readers.some((r) => r.groups.length > 0);
+  for (const n of s.nodes) {
+    if (n.kind === 'topic' && (n.config.retentionRecords ?? null) !== null) notGenerated.push(`${n.label}: retention by record count (${n.config.retentionRecords} per partition) has no Kafka setting: Kafka bounds a partition by bytes (retention.bytes); it is created without it.`);
+    if (n.kind === 'registry') notGenerated.push(`${n.label} (schema registry): not generated; events are plain JSON. Confluent Schema Registry with Avro serializers would enforce the same subjects and compatibility.`);
+  }
   /** Where emits (and dead letters) to RabbitMQ nodes go. */
   const amqpChannels = Object.fromEntries(channels.flatMap((c) => (amqpRoute(c.id) ? [[c.id, amqpRoute(c.id)!]] : [])));
 

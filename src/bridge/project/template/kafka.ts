@@ -19,16 +19,18 @@ export function connect(clientId: string, brokers = process.env.KAFKA_BROKERS ??
 export interface TopicSpec {
   topic: string;
   partitions: number;
+  /** Topic configs, such as cleanup.policy and retention.ms. */
+  config?: Record<string, string>;
 }
 
-/** Creates the topics that do not exist yet, each with the scenario's partition count. */
+/** Creates the topics that do not exist yet, each with the scenario's partition count and retention or compaction. */
 export async function createTopics(kafka: KafkaClient, topics: readonly TopicSpec[]): Promise<void> {
   const admin: Admin = kafka.admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t.topic));
-    if (missing.length > 0) await admin.createTopics({ waitForLeaders: true, topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions })) });
+    if (missing.length > 0) await admin.createTopics({ waitForLeaders: true, topics: missing.map((t) => ({ topic: t.topic, numPartitions: t.partitions, configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })) })) });
   } finally {
     await admin.disconnect();
   }
