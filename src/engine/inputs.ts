@@ -61,8 +61,8 @@ export interface OutageIntent {
   kind: 'outage';
   node: string;
   durationMs: number;
-  /** `down` (default): publishes fail and are retried; `acks-lost`: writes land but their acks are lost. */
-  mode?: 'down' | 'acks-lost';
+  /** `down` (default): publishes fail and are retried; `acks-lost`: writes land but their acks are lost; `restart`: down, and a queue loses what was not durable ([DU1]). */
+  mode?: 'down' | 'acks-lost' | 'restart';
 }
 /** Cut the network between two nodes, optionally healing by itself ([N5]). */
 export interface PartitionIntent {

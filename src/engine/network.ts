@@ -33,6 +33,7 @@ interface NetworkState {
   outageUntil: number[];
   outageAcksLost: boolean[];
   outageNo: number[];
+  outageRestart: boolean[];
 }
 
 export class Network implements Module {
@@ -48,6 +49,10 @@ export class Network implements Module {
   outageUntil: number[] = [];
   outageAcksLost: boolean[] = [];
   private outageNo: number[] = [];
+  /** Per channel: the outage on now is a broker restart ([DU1]). */
+  private outageRestart: boolean[] = [];
+  /** What a channel's owner does when its broker restarts: it says what was lost, or null ([DU1]). */
+  private restartHooks = new Map<number, () => string | null>();
 
   private readonly senders: Sender[] = [];
   private readonly senderBackoff: number[] = [];
@@ -106,6 +111,7 @@ export class Network implements Module {
     this.outageUntil = new Array<number>(n).fill(-1);
     this.outageAcksLost = new Array<boolean>(n).fill(false);
     this.outageNo = new Array<number>(n).fill(0);
+    this.outageRestart = new Array<boolean>(n).fill(false);
   }
 
   /** Registers a sender; returns its number for `A_PUBLISH`. */
@@ -213,8 +219,11 @@ export class Network implements Module {
       const c = k.records.channelOfNode.get(i)!;
       this.outageUntil[c] = k.now + input.durationMs;
       this.outageAcksLost[c] = input.mode === 'acks-lost';
+      this.outageRestart[c] = input.mode === 'restart';
       this.outageNo[c]++;
       k.schedule(this.outageUntil[c], this.A_RECOVER, c, this.outageNo[c], 0);
+      // [DU1] A restart: down like an outage, and its owner first loses what was not durable.
+      const lost = input.mode === 'restart' ? (this.restartHooks.get(c)?.() ?? 'its log is on disk, so nothing is lost') : null;
       k.record(
         S_OUTAGE,
         i,
@@ -222,7 +231,9 @@ export class Network implements Module {
         this.outageUntil[c],
         this.outageAcksLost[c]
           ? 'writes still land, but their acknowledgements are lost, so producers send them again (duplicates, unless the producer is idempotent)'
-          : 'publishes fail and producers retry; consumers cannot fetch from it',
+          : lost !== null
+            ? `its broker restarts: ${lost}; until it is back, publishes fail and producers retry, and consumers cannot fetch from it`
+            : 'publishes fail and producers retry; consumers cannot fetch from it',
       );
     },
   };
@@ -315,7 +326,7 @@ export class Network implements Module {
         const [a, b] = key.split('>').map((n) => k.nodes[Number(n)].id);
         return { source: a, target: b, ...l };
       }),
-      outages: k.records.channels.flatMap((t, c) => (this.outageUntil[c] >= 0 ? [{ node: t.id, until: this.outageUntil[c], mode: this.outageAcksLost[c] ? ('acks-lost' as const) : ('down' as const) }] : [])),
+      outages: k.records.channels.flatMap((t, c) => (this.outageUntil[c] >= 0 ? [{ node: t.id, until: this.outageUntil[c], mode: this.outageAcksLost[c] ? ('acks-lost' as const) : this.outageRestart[c] ? ('restart' as const) : ('down' as const) }] : [])),
     };
   }
 
@@ -328,6 +339,7 @@ export class Network implements Module {
       outageUntil: [...this.outageUntil],
       outageAcksLost: [...this.outageAcksLost],
       outageNo: [...this.outageNo],
+      outageRestart: [...this.outageRestart],
     };
   }
 
@@ -340,6 +352,12 @@ export class Network implements Module {
     this.outageUntil = [...s.outageUntil];
     this.outageAcksLost = [...s.outageAcksLost];
     this.outageNo = [...s.outageNo];
+    this.outageRestart = [...s.outageRestart];
+  }
+
+  /** [DU1] `c`'s owner loses what was not durable when its broker restarts; `hook` says what. */
+  onRestart(c: number, hook: () => string | null): void {
+    this.restartHooks.set(c, hook);
   }
 }
 

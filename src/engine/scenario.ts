@@ -132,6 +132,8 @@ const AMQP_TEMPLATE = {
   headers: v.optional(Headers),
   expirationMs: v.optional(Num(0, 86_400_000)),
   mandatory: v.optional(v.boolean('must be true or false')),
+  /** AMQP delivery mode 2: a durable queue keeps the message through a broker restart ([DU2]). Absent: transient, RabbitMQ's default. */
+  persistent: v.optional(v.boolean('must be true or false')),
 };
 /** What a connection from an exchange carries: its binding ([AM3], [AM4]). */
 const BINDING_ENTRIES = {
@@ -167,6 +169,8 @@ export interface Template {
   expirationMs?: number;
   /** AMQP ([AM5]): an unroutable message comes back to the producer (basic.return). */
   mandatory?: boolean;
+  /** AMQP delivery mode 2 ([DU2]): kept through a broker restart by a durable queue. */
+  persistent?: boolean;
 }
 const TemplateSchema = v.strictObject({
   type: Name(100),
@@ -270,6 +274,8 @@ const QueueNode = nodeSchema('queue', {
     deadLetterRoutingKey: v.optional(v.nullable(RoutingKey)),
     /** What a nack does ([AM8]): put the message back (`requeue`, when left out) or dead-letter it (reject without requeue). */
     onReject: v.optional(v.picklist(['requeue', 'dead-letter'], 'must be requeue or dead-letter')),
+    /** AMQP durable queue ([DU1]): false, a broker restart deletes it with every message in it; left out: durable. */
+    durable: v.optional(v.boolean('must be true or false')),
 });
 
 /** An AMQP 0-9-1 exchange ([AM1]): routes each message to the queues whose binding matches. */
@@ -574,7 +580,7 @@ export function intentSchema<E extends v.ObjectEntries>(extra: E) {
       v.strictObject({ kind: v.literal('redeliver'), node: Id, count: Int(1, 100_000), ...extra }),
       v.strictObject({ kind: v.literal('deploy'), node: Id, config: ConsumerPatch, ...extra }),
       v.strictObject({ kind: v.literal('redrive'), node: Id, events: v.optional(v.pipe(v.array(EventId), v.maxLength(10_000))), ...extra }),
-      v.strictObject({ kind: v.literal('outage'), node: Id, durationMs: Num(1, 3_600_000), mode: v.optional(v.picklist(['down', 'acks-lost'], 'must be down or acks-lost')), ...extra }),
+      v.strictObject({ kind: v.literal('outage'), node: Id, durationMs: Num(1, 3_600_000), mode: v.optional(v.picklist(['down', 'acks-lost', 'restart'], 'must be down, acks-lost or restart')), ...extra }),
       v.strictObject({ kind: v.literal('partition'), node: Id, from: Id, durationMs: v.optional(Num(1, 3_600_000)), ...extra }),
       v.strictObject({ kind: v.literal('heal'), node: Id, from: Id, ...extra }),
       v.strictObject({ kind: v.literal('link'), node: Id, to: Id, ...LinkEntries, ...extra }),

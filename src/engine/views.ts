@@ -106,9 +106,11 @@ export interface QueueView {
   inFlight: number;
   acked: number;
   dead: number;
-  messages: { id: string; state: 'ready' | 'in flight' | 'acked' | 'dead-lettered' | 'duplicate dropped' | 'expired'; receives: number; holder: string | null; group?: string }[];
+  messages: { id: string; state: 'ready' | 'in flight' | 'acked' | 'dead-lettered' | 'duplicate dropped' | 'expired' | 'lost in a restart'; receives: number; holder: string | null; group?: string }[];
   /** Messages whose TTL ran out while ready ([AM7]). */
   expired?: number;
+  /** Messages a broker restart deleted: transient ones, or all of a queue that is not durable ([DU1]). */
+  lostInRestart?: number;
   /** SQS FIFO ([FQ1]): true, with the groups that have a message in flight (the rest of each waits). */
   fifo?: boolean;
   blockedGroups?: string[];
@@ -195,6 +197,6 @@ export interface EngineView {
   network: {
     cuts: [string, string][];
     links: ({ source: string; target: string } & Link)[];
-    outages: { node: string; until: number; mode: 'down' | 'acks-lost' }[];
+    outages: { node: string; until: number; mode: 'down' | 'acks-lost' | 'restart' }[];
   };
 }

@@ -575,7 +575,8 @@ export class ConsumerGroups implements Module {
     const q = L.evTopic.get(rec);
     const reachable = !this.net.isCut(mem.node, L.channels[q].node);
     const held = reachable && this.queues.ack(q, L.evOffset.get(rec), mem.busyReceipt);
-    this.k.record(S_ACK, mem.node, rec, held ? 1 : reachable ? 0 : -1);
+    const why = held || !reachable || !this.queues.restarted(q) ? undefined : this.queues.lostInRestart(q, L.evOffset.get(rec)) ? 'the broker restarted while it was handled, and the message was not durable: it is gone, so there is nothing to delete (it was handled once, and nobody will get it again)' : 'this receipt no longer holds it (a broker restart closed the channel it came on, or its visibility timeout ran out): it is back in the queue and will be handled again';
+    this.k.record(S_ACK, mem.node, rec, held ? 1 : reachable ? 0 : -1, why);
     this.finish(m);
   }
 
@@ -1308,6 +1309,7 @@ export class ConsumerGroups implements Module {
       }
       case S_ACK:
         if (aux < 0) return `${who} could not ack ${evText}: the network to the queue is cut; the message will reappear after its visibility timeout`;
+        if (note) return `${who} tried to ack ${evText}, but ${note}`;
         return aux ? `${who} acked ${evText}: it is deleted from the queue` : `${who} tried to ack ${evText}, but its visibility timeout had run out and the message is back in the queue: it will be handled again`;
       case S_DELIVER: {
         const m = this.members[mi!];

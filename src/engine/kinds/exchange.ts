@@ -50,6 +50,8 @@ interface Props {
   /** Per-message TTL in ms (the `expiration` property). */
   exp: number | undefined;
   mandatory: boolean;
+  /** Delivery mode 2 ([DU2]). */
+  persistent: boolean;
 }
 
 interface BindingRt {
@@ -173,19 +175,24 @@ export class ExchangeKind implements Module {
    * nothing more from the PRNG, so scenarios without AMQP fields run exactly as before).
    */
   stamper(t: Template): Stamper | null {
-    if (t.routingKey === undefined && t.headers === undefined && t.expirationMs === undefined && !t.mandatory) return null;
+    if (t.routingKey === undefined && t.headers === undefined && t.expirationMs === undefined && !t.mandatory && !t.persistent) return null;
     const rk = t.routingKey === undefined ? null : compileFiller(t.routingKey);
     const hd = t.headers === undefined ? null : compileFiller(t.headers as Json);
     return (rec, n, prng) => {
       const key = rk ? String(rk(n, prng)) : t.routingKey;
       const headers = hd ? (hd(n, prng) as Headers) : t.headers;
-      this.props.set(rec, { rk: key, headers, exp: t.expirationMs, mandatory: t.mandatory ?? false });
+      this.props.set(rec, { rk: key, headers, exp: t.expirationMs, mandatory: t.mandatory ?? false, persistent: t.persistent ?? false });
     };
   }
 
   /** [AM2] The routing key a record is routed by: its own, else its event type. */
   routingKey(rec: number): string {
     return this.props.get(rec)?.rk ?? this.k.records.evType[rec];
+  }
+
+  /** [DU2] Was the record published persistent (delivery mode 2)? */
+  persistentOf(rec: number): boolean {
+    return this.props.get(rec)?.persistent ?? false;
   }
 
   /** [AM7] A record's per-message TTL, if it has one. */
@@ -200,7 +207,7 @@ export class ExchangeKind implements Module {
       if (p) this.props.set(to, p);
       return;
     }
-    this.props.set(to, { rk: deadLettered.rk ?? this.routingKey(from), headers: p?.headers, exp: undefined, mandatory: false });
+    this.props.set(to, { rk: deadLettered.rk ?? this.routingKey(from), headers: p?.headers, exp: undefined, mandatory: false, persistent: p?.persistent ?? false });
   }
 
   /**

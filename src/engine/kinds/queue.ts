@@ -25,6 +25,8 @@ const Q_DEAD = 3;
 const Q_DROPPED = 4;
 /** [AM7] Its TTL ran out while it was ready. */
 const Q_EXPIRED = 5;
+/** [DU1] A broker restart deleted it (transient, or in a queue that is not durable). */
+const Q_LOST = 6;
 
 interface QueueRt {
   /** Channel index. */
@@ -39,8 +41,10 @@ interface QueueRt {
   qHolder: number[];
   /** [AM7] When each message expires (-1: never). */
   qExpires: number[];
+  /** [DU1] How many broker restarts it went through. */
+  restarts: number;
 }
-type QueueState = Pick<QueueRt, 'qState' | 'qReceives' | 'qReceipt' | 'qHolder' | 'qExpires'>;
+type QueueState = Pick<QueueRt, 'qState' | 'qReceives' | 'qReceipt' | 'qHolder' | 'qExpires' | 'restarts'>;
 
 export class QueueKind implements Module {
   readonly kinds = ['queue'] as const;
@@ -81,7 +85,7 @@ export class QueueKind implements Module {
     k.nodes.forEach((n, i) => {
       if (n.kind !== 'queue') return;
       const c = k.records.addChannel(i, 1);
-      const q: QueueRt = { c, node: i, config: n.config, readers: [], qState: [], qReceives: [], qReceipt: [], qHolder: [], qExpires: [] };
+      const q: QueueRt = { c, node: i, config: n.config, readers: [], qState: [], qReceives: [], qReceipt: [], qHolder: [], qExpires: [], restarts: 0 };
       this.queues.push(q);
       this.queueOfChannel.set(c, q);
       this.queueOfNode.set(i, q);
@@ -104,6 +108,7 @@ export class QueueKind implements Module {
   }
 
   link(): void {
+    for (const q of this.queues) this.k.get(Network).onRestart(q.c, () => this.restart(q));
     this.groups = this.k.get(ConsumerGroups);
     this.dead = this.k.get(DeadLetters);
     this.fifo = this.k.get(Fifo);
@@ -200,6 +205,16 @@ export class QueueKind implements Module {
     return held;
   }
 
+  /** [DU1] Did a broker restart delete this message? */
+  lostInRestart(c: number, off: number): boolean {
+    return this.queueOfChannel.get(c)!.qState[off] === Q_LOST;
+  }
+
+  /** [DU1] Has this queue's broker restarted during the run? */
+  restarted(c: number): boolean {
+    return this.queueOfChannel.get(c)!.restarts > 0;
+  }
+
   /** [Q4] Puts the message back, ready at once, if this receipt still holds it; returns whether it did. */
   nack(c: number, off: number, receipt: number): boolean {
     const q = this.queueOfChannel.get(c)!;
@@ -256,6 +271,49 @@ export class QueueKind implements Module {
     return true;
   }
 
+  /**
+   * [DU1] [DU2] The queue's broker restarts. A queue that is not durable is deleted with every
+   * message in it (and declared again, empty, when the broker is back); a durable one keeps its
+   * persistent messages and loses the transient ones. Consumers' channels close: what they held
+   * unacked is ready again (their acks will not count), or gone with the rest.
+   */
+  private restart(q: QueueRt): string {
+    const k = this.k;
+    const L = k.records;
+    const durable = q.config.durable !== false;
+    q.restarts++;
+    let lost = 0;
+    let requeued = 0;
+    for (let off = 0; off < q.qState.length; off++) {
+      const st = q.qState[off];
+      if (st !== Q_READY && st !== Q_INFLIGHT) continue;
+      const rec = L.channels[q.c].logs[0].get(off);
+      const holder = q.qHolder[off];
+      if (holder >= 0) this.groups.dropPrefetched(holder, rec);
+      q.qHolder[off] = -1;
+      if (!durable || !this.exchanges.persistentOf(rec)) {
+        q.qState[off] = Q_LOST;
+        lost++;
+        // One being handled right now is not lost to its handler (only its ack will fail).
+        if (holder >= 0 && this.groups.members[holder].busy === rec) continue;
+        const why = durable ? `${L.idOf(rec)} was transient (not persistent) and ${k.nodes[q.node].id}'s broker restarted` : `${k.nodes[q.node].id} is not durable and its broker restarted`;
+        for (const m of q.readers) this.groups.missed(m, rec, why);
+        continue;
+      }
+      if (st === Q_INFLIGHT) requeued++;
+      q.qState[off] = Q_READY;
+      this.expireIfDue(q, off);
+    }
+    const s = (n: number) => (n === 1 ? '' : 's');
+    const gone =
+      lost === 0
+        ? 'no message lost'
+        : durable
+          ? `${lost} transient message${s(lost)} lost (a durable queue keeps only persistent messages through a restart)`
+          : `${lost} message${s(lost)} lost (${k.nodes[q.node].id} is not durable: the queue itself is gone and comes back empty)`;
+    return requeued > 0 ? `${gone}; ${requeued} unacked message${s(requeued)} ready again (the consumers' channels closed, so their acks will not count)` : gone;
+  }
+
   /** [Q3] The visibility timeout ran out before an ack: the message is offered again. */
   private reappear(c: number, off: number): void {
     const k = this.k;
@@ -301,9 +359,10 @@ export class QueueKind implements Module {
       acked: count(Q_ACKED),
       dead: count(Q_DEAD),
       expired: count(Q_EXPIRED),
+      ...(q.qState.includes(Q_LOST) ? { lostInRestart: count(Q_LOST) } : {}),
       messages: q.qState.map((st, off) => ({
         id: L.idOf(t.logs[0].get(off)),
-        state: (['ready', 'in flight', 'acked', 'dead-lettered', 'duplicate dropped', 'expired'] as const)[st],
+        state: (['ready', 'in flight', 'acked', 'dead-lettered', 'duplicate dropped', 'expired', 'lost in a restart'] as const)[st],
         receives: q.qReceives[off],
         holder: q.qHolder[off] >= 0 && st === Q_INFLIGHT ? this.groups.members[q.qHolder[off]].id : null,
         ...(q.config.fifo ? { group: this.fifo.groupOf(t.logs[0].get(off)) } : {}),
@@ -319,7 +378,7 @@ export class QueueKind implements Module {
   }
 
   capture(): QueueState[] {
-    return this.queues.map((q) => ({ qState: [...q.qState], qReceives: [...q.qReceives], qReceipt: [...q.qReceipt], qHolder: [...q.qHolder], qExpires: [...q.qExpires] }));
+    return this.queues.map((q) => ({ qState: [...q.qState], qReceives: [...q.qReceives], qReceipt: [...q.qReceipt], qHolder: [...q.qHolder], qExpires: [...q.qExpires], restarts: q.restarts }));
   }
 
   restore(state: unknown): void {
@@ -330,6 +389,7 @@ export class QueueKind implements Module {
       q.qReceipt = [...s.qReceipt];
       q.qHolder = [...s.qHolder];
       q.qExpires = [...s.qExpires];
+      q.restarts = s.restarts;
     });
   }
 }
