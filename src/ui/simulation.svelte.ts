@@ -94,7 +94,11 @@ export class Simulation {
 
   private api: AsyncApi;
   private frames: Frames;
-  private inFlight = 0;
+  private inFlight = $state.raw(0);
+  /** A call to the worker is under way: what is on screen may be about to change. */
+  get busy(): boolean {
+    return this.inFlight > 0;
+  }
   private frame = 0;
   private lastFrame: number | null = null;
   private owed = 0;

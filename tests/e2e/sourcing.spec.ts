@@ -53,6 +53,8 @@ test('the order saga: the payment fails, the stock is released and the order can
   await selectNode(page, 'shop');
   await page.getByLabel('Template to fire').selectOption('1'); // 250: over the card limit
   await page.getByTestId('fire-template').click();
+  // The fire is applied before running on (else a loaded machine may find nothing pending yet).
+  await expect(rowsOf(page, 'fire')).toHaveCount(1);
   await runToEnd(page);
   await selectNode(page, 'order-saga');
   const instances = page.getByTestId('saga-instances');

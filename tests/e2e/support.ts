@@ -33,6 +33,8 @@ export async function runToEnd(page: Page, maxSteps = 300): Promise<void> {
   const next = page.getByTestId('next-action');
   const forward = page.getByRole('button', { name: 'Step forward' });
   for (let i = 0; i < maxSteps; i++) {
+    // What it says is read once the worker has answered the last click (a fire, a step).
+    await expect(next).toHaveAttribute('data-busy', 'false');
     if ((await next.textContent())?.includes('nothing is pending') || (await forward.isDisabled())) return;
     await forward.click({ timeout: 2000 }).catch(() => undefined); // it may go idle meanwhile
   }
