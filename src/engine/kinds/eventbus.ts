@@ -140,6 +140,13 @@ export class EventBusKind implements Module {
     };
   }
 
+  /** Entries a checkpoint copies: each bus's counters and the events no rule matched. */
+  stateSize(): number {
+    let n = 0;
+    for (const b of this.buses) n += b.matched.length + b.unmatched.length;
+    return n;
+  }
+
   capture(): BusState[] {
     return this.buses.map((b) => ({ received: b.received, matched: [...b.matched], unmatched: [...b.unmatched] }));
   }

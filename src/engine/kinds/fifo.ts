@@ -109,6 +109,13 @@ export class Fifo implements Module {
     return `${k.nodes[s.node].id} accepted the send of ${L.evText(s.ev)} but dropped it: its ${this.dedupWords(this.dedupOf(s.ev, c))} is the same as ${first}, within the ${fmtMs(this.windowMs(c))} deduplication window. No consumer will receive it`;
   }
 
+  /** Entries a checkpoint copies: every remembered deduplication id. */
+  stateSize(): number {
+    let n = 0;
+    for (const m of this.windows.values()) n += m.size;
+    return n;
+  }
+
   capture(): Windows {
     return new Map([...this.windows].map(([c, m]) => [c, new Map(m)]));
   }

@@ -127,6 +127,13 @@ export class PubSubKind implements Module {
     };
   }
 
+  /** Entries a checkpoint copies: each channel's recent pushes. */
+  stateSize(): number {
+    let n = 0;
+    for (const c of this.channels) n += c.recent.length;
+    return n;
+  }
+
   capture(): ChannelState[] {
     return this.channels.map(copyState);
   }

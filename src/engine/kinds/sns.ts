@@ -201,6 +201,13 @@ export class SnsKind implements Module {
     };
   }
 
+  /** Entries a checkpoint copies: per topic its counters, waiting messages and recent fan-outs. */
+  stateSize(): number {
+    let n = 0;
+    for (const t of this.topics) n += t.delivered.length + t.filtered.length + t.waiting.length + t.recent.length;
+    return n;
+  }
+
   capture(): SnsState[] {
     return this.topics.map(copyState);
   }
