@@ -5,18 +5,10 @@
 // lesson fixed by making its queue FIFO. No console errors or warnings.
 import { test, expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { failOnConsoleProblems, openExample, rowsOf, saved } from './support.ts';
+import { failOnConsoleProblems, openExample, playToEnd, rowsOf, saved } from './support.ts';
 
 failOnConsoleProblems();
 test.describe.configure({ timeout: 60_000 });
-
-/** Plays until nothing is pending, then pauses. */
-async function playToEnd(page: Page) {
-  await page.getByTestId('play').click();
-  await expect(page.getByTestId('next-action')).toContainText('nothing is pending', { timeout: 20_000 });
-  await page.getByTestId('play').click();
-  await expect(page.getByTestId('play')).toHaveAttribute('aria-label', 'Play');
-}
 
 async function scan(page: Page, view: string) {
   const r = await new AxeBuilder({ page }).analyze();

@@ -2,20 +2,10 @@
 // waiting jobs; persistent messages alone do not save them from a queue that is not durable;
 // both together do. Then the learner restarts the broker again by hand from the break-it panel.
 import { test, expect, type Page } from '@playwright/test';
-import { failOnConsoleProblems, rowsOf, saved, selectNode } from './support.ts';
+import { failOnConsoleProblems, goal, playToEnd, rowsOf, saved, selectNode } from './support.ts';
 
 failOnConsoleProblems();
 test.describe.configure({ timeout: 90_000 });
-
-const goal = (page: Page, id: string) => page.locator(`[data-testid="goal"][data-goal="${id}"]`);
-
-async function playToEnd(page: Page) {
-  const play = page.getByTestId('play');
-  if ((await play.getAttribute('aria-label')) === 'Play') await play.click();
-  await expect(page.getByTestId('next-action')).toContainText('nothing is pending', { timeout: 30_000 });
-  await play.click();
-  await expect(play).toHaveAttribute('aria-label', 'Play');
-}
 
 test('lesson 36: a broker restart loses transient messages and a queue that is not durable; persistent + durable keeps them', async ({ page }) => {
   await page.goto('./#/lesson/broker-restart');

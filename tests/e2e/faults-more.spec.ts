@@ -4,7 +4,7 @@
 // playhead; faults come from the canvas menus of a node and of a connection.
 import { test, expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { failOnConsoleProblems, openExample, rowsOf, runToEnd, selectNode } from './support.ts';
+import { failOnConsoleProblems, openExample, playToEnd, rowsOf, runToEnd, selectNode } from './support.ts';
 
 failOnConsoleProblems();
 // Each flow waits for every action to come back through the worker and scans the new menus
@@ -18,14 +18,6 @@ async function scan(page: Page, view: string) {
   const r = await new AxeBuilder({ page }).analyze();
   const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${view}: ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
   expect(bad).toEqual([]);
-}
-
-/** Plays until nothing is pending, then pauses (quicker than stepping through a long run). */
-async function playToEnd(page: Page) {
-  await page.getByTestId('play').click();
-  await expect(page.getByTestId('next-action')).toContainText('nothing is pending', { timeout: 20_000 });
-  await page.getByTestId('play').click();
-  await expect(page.getByTestId('play')).toHaveAttribute('aria-label', 'Play');
 }
 
 /** Fires the toolbar's producer and waits for the fire to come back as a trace row. */

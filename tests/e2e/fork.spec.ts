@@ -4,7 +4,7 @@
 // they differ, reload and find both runs still there; then keep or discard a fork.
 import { test, expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { failOnConsoleProblems, openExample, rowsOf, runToEnd, saved, selectNode } from './support.ts';
+import { failOnConsoleProblems, openExample, playToEnd, rowsOf, runToEnd, saved, selectNode } from './support.ts';
 
 failOnConsoleProblems();
 
@@ -20,13 +20,6 @@ async function workspaceNames(page: Page): Promise<string[]> {
   const names = await dialog.getByTestId('workspace-row').locator('.name').allTextContents();
   await dialog.getByRole('button', { name: 'Close' }).click();
   return names.map((n) => n.trim()).sort();
-}
-
-/** Plays until nothing is pending, as a learner presses Play and waits. */
-async function playToEnd(page: Page): Promise<void> {
-  await page.getByTestId('play').click();
-  await expect(page.getByTestId('next-action')).toContainText('nothing is pending', { timeout: 20_000 });
-  await page.getByTestId('play').click(); // pause
 }
 
 /** One order fired and handled; then one step back, before its commit: the fork point, step 4. */

@@ -4,22 +4,9 @@
 // lessons brought: a topic's outages, a producer's idempotence, a consumer's ordering while
 // retrying, a projection's restart, and a look into the past on the timeline.
 import { test, expect, type Page } from '@playwright/test';
-import { failOnConsoleProblems, selectNode } from './support.ts';
+import { failOnConsoleProblems, goal, playToEnd, selectNode } from './support.ts';
 
 failOnConsoleProblems();
-
-const goal = (page: Page, id: string) => page.locator(`[data-testid="goal"][data-goal="${id}"]`);
-
-/** Presses Play (unless it is already playing) and waits until nothing is pending. */
-async function playToEnd(page: Page) {
-  const play = page.getByTestId('play');
-  if ((await play.getAttribute('aria-label')) === 'Play') await play.click();
-  await expect(page.getByTestId('next-action')).toContainText('nothing is pending', { timeout: 30_000 });
-  // Pause, as a learner does before the next fault: with play on, an outage's time runs
-  // out in real time while the learner reaches for Fire.
-  await play.click();
-  await expect(play).toHaveAttribute('aria-label', 'Play');
-}
 
 /** The guided step on screen is done: its wait is met and Next is pressed. */
 async function next(page: Page, title: string) {

@@ -5,7 +5,7 @@
 // course map; the open panel passes an axe scan. No console errors or warnings.
 import { test, expect, type Locator, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { failOnConsoleProblems } from './support.ts';
+import { failOnConsoleProblems, goal } from './support.ts';
 
 failOnConsoleProblems();
 
@@ -19,7 +19,6 @@ async function drag(page: Page, from: Locator, to: Locator) {
   await page.mouse.up();
 }
 const handle = (page: Page, id: string, type: 'source' | 'target') => page.locator(`.svelte-flow__node[data-id="${id}"] .svelte-flow__handle.${type}`);
-const goal = (page: Page, id: string) => page.locator(`[data-testid="goal"][data-goal="${id}"]`);
 
 /**
  * Human pace: a learner new to Eventfold reads at about 200 words a minute and needs a few

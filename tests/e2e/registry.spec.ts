@@ -4,20 +4,10 @@
 // until the producer sends it. Each change in the registry's form, as a learner clicks it.
 import { test, expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { failOnConsoleProblems, rowsOf, saved, selectNode } from './support.ts';
+import { failOnConsoleProblems, goal, playToEnd, rowsOf, saved, selectNode } from './support.ts';
 
 failOnConsoleProblems();
 test.describe.configure({ timeout: 90_000 });
-
-const goal = (page: Page, id: string) => page.locator(`[data-testid="goal"][data-goal="${id}"]`);
-
-async function playToEnd(page: Page) {
-  const play = page.getByTestId('play');
-  if ((await play.getAttribute('aria-label')) === 'Play') await play.click();
-  await expect(page.getByTestId('next-action')).toContainText('nothing is pending', { timeout: 30_000 });
-  await play.click();
-  await expect(play).toHaveAttribute('aria-label', 'Play');
-}
 
 test('lesson 31: BACKWARD let version 2 drop a field an old consumer needs; FULL refuses it; keeping and sending the field fixes it', async ({ page }) => {
   await page.goto('./#/lesson/schema-registry');

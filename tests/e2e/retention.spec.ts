@@ -3,20 +3,10 @@
 // retention — with the canvas and the inspector showing the log start, and the fix kept
 // after a reload. A retention that is not a number is refused at its field.
 import { test, expect, type Page } from '@playwright/test';
-import { failOnConsoleProblems, rowsOf, saved, selectNode } from './support.ts';
+import { failOnConsoleProblems, goal, playToEnd, rowsOf, saved, selectNode } from './support.ts';
 
 failOnConsoleProblems();
 test.describe.configure({ timeout: 90_000 });
-
-const goal = (page: Page, id: string) => page.locator(`[data-testid="goal"][data-goal="${id}"]`);
-
-async function playToEnd(page: Page) {
-  const play = page.getByTestId('play');
-  if ((await play.getAttribute('aria-label')) === 'Play') await play.click();
-  await expect(page.getByTestId('next-action')).toContainText('nothing is pending', { timeout: 30_000 });
-  await play.click();
-  await expect(play).toHaveAttribute('aria-label', 'Play');
-}
 
 test('lesson 29: a new group with latest misses history; earliest still finds records deleted by retention; keeping them longer fixes it', async ({ page }) => {
   await page.goto('./#/lesson/retention-offset-reset');

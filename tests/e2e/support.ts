@@ -26,6 +26,21 @@ export async function openExample(page: Page, example: string): Promise<void> {
 /** The workspace bar says the work on screen is in IndexedDB (what a learner waits for before a reload). */
 export const saved = (page: Page) => expect(page.getByTestId('save-status')).toHaveText('Saved locally', { timeout: 10_000 });
 
+/** A lesson goal's row in the checklist (its `data-ok` says whether it holds). */
+export const goal = (page: Page, id: string) => page.locator(`[data-testid="goal"][data-goal="${id}"]`);
+
+/**
+ * Presses Play (unless it is on already), waits until nothing is pending, and pauses, as a
+ * learner does before the next change (with Play on, an outage's time runs out in real time).
+ */
+export async function playToEnd(page: Page): Promise<void> {
+  const play = page.getByTestId('play');
+  if ((await play.getAttribute('aria-label')) === 'Play') await play.click();
+  await expect(page.getByTestId('next-action')).toContainText('nothing is pending', { timeout: 30_000 });
+  await play.click();
+  await expect(play).toHaveAttribute('aria-label', 'Play');
+}
+
 export const rowsOf = (page: Page, kind: string) => page.locator(`[data-testid="trace-row"][data-kind="${kind}"]`);
 
 /** Steps forward until nothing is pending. */
