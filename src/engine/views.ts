@@ -98,6 +98,10 @@ export interface ConsumerView {
   state: Record<string, Record<string, Json>>;
   /** Side effects counted per entity: name → key → count. */
   effects: Record<string, Record<string, number>>;
+  /** [TX1] Set only on a transactional consumer: its open transaction (`tx-3`), or null. */
+  transaction?: string | null;
+  /** [TX3] Set only when the consumer names its isolation level. */
+  isolation?: 'read_uncommitted' | 'read_committed';
 }
 export interface QueueView {
   kind: 'queue';
