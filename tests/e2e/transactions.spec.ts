@@ -34,18 +34,21 @@ test('lesson 35: a crash between emit and commit duplicates the ledger entry; a 
   // A transaction needs the commit after handling: refused at its field, nothing changes.
   await selectNode(page, 'ledger-writer');
   await page.getByTestId('inspect-commit').selectOption('before');
-  await page.getByTestId('inspect-transactional').check();
+  await page.getByTestId('inspect-transactional').click();
   await expect(page.getByTestId('error-transactional')).toContainText('a transaction commits the offset together with what the handler emitted, after handling');
+  await expect(page.getByTestId('inspect-transactional')).not.toBeChecked();
   await page.getByTestId('inspect-commit').selectOption('after');
   await expect(page.getByTestId('error-transactional')).toHaveCount(0);
+  await page.getByTestId('inspect-transactional').check();
   await expect(page.getByTestId('inspect-transactional')).toBeChecked();
+  await expect(page.getByTestId('inspect-tx-timeout')).toBeVisible();
 
   // Fix 1: read_committed on both readers.
   await selectNode(page, 'balances');
   await page.getByTestId('inspect-isolation').selectOption('read_committed');
   await selectNode(page, 'mailer');
   await page.getByTestId('inspect-isolation').selectOption('read_committed');
-  await expect(goal(page, 'balance')).toHaveAttribute('data-ok', 'true');
+  await expect(page.getByTestId('inspect-isolation')).toHaveValue('read_committed');
   await playToEnd(page);
   await expect(goal(page, 'balance')).toHaveAttribute('data-ok', 'true');
   // The cost: a commit step per payment, an open transaction aborted after its timeout, and
