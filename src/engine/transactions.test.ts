@@ -94,6 +94,7 @@ describe('transactions', () => {
     const plain = sim(pipeline({ isolation: 'read_uncommitted' })).run();
     expect('transaction' in plain.consumer('ledger-writer')).toBe(false);
     expect(plain.trace.some((s) => s.kind === 'tx-commit' || s.kind === 'tx-abort')).toBe(false);
+    expect('aborted' in plain.topic('ledger').partitions[0]).toBe(false);
   });
 
   it('[TX2] the records emitted and the offset commit become visible together, in a tx-commit step 5 ms after the handling', () => {
@@ -129,8 +130,14 @@ describe('transactions', () => {
     const skip = s.stepsOf('skip', 'rc');
     expect(skip.map((x) => x.text)).toEqual(['rc skipped LedgerEntry evt-1 (key ACC-1) at ledger p0 @0: ledger-writer wrote it in transaction tx-0, which was aborted, and rc reads read_committed']);
     s.expectState('rc', 'balance', 'ACC-1', 20).expectState('ru', 'balance', 'ACC-1', 30);
+    // The aborted record is still in the log, marked so in the topic's view.
+    expect(s.topic('ledger').partitions[0]).toMatchObject({ end: 3, aborted: [0], open: [] });
     // The email is not in Kafka: the payment was handled twice, so it went out twice.
     s.expectEffect('ledger-writer', 'receipt emailed', 'PAY-1', 2);
+    // Back at the crash, the transaction is open: the record is in the log, and rc stops there.
+    s.seek(crash.seq + 1);
+    expect(s.topic('ledger').partitions[0]).toMatchObject({ aborted: [], open: [0] });
+    expect(s.consumer('ledger-writer').transaction).toBeNull();
   });
 
   it('[TX5] at-least-once: a crash after publishing and before committing duplicates the entry downstream; a consumer that commits before handling cannot be armed so', () => {

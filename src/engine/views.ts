@@ -52,6 +52,9 @@ export interface TopicView {
     /** The latest records kept, oldest first, to draw the log as cells. */
     recent: { offset: number; id: string; type: string; key: string | null }[];
     groups: { group: string; committed: number; lag: number; owner: string | null }[];
+    /** [TX3] Offsets written by aborted transactions, and by transactions still open; set once a transaction ran. */
+    aborted?: number[];
+    open?: number[];
   }[];
   /** Events dead-lettered into this topic. */
   deadLetters: DeadLetter[];

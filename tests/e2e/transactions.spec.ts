@@ -56,10 +56,15 @@ test('lesson 35: a crash between emit and commit duplicates the ledger entry; a 
   await expect(rowsOf(page, 'tx-commit').first()).toContainText('became visible together, with a commit marker, 5 ms after the handling');
   await expect(rowsOf(page, 'tx-abort').filter({ hasText: 'The transaction coordinator aborted tx-0 of ledger-writer' })).toHaveCount(1);
   await expect(rowsOf(page, 'skip').filter({ hasText: 'balances skipped LedgerEntry evt-1 (key ACC-1) at ledger p0 @0: ledger-writer wrote it in transaction tx-0, which was aborted' })).toHaveCount(1);
+  // The aborted entry is still in the ledger, struck through: read_committed skipped it.
+  await selectNode(page, 'ledger');
+  await expect(page.getByTestId('aborted-ledger-p0-0')).toBeVisible();
+  await expect(page.getByTestId('log-ledger-p0').locator('.cell.gone')).toHaveCount(1);
   // The email is not in Kafka: Mailer's own crash still sends a receipt twice.
   await expect(goal(page, 'emails')).toHaveAttribute('data-ok', 'false');
 
   // Fix 2: Mailer remembers what it handled.
+  await selectNode(page, 'mailer');
   await page.getByLabel('Idempotency', { exact: true }).selectOption('processed-ids');
   await playToEnd(page);
   await expect(goal(page, 'emails')).toHaveAttribute('data-ok', 'true');

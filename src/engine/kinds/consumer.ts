@@ -901,6 +901,22 @@ export class ConsumerGroups implements Module {
     return end;
   }
 
+  /** [TX3] The offsets of (t, p) written by aborted and by still-open transactions; null when no transaction ever ran. */
+  txOffsetsIn(t: number, p: number): { aborted: number[]; open: number[] } | null {
+    if (this.txStatus.length === 0) return null;
+    const L = this.k.records;
+    const aborted: number[] = [];
+    const open: number[] = [];
+    for (let tx = 0; tx < this.txStatus.length; tx++) {
+      if (this.txStatus[tx] === TX_COMMITTED) continue;
+      for (const r of this.txRecs[tx]) {
+        if (L.evTopic.get(r) !== t || L.evPartition.get(r) !== p || !this.appended(r)) continue;
+        (this.txStatus[tx] === TX_ABORTED ? aborted : open).push(L.evOffset.get(r));
+      }
+    }
+    return { aborted: aborted.sort((a, b) => a - b), open: open.sort((a, b) => a - b) };
+  }
+
   /** [TX3] Was `rec` written by a transaction that was aborted? */
   isAborted(rec: number): boolean {
     const tx = this.txOf.get(rec);
