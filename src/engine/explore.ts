@@ -54,6 +54,8 @@ interface Target {
   channels: string[];
   edges: { source: string; target: string }[];
   publishes: { source: string; target: string }[];
+  /** Transactional consumers ([TX1]). */
+  transactional: Set<string>;
   /** Per consumer, (time, event id) of events it handled in the fault-free run. */
   handled: Map<string, { time: number; event: string }[]>;
 }
@@ -90,6 +92,7 @@ export class Explorer {
       edges: scenario.edges.map((e) => ({ source: e.source, target: e.target })),
       publishes: scenario.edges.filter((e) => nodes.get(e.source) === 'producer' && channels.includes(e.target)).map((e) => ({ source: e.source, target: e.target })),
       handled: new Map(),
+      transactional: new Set(scenario.nodes.flatMap((n) => (n.kind === 'consumer' && n.config.transactional ? [n.id] : []))),
     };
     // [Z2] The fault-free run: where faults can strike, and it must itself hold.
     const base = createEngine(scenario, { seed, inputs, trace: true });
@@ -203,8 +206,11 @@ export class Explorer {
           const p = pick(t.producers);
           return { fault: kind, at, kind: 'crash', node: p.id, point: pick(p.points), restartAfterMs };
         }
-        const point = pick(['now', 'before-handle', 'after-effects', 'after-save'] as const);
-        return { fault: kind, at, kind: 'crash', node: pick(t.consumers), point, restartAfterMs };
+        let point: 'now' | 'before-handle' | 'after-effects' | 'after-save' | 'after-publish' = pick(['now', 'before-handle', 'after-effects', 'after-save'] as const);
+        const node = pick(t.consumers);
+        // [TX5] A transactional consumer can also crash between its emits and its commit (one more draw, for it only).
+        if (t.transactional.has(node) && r.next() < 0.3) point = 'after-publish';
+        return { fault: kind, at, kind: 'crash', node, point, restartAfterMs };
       }
       case 'duplicate': {
         const node = pick([...t.handled.keys()].filter((k) => t.handled.get(k)!.length > 0));

@@ -394,6 +394,12 @@ const ConsumerNode = nodeSchema('consumer', {
     joinAt: v.optional(v.nullable(Num(0, 1e12)), null),
     /** Where a member starts on a partition its group has no committed offset for, or whose records it wanted were deleted ([RT3], [RT4]). Absent: earliest. */
     offsetReset: v.optional(v.picklist(['earliest', 'latest'], 'must be "earliest" (the oldest record kept) or "latest" (only what is appended from now on)')),
+    /** [TX1] Read-process-write in one Kafka transaction: what it emits and its offset commit together. Absent: off. */
+    transactional: v.optional(v.boolean('must be true or false')),
+    /** [TX3] What it reads of other consumers' transactions. Absent: read_uncommitted (Kafka's default). */
+    isolation: v.optional(v.picklist(['read_uncommitted', 'read_committed'], 'must be "read_uncommitted" (everything appended, Kafka\'s default) or "read_committed" (only committed transactions)')),
+    /** [TX4] How long the coordinator waits before aborting the open transaction of a crashed member. Absent: 1000 ms. */
+    transactionTimeoutMs: v.optional(Num(1, 3_600_000)),
     ...ConsumerReliability,
 });
 
@@ -788,6 +794,9 @@ export function restoreScenario(input: unknown): Restored<Scenario> {
     if (n.kind === 'consumer') {
       const why = consumerPatchProblem(n.id, { rules: n.config.rules }, byId, outTopics(n.id));
       if (why) errors.push({ path: `nodes[${i}].config.${why.path}`, message: why.message });
+      // [TX1] A transaction commits the offset with the output, after handling.
+      if (n.config.transactional && n.config.commit === 'before') errors.push({ path: `nodes[${i}].config.transactional`, message: 'a transaction commits the offset together with what the handler emitted, after handling: set commit to "after", or turn transactional off' });
+      if (n.config.transactionTimeoutMs !== undefined && !n.config.transactional) errors.push({ path: `nodes[${i}].config.transactionTimeoutMs`, message: 'a transaction timeout is for a transactional consumer: turn transactional on, or remove it' });
     }
     // A kind's own checks, from its KIND_INFO entry.
     const check = (KIND_INFO[n.kind] as KindInfo).check;

@@ -50,6 +50,8 @@ export const STEP_KINDS = [
   'offset-reset',
   'compact',
   'schema',
+  'tx-commit',
+  'tx-abort',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
@@ -99,6 +101,10 @@ export const S_EXPIRE = 42;
 export const S_RESET = 43;
 export const S_COMPACT = 44;
 export const S_SCHEMA = 45;
+/** [TX2] A transaction's commit marker: its records and its offset become visible together. */
+export const S_TXCOMMIT = STEP_KINDS.indexOf('tx-commit');
+/** [TX4] A transaction is aborted: its records stay in the log, marked aborted. */
+export const S_TXABORT = STEP_KINDS.indexOf('tx-abort');
 
 /** Logical time in ms as the trace writes it. */
 export function fmtMs(ms: number): string {

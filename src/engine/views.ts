@@ -52,6 +52,9 @@ export interface TopicView {
     /** The latest records kept, oldest first, to draw the log as cells. */
     recent: { offset: number; id: string; type: string; key: string | null }[];
     groups: { group: string; committed: number; lag: number; owner: string | null }[];
+    /** [TX3] Offsets written by aborted transactions, and by transactions still open; set once a transaction ran. */
+    aborted?: number[];
+    open?: number[];
   }[];
   /** Events dead-lettered into this topic. */
   deadLetters: DeadLetter[];
@@ -98,6 +101,10 @@ export interface ConsumerView {
   state: Record<string, Record<string, Json>>;
   /** Side effects counted per entity: name → key → count. */
   effects: Record<string, Record<string, number>>;
+  /** [TX1] Set only on a transactional consumer: its open transaction (`tx-3`), or null. */
+  transaction?: string | null;
+  /** [TX3] Set only when the consumer names its isolation level. */
+  isolation?: 'read_uncommitted' | 'read_committed';
 }
 export interface QueueView {
   kind: 'queue';

@@ -227,6 +227,9 @@ export function generateProject(s: Scenario): Project {
     if (c?.deadLetter && groups.length > 0) dlTopics.add(c.deadLetter);
     if (c && c.upcasters.length > 0) notGenerated.push(`${n.label}: its upcasters are not generated (events reach the handler as they were written).`);
     if (n.kind === 'projection' && n.config.upcasters.length > 0) notGenerated.push(`${n.label}: its upcasters are not generated.`);
+    // [TX1] KafkaJS has transactions (sendOffsets), but the generated consumers do not use them yet.
+    if (c && c.transactional) notGenerated.push(`${n.label}: its transaction is not generated: it emits and commits at-least-once, so a crash between the two writes its events again.`);
+    if (c && c.isolation === 'read_committed') notGenerated.push(`${n.label}: read_committed is not generated: it reads with KafkaJS's default (read_committed), which matters only once producers write in transactions.`);
     if (c && c.ordering === 'skip' && groups.length > 0) notGenerated.push(`${n.label}: ordering "skip" is not generated: a retried event blocks its partition, as Kafka does.`);
     if (c && c.retry.maxAttempts > 1 && rabbitQueues.length > 0) notGenerated.push(`${n.label}: on a RabbitMQ queue its retries (${c.retry.maxAttempts} attempts) do not apply, as in the simulation: a failure is a nack, and the queue decides (requeue, delivery limit, dead-lettering).`);
     return [

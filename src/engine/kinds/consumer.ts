@@ -38,6 +38,8 @@ import {
   S_RESTART,
   S_RETRY,
   S_SKIP,
+  S_TXABORT,
+  S_TXCOMMIT,
   fmtMs,
 } from '../steps.ts';
 
@@ -45,6 +47,13 @@ import {
 export const FETCH_DELAY_MS = 1;
 /** Tables the engine keeps in a group's store for idempotency ([D2], [D3]). */
 export const PROCESSED_TABLE = 'processed-ids';
+/** [TX2] What a transaction's commit costs: the coordinator writes the commit markers and the offsets, after the handling. */
+export const TX_COMMIT_MS = 5;
+/** [TX4] transaction.timeout.ms when a consumer does not set it. */
+export const TX_TIMEOUT_MS = 1000;
+const TX_OPEN = 0;
+const TX_COMMITTED = 1;
+const TX_ABORTED = 2;
 export const VERSIONS_TABLE = 'versions';
 
 // What kind of delivery a member is working on ([X2], [R3]); D_QUEUE is the queue's.
@@ -65,6 +74,9 @@ const CRASH_WORDS: Record<CrashPoint, string> = {
   'after-save': 'on its next event, after saving its state but before committing the offset',
   'after-publish': 'on its next outbox relay, after publishing but before marking the row sent',
 };
+
+/** [TX5] The after-publish crash point, for a consumer. */
+const CONSUMER_AFTER_PUBLISH = 'on its next event, after handling it and sending what it emitted, but before committing its offset';
 
 export type Store = Map<string, Map<string, Json>>;
 
@@ -158,10 +170,16 @@ export interface MemberRt {
   sender: number;
   /** Handles a delivered record instead of the rules (a saga), or null. */
   onHandle: ((rec: number) => void) | null;
+  /** [TX1] Reads and writes in transactions. */
+  transactional: boolean;
+  /** [TX3] Skips aborted records and reads only up to the last stable offset. */
+  readCommitted: boolean;
+  /** [TX1] Its open transaction, or -1. */
+  tx: number;
 }
 type MemberState = Pick<
   MemberRt,
-  'spec' | 'rules' | 'failWhen' | 'commitBefore' | 'alive' | 'busy' | 'busyKind' | 'pollScheduled' | 'rr' | 'workEpoch' | 'lifeEpoch' | 'handled' | 'armed' | 'assigned' | 'position' | 'buffer' | 'busyReceipt' | 'pushed'
+  'spec' | 'rules' | 'failWhen' | 'commitBefore' | 'alive' | 'busy' | 'busyKind' | 'pollScheduled' | 'rr' | 'workEpoch' | 'lifeEpoch' | 'handled' | 'armed' | 'assigned' | 'position' | 'buffer' | 'busyReceipt' | 'pushed' | 'tx'
 >;
 
 const zeroCounters = (): Counters => ({ processed: 0, failed: 0, retried: 0, deadLettered: 0, duplicatesSkipped: 0, parked: 0 });
@@ -191,6 +209,21 @@ export class ConsumerGroups implements Module {
   /** The outcome buffer of handle(), reused for every handled event. */
   private readonly handleOut = newOutcome();
 
+  // [TX1]–[TX4] Transactions, by number: the member, the record it was handling, the offset
+  // it commits (-1: none, the record was not read from the log), the status, and the records
+  // it wrote. All captured.
+  private txMember: number[] = [];
+  private txInput: number[] = [];
+  private txNext: number[] = [];
+  private txStatus: number[] = [];
+  private txRecs: number[][] = [];
+  /** Handling is over: the transaction commits once every record it wrote is appended. */
+  private txReady: number[] = [];
+  /** Open transactions, oldest first. */
+  private txOpen: number[] = [];
+  /** Record → the transaction that wrote it: a recording (re-execution writes the same), cut on a fork. */
+  private readonly txOf = new Map<number, number>();
+
   private readonly A_DELIVER: number;
   private readonly A_HANDLE: number;
   private readonly A_COMMIT: number;
@@ -200,6 +233,8 @@ export class ConsumerGroups implements Module {
   private readonly A_RESTART: number;
   private readonly A_ACK: number;
   private readonly A_JOIN: number;
+  private readonly A_TXCOMMIT: number;
+  private readonly A_TXABORT: number;
 
   constructor(private readonly k: Kernel) {
     const L = k.records;
@@ -223,6 +258,18 @@ export class ConsumerGroups implements Module {
     });
     // a = member
     this.A_JOIN = k.action({ run: (a) => this.join(a), describe: (a, _b, _c, at) => `${mid(a)} starts and joins its group ${at}` });
+    // a = member, b = work epoch, c = transaction
+    this.A_TXCOMMIT = k.action({
+      run: (a, _b, c) => (this.txCommit(a, c), true),
+      stale: (a, b, c) => this.members[a].workEpoch !== b || this.txStatus[c] !== TX_OPEN,
+      describe: (a, _b, c, at) => `${mid(a)} commits transaction tx-${c} ${at}`,
+    });
+    // a = transaction
+    this.A_TXABORT = k.action({
+      run: (a) => (this.txAbort(a), true),
+      stale: (a) => this.txStatus[a] !== TX_OPEN,
+      describe: (a, _b, _c, at) => `the transaction coordinator aborts tx-${a} of ${mid(this.txMember[a])} ${at}`,
+    });
   }
 
   // -------------------------------------------------------------------------- building
@@ -341,8 +388,12 @@ export class ConsumerGroups implements Module {
         armed: null,
         sender: -1,
         onHandle: null,
+        transactional: n.config.transactional === true,
+        readCommitted: n.config.isolation === 'read_committed',
+        tx: -1,
       };
-      mem.sender = this.net.addSender(mem, 100, false, null);
+      // [TX1] A transactional producer is idempotent: a retry after a lost ack is dropped by the broker.
+      mem.sender = mem.transactional ? this.net.addSender(mem, 100, true, (rec) => this.txLanded(m, rec)) : this.net.addSender(mem, 100, false, null);
       this.members.push(mem);
       group.members.push(m);
       for (const t of topics) {
@@ -444,7 +495,7 @@ export class ConsumerGroups implements Module {
     const L = this.k.records;
     for (const rec of g.readyRec) if (this.owns(m, rec) && this.canRead(mem, L.evTopic.get(rec))) return true;
     if (mem.buffer.length > 0 || mem.pushed.length > 0) return true;
-    for (const [t, p] of mem.assigned) if (mem.position[t][p] < L.channels[t].logEnd[p] && this.canRead(mem, t)) return true;
+    for (const [t, p] of mem.assigned) if (mem.position[t][p] < (mem.readCommitted ? this.stableEnd(t, p) : L.channels[t].logEnd[p]) && this.canRead(mem, t)) return true;
     for (const q of mem.queues) if (this.queues.hasReady(q) && this.canRead(mem, q)) return true;
     return false;
   }
@@ -503,6 +554,20 @@ export class ConsumerGroups implements Module {
       if (topic.kept !== null) {
         pos[p] = topic.kept(p, pos[p]);
         if (pos[p] >= topic.logEnd[p]) continue;
+      }
+      if (mem.readCommitted) {
+        // [TX3] read_committed: nothing at or past the first record of an open transaction
+        // (the last stable offset); an aborted record is skipped, in a step of its own.
+        if (pos[p] >= this.stableEnd(t, p)) continue;
+        const rec = topic.logs[p].get(pos[p]);
+        if (this.txStatus[this.txOf.get(rec) ?? -1] === TX_ABORTED) {
+          pos[p]++;
+          mem.rr = (idx + 1) % n;
+          this.account(group, rec);
+          k.record(S_SKIP, mem.node, rec, 0, `${mem.id} skipped ${L.evText(rec)} at ${L.where(rec)}: ${this.members[this.txMember[this.txOf.get(rec)!]].id} wrote it in transaction tx-${this.txOf.get(rec)}, which was aborted, and ${mem.id} reads read_committed`);
+          this.wake(m);
+          return true;
+        }
       }
       const ev = topic.logs[p].get(pos[p]);
       pos[p]++;
@@ -671,9 +736,15 @@ export class ConsumerGroups implements Module {
     for (const c of out.commands) {
       this.aggregates.send(c.aggregate, c.stream, c.command, c.data, rec, mem.node);
     }
+    const tx = mem.transactional && out.emits.length > 0 && mem.busyKind !== D_QUEUE && mem.busyKind !== D_PUSH ? this.txFor(m, rec) : -1;
     for (const e of out.emits) {
       const topic = k.channelIndex(e.topic);
       const child = L.createEvent(e.type, e.key, e.data, mem.node, topic, rec, 1, -1);
+      if (tx >= 0) {
+        // [TX1] Written inside the member's open transaction.
+        this.txOf.set(child, tx);
+        this.txRecs[tx].push(child);
+      }
       this.net.send(child, mem.sender, this.net.latency(mem.node, L.channels[topic].node));
     }
     if (mem.armed?.point === 'after-save') {
@@ -764,6 +835,14 @@ export class ConsumerGroups implements Module {
       this.k.schedule(this.k.now, this.A_ACK, m, mem.workEpoch, rec);
       return;
     }
+    if (mem.transactional && mem.busyKind !== D_PUSH && mem.busyKind !== D_QUEUE) {
+      // [TX2] The offset (of a record read from the log) goes into the transaction, which
+      // commits once everything it wrote is appended.
+      const tx = this.txFor(m, rec);
+      this.txReady[tx] = 1;
+      this.txMaybeCommit(tx);
+      return;
+    }
     if (mem.busyKind !== D_NORMAL || mem.commitBefore) {
       // Extra deliveries are not part of the log position: nothing to commit ([X2]).
       this.finish(m);
@@ -772,10 +851,157 @@ export class ConsumerGroups implements Module {
     this.k.schedule(this.k.now, this.A_COMMIT, m, mem.workEpoch, rec);
   }
 
+  // -------------------------------------------------------------------------- transactions
+
+  /** [TX1] The member's open transaction for the record in hand, opened if it has none. */
+  private txFor(m: number, rec: number): number {
+    const mem = this.members[m];
+    if (mem.tx >= 0) return mem.tx;
+    const tx = this.txStatus.length;
+    this.txMember.push(m);
+    this.txInput.push(rec);
+    this.txNext.push(mem.busyKind === D_NORMAL ? this.k.records.evOffset.get(rec) + 1 : -1);
+    this.txStatus.push(TX_OPEN);
+    this.txRecs.push([]);
+    this.txReady.push(0);
+    this.txOpen.push(tx);
+    mem.tx = tx;
+    return tx;
+  }
+
+  /** Has record `rec` been appended (by now)? */
+  private appended(rec: number): boolean {
+    const L = this.k.records;
+    const o = L.evOffset.get(rec);
+    return o >= 0 && o < L.channels[L.evTopic.get(rec)].logEnd[L.evPartition.get(rec)];
+  }
+
+  /** A record member `m` sent was appended: its transaction may be complete. */
+  private txLanded(_m: number, rec: number): void {
+    const tx = this.txOf.get(rec);
+    if (tx !== undefined && this.txStatus[tx] === TX_OPEN) this.txMaybeCommit(tx);
+  }
+
+  private txMaybeCommit(tx: number): void {
+    if (!this.txReady[tx] || !this.txRecs[tx].every((r) => this.appended(r))) return;
+    const m = this.txMember[tx];
+    this.k.schedule(this.k.now + TX_COMMIT_MS, this.A_TXCOMMIT, m, this.members[m].workEpoch, tx);
+  }
+
+  /** [TX3] The last stable offset of (t, p): the first offset of an open transaction there, else the log end. */
+  stableEnd(t: number, p: number): number {
+    const L = this.k.records;
+    let end = L.channels[t].logEnd[p];
+    for (const tx of this.txOpen) {
+      for (const r of this.txRecs[tx]) {
+        if (L.evTopic.get(r) !== t || L.evPartition.get(r) !== p) continue;
+        const o = L.evOffset.get(r);
+        if (o >= 0 && o < end) end = o;
+      }
+    }
+    return end;
+  }
+
+  /** [TX3] The offsets of (t, p) written by aborted and by still-open transactions; null when no transaction ever ran. */
+  txOffsetsIn(t: number, p: number): { aborted: number[]; open: number[] } | null {
+    if (this.txStatus.length === 0) return null;
+    const L = this.k.records;
+    const aborted: number[] = [];
+    const open: number[] = [];
+    for (let tx = 0; tx < this.txStatus.length; tx++) {
+      if (this.txStatus[tx] === TX_COMMITTED) continue;
+      for (const r of this.txRecs[tx]) {
+        if (L.evTopic.get(r) !== t || L.evPartition.get(r) !== p || !this.appended(r)) continue;
+        (this.txStatus[tx] === TX_ABORTED ? aborted : open).push(L.evOffset.get(r));
+      }
+    }
+    return { aborted: aborted.sort((a, b) => a - b), open: open.sort((a, b) => a - b) };
+  }
+
+  /** [TX3] Was `rec` written by a transaction that was aborted? */
+  isAborted(rec: number): boolean {
+    const tx = this.txOf.get(rec);
+    return tx !== undefined && this.txStatus[tx] === TX_ABORTED;
+  }
+
+  /** The records of a transaction that reached the log, as a list for a step's text. */
+  private txWritten(tx: number): string {
+    const L = this.k.records;
+    const recs = this.txRecs[tx].filter((r) => this.appended(r));
+    return recs.length ? recs.map((r) => `${L.evText(r)} at ${L.where(r)}`).join(', ') : 'nothing';
+  }
+
+  /** A transaction ended: read_committed readers of the channels it wrote to may move on. */
+  private txEnded(tx: number): void {
+    this.txOpen = this.txOpen.filter((x) => x !== tx);
+    const L = this.k.records;
+    const channels = new Set(this.txRecs[tx].map((r) => L.evTopic.get(r)));
+    for (const c of channels) for (const g of this.groupsOfChannel.get(c) ?? []) for (const mm of this.groups[g].members) if (this.members[mm].readCommitted) this.wake(mm);
+  }
+
+  /** [TX2] The commit marker: the records it wrote and its offset become visible together. */
+  private txCommit(m: number, tx: number): void {
+    const k = this.k;
+    const L = k.records;
+    const mem = this.members[m];
+    const group = this.groups[mem.group];
+    if (mem.armed?.point === 'after-publish') {
+      this.crashMember(m, 'after-publish');
+      return;
+    }
+    const rec = this.txInput[tx];
+    const next = this.txNext[tx];
+    const t = L.evTopic.get(rec);
+    const p = L.evPartition.get(rec);
+    const written = this.txWritten(tx);
+    mem.tx = -1;
+    if (next >= 0 && this.net.isCut(mem.node, L.channels[t].node)) {
+      // [N5] The commit cannot reach the broker: the transaction is aborted and the record handled again.
+      this.txStatus[tx] = TX_ABORTED;
+      this.txEnded(tx);
+      k.record(S_TXABORT, mem.node, rec, tx, `${mem.id} could not commit transaction tx-${tx}: the network to ${L.channels[t].id} is cut. It aborts it: what it wrote (${written}) stays in the log marked aborted, and ${L.idOf(rec)} will be handled again`);
+      this.finish(m);
+      return;
+    }
+    this.txStatus[tx] = TX_COMMITTED;
+    let offsetPart = '';
+    if (next >= 0) {
+      const before = group.committed[t][p];
+      group.committed[t][p] = next;
+      group.fresh[t][p] = 0;
+      offsetPart = ` and its offset ${next} on ${L.channels[t].id} p${p} for group ${group.name}`;
+      if (group.watchers.length) {
+        for (let o = before; o < next; o++) {
+          const r = L.channels[t].logs[p].get(o);
+          if (!group.accounted.has(r) && r !== mem.busy) this.inv.lost(group.watchers, r, 'its offset was committed but it was never handled');
+        }
+      }
+    }
+    this.txEnded(tx);
+    k.record(S_TXCOMMIT, mem.node, rec, tx, `${mem.id} committed transaction tx-${tx} for ${L.idOf(rec)}: what it wrote (${written})${offsetPart} became visible together, with a commit marker, ${fmtMs(TX_COMMIT_MS)} after the handling (the cost of the transaction). read_committed readers may read them now. Side effects outside Kafka (emails, charges) were not part of it`);
+    this.finish(m);
+  }
+
+  /** [TX4] The coordinator aborts a crashed member's open transaction after its timeout. */
+  private txAbort(tx: number): void {
+    const mem = this.members[this.txMember[tx]];
+    this.txStatus[tx] = TX_ABORTED;
+    this.txEnded(tx);
+    const timeout = mem.spec.config.transactionTimeoutMs ?? TX_TIMEOUT_MS;
+    const wrote = this.txRecs[tx].some((r) => this.appended(r));
+    const what = wrote ? `What it wrote (${this.txWritten(tx)}) stays in the log, marked aborted: read_committed readers skip it and move on; read_uncommitted readers may have read it already.` : 'It had written nothing to the log.';
+    this.k.record(S_TXABORT, mem.node, this.txInput[tx], tx, `The transaction coordinator aborted tx-${tx} of ${mem.id}: nothing came from it for its transaction timeout (${fmtMs(timeout)}) after it crashed. ${what} Its offset was not committed either, so the group handles ${this.k.records.idOf(this.txInput[tx])} again`);
+  }
+
   private commit(m: number, ev: number): void {
     const k = this.k;
     const L = k.records;
     const mem = this.members[m];
+    if (!mem.commitBefore && mem.armed?.point === 'after-publish') {
+      // [TX5] Armed to crash between sending what it emitted and committing the offset.
+      this.crashMember(m, 'after-publish');
+      return;
+    }
     const group = this.groups[mem.group];
     const t = L.evTopic.get(ev);
     const p = L.evPartition.get(ev);
@@ -993,7 +1219,13 @@ export class ConsumerGroups implements Module {
         const ev = mem.busy;
         if (!now.has(`${L.evTopic.get(ev)}:${L.evPartition.get(ev)}`)) {
           // [G4] In-flight work on a revoked partition is abandoned before its commit.
-          abandoned.push(`${mem.id} abandons ${L.idOf(ev)} (its partition moved before the commit)`);
+          abandoned.push(`${mem.id} abandons ${L.idOf(ev)} (its partition moved before the commit)${mem.tx >= 0 ? `, and aborts its transaction tx-${mem.tx}` : ''}`);
+          if (mem.tx >= 0) {
+            // [TX4] A member that lost the partition cannot commit its transaction: it aborts.
+            this.txStatus[mem.tx] = TX_ABORTED;
+            this.txEnded(mem.tx);
+            mem.tx = -1;
+          }
           this.requeueExtra(group, mem);
           mem.busy = -1;
           mem.busyKind = D_NORMAL;
@@ -1059,7 +1291,19 @@ export class ConsumerGroups implements Module {
     mem.workEpoch++;
     mem.lifeEpoch++;
     const aux = (committed ? 1 : 0) | (CRASH_POINTS.indexOf(point) << 1) | (effects << 4);
-    k.record(S_CRASH, mem.node, lost, aux);
+    let txNote: string | undefined;
+    if (mem.tx >= 0) {
+      // [TX4] Its open transaction stays open until the coordinator gives up on it.
+      const tx = mem.tx;
+      const timeout = mem.spec.config.transactionTimeoutMs ?? TX_TIMEOUT_MS;
+      mem.tx = -1;
+      k.schedule(k.now + timeout, this.A_TXABORT, tx, 0, 0);
+      const wrote = this.txRecs[tx].some((r) => this.appended(r));
+      txNote = wrote
+        ? `Its transaction tx-${tx} is left open (it wrote ${this.txWritten(tx)}): read_committed readers of those partitions stop there until the coordinator aborts it, ${fmtMs(timeout)} from now (its transaction timeout)`
+        : `Its transaction tx-${tx} had written nothing to the log yet; the coordinator aborts it ${fmtMs(timeout)} from now (its transaction timeout)`;
+    }
+    k.record(S_CRASH, mem.node, lost, aux, txNote);
     // [G1] The group notices after the member's session timeout.
     if (group.topics.length > 0) k.schedule(k.now + mem.spec.config.sessionTimeoutMs, this.A_REBALANCE, mem.group, 1, mem.node);
     if (restartAfterMs !== null && restartAfterMs !== undefined) k.schedule(k.now + restartAfterMs, this.A_RESTART, m, mem.lifeEpoch, 0);
@@ -1098,7 +1342,7 @@ export class ConsumerGroups implements Module {
       refuse: (i, intent) => {
         const mem = this.memberAt(i);
         if (!mem.alive) return `${mem.id} is already down`;
-        if (intent.point === 'after-publish') return 'after-publish is a crash point of an outbox producer, not of a consumer';
+        if (intent.point === 'after-publish' && mem.commitBefore) return `after-publish crashes a consumer between sending what it emitted and committing its offset, and ${mem.id} commits before handling: there is nothing in between`;
         if (intent.point && intent.point !== 'now' && mem.armed) return `${mem.id} already has a crash armed`;
         return null;
       },
@@ -1110,7 +1354,7 @@ export class ConsumerGroups implements Module {
           return;
         }
         this.members[m].armed = { point, restartAfterMs: input.restartAfterMs ?? null };
-        this.k.record(S_INJECT, i, -1, 0, `You armed a crash: ${input.node} will crash ${CRASH_WORDS[point]}${input.restartAfterMs !== undefined ? `, and restart ${fmtMs(input.restartAfterMs)} later` : ''}`);
+        this.k.record(S_INJECT, i, -1, 0, `You armed a crash: ${input.node} will crash ${point === 'after-publish' ? CONSUMER_AFTER_PUBLISH : CRASH_WORDS[point]}${input.restartAfterMs !== undefined ? `, and restart ${fmtMs(input.restartAfterMs)} later` : ''}`);
       },
     },
     restart: {
@@ -1186,6 +1430,7 @@ export class ConsumerGroups implements Module {
     const wired = this.k.scenario.edges.filter((e) => e.source === mem.id).map((e) => e.target);
     const kinds = new Map(this.k.nodes.map((n) => [n.id, { kind: n.kind }]));
     const why = consumerPatchProblem(mem.id, r.output, kinds, wired);
+    if (!why && mem.transactional && r.output.commit === 'before') return `commit: ${mem.id} is transactional: its offsets are committed in its transactions, after handling`;
     return why ? `${why.path}: ${why.message}` : null;
   }
 
@@ -1228,6 +1473,8 @@ export class ConsumerGroups implements Module {
     for (const rec of records) {
       const id = L.evIdOf.get(rec);
       if (seen.has(id)) continue;
+      // [TX3] A read_committed consumer never sees what aborted transactions wrote.
+      if (mem.readCommitted && this.isAborted(rec)) continue;
       seen.add(id);
       reader.ev = rec;
       reader.store = store;
@@ -1279,6 +1526,8 @@ export class ConsumerGroups implements Module {
       waiting: [...g.parked].map(([key, recs]) => ({ key, behind: L.idOf(g.blocked.get(key) ?? -1), events: recs.map((r) => L.idOf(r)) })),
       state: storeToObject(g.store),
       effects: storeToObject(g.effects),
+      ...(m.transactional ? { transaction: m.tx >= 0 ? `tx-${m.tx}` : null } : {}),
+      ...(m.spec.config.isolation ? { isolation: m.spec.config.isolation } : {}),
     };
   }
 
@@ -1332,24 +1581,12 @@ export class ConsumerGroups implements Module {
         return `${who} committed offset ${aux} on ${topic} p${L.evPartition.get(ev)} for group ${this.groups[m.group].name}, ${mode}`;
       }
       case S_CRASH: {
-        const point = CRASH_POINTS[(aux >> 1) & 7];
-        const lead = point === 'now' ? `You crashed ${who}` : `${who} crashed as you armed it`;
-        if (ev < 0) return `${lead} while it was idle; its group notices after the session timeout`;
-        switch (point) {
-          case 'before-handle':
-            return `${lead}: ${evText} arrived but was not handled or committed; a member will be handed it again after the group rebalances`;
-          case 'after-effects':
-            return `${lead}: the side effects of ${evText} already happened (${aux >> 4} counted) but its state was not saved and its offset not committed, so it will be handled again and the side effects repeat`;
-          case 'after-save':
-            return aux & 1
-              ? `${lead}: ${evText} was handled and its state saved (its offset was committed before handling), but its emitted events were not sent`
-              : `${lead}: ${evText} was handled and its state saved, but the offset was not committed and its emitted events were not sent; it will be handled again`;
-          default:
-            return aux & 1
-              ? `${lead} while it was working on ${evText}, whose offset was already committed: nobody will handle it again, the event is lost (at-most-once)`
-              : `${lead} while it was working on ${evText}, before committing its offset: once the group notices (after the session timeout) a member will be handed it again (at-least-once)`;
-        }
+        const text = this.crashText(who, ev, aux);
+        return note ? `${text}. ${note}` : text;
       }
+      case S_TXCOMMIT:
+      case S_TXABORT:
+        return note;
       case S_RESTART:
         if (aux === 2) return `${who} started, as the scenario says, and joins its group: the group rebalances to give it partitions`;
         return aux ? `${who} restarted by itself and rejoins its group` : `You restarted ${who}: it rejoins its group`;
@@ -1369,6 +1606,31 @@ export class ConsumerGroups implements Module {
     return undefined;
   }
 
+  /** A crash step in words ([X1], [TX5]). */
+  private crashText(who: string, ev: number, aux: number): string {
+    const L = this.k.records;
+    const evText = L.evText(ev);
+    const point = CRASH_POINTS[(aux >> 1) & 7];
+    const lead = point === 'now' ? `You crashed ${who}` : `${who} crashed as you armed it`;
+    if (ev < 0) return `${lead} while it was idle; its group notices after the session timeout`;
+    switch (point) {
+      case 'before-handle':
+        return `${lead}: ${evText} arrived but was not handled or committed; a member will be handed it again after the group rebalances`;
+      case 'after-effects':
+        return `${lead}: the side effects of ${evText} already happened (${aux >> 4} counted) but its state was not saved and its offset not committed, so it will be handled again and the side effects repeat`;
+      case 'after-save':
+        return aux & 1
+          ? `${lead}: ${evText} was handled and its state saved (its offset was committed before handling), but its emitted events were not sent`
+          : `${lead}: ${evText} was handled and its state saved, but the offset was not committed and its emitted events were not sent; it will be handled again`;
+      case 'after-publish':
+        return `${lead}: ${evText} was handled, its state saved and what it emitted sent, but the offset was not committed: it will be handled again, and emit again`;
+      default:
+        return aux & 1
+          ? `${lead} while it was working on ${evText}, whose offset was already committed: nobody will handle it again, the event is lost (at-most-once)`
+          : `${lead} while it was working on ${evText}, before committing its offset: once the group notices (after the session timeout) a member will be handed it again (at-least-once)`;
+    }
+  }
+
   // -------------------------------------------------------------------------- checkpoints
 
   stateSize(): number {
@@ -1381,15 +1643,46 @@ export class ConsumerGroups implements Module {
     return n;
   }
 
-  capture(): { groups: CapturedGroup[]; members: MemberState[] } {
-    return { groups: this.groups.map((g) => ({ ...copyGroupState(g), store: shareStore(g.store), effects: shareStore(g.effects) })), members: this.members.map(copyMemberState) };
+  capture(): { groups: CapturedGroup[]; members: MemberState[]; tx?: TxState } {
+    const out: { groups: CapturedGroup[]; members: MemberState[]; tx?: TxState } = { groups: this.groups.map((g) => ({ ...copyGroupState(g), store: shareStore(g.store), effects: shareStore(g.effects) })), members: this.members.map(copyMemberState) };
+    if (this.txStatus.length > 0) out.tx = this.copyTx({ txMember: this.txMember, txInput: this.txInput, txNext: this.txNext, txStatus: this.txStatus, txRecs: this.txRecs, txReady: this.txReady, txOpen: this.txOpen });
+    return out;
   }
 
   restore(state: unknown): void {
-    const s = state as { groups: CapturedGroup[]; members: MemberState[] };
+    const s = state as { groups: CapturedGroup[]; members: MemberState[]; tx?: TxState };
     s.groups.forEach((g, i) => Object.assign(this.groups[i], { ...copyGroupState(g), store: unshareStore(g.store), effects: unshareStore(g.effects) }));
     s.members.forEach((m, i) => Object.assign(this.members[i], copyMemberState(m)));
+    const t = this.copyTx(s.tx ?? { txMember: [], txInput: [], txNext: [], txStatus: [], txRecs: [], txReady: [], txOpen: [] });
+    this.txMember = t.txMember;
+    this.txInput = t.txInput;
+    this.txNext = t.txNext;
+    this.txStatus = t.txStatus;
+    this.txRecs = t.txRecs;
+    this.txReady = t.txReady;
+    this.txOpen = t.txOpen;
   }
+
+  /** [K8] The transactions' state, copied. */
+  private copyTx(t: TxState): TxState {
+    return { txMember: [...t.txMember], txInput: [...t.txInput], txNext: [...t.txNext], txStatus: [...t.txStatus], txRecs: t.txRecs.map((r) => [...r]), txReady: [...t.txReady], txOpen: [...t.txOpen] };
+  }
+
+  /** [T3] Records beyond the fork were never written: forget which transaction wrote them. */
+  fork(): void {
+    const n = this.k.records.eventCount;
+    for (const rec of [...this.txOf.keys()]) if (rec >= n) this.txOf.delete(rec);
+  }
+}
+
+interface TxState {
+  txMember: number[];
+  txInput: number[];
+  txNext: number[];
+  txStatus: number[];
+  txRecs: number[][];
+  txReady: number[];
+  txOpen: number[];
 }
 
 const copyPerChannel = (m: PerChannel): PerChannel => {
@@ -1522,6 +1815,7 @@ function copyMemberState(m: MemberState): MemberState {
     buffer: m.buffer.map(([r, q]) => [r, q] as [number, number]),
     busyReceipt: m.busyReceipt,
     pushed: [...m.pushed],
+    tx: m.tx,
   };
 }
 

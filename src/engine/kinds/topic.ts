@@ -188,6 +188,7 @@ export class TopicKind implements Module {
         compacted: this.compactedIn(c, p),
         recent: this.recentCells(t, p),
         groups: groups.partitionGroups(t, c, p),
+        ...(groups.txOffsetsIn(c, p) ?? {}),
       })),
       retention: { ms: cfg?.retentionMs ?? null, records: cfg?.retentionRecords ?? null },
       compactEveryMs: cfg?.compactEveryMs ?? null,

@@ -3,7 +3,7 @@
 // written once. Pure functions of what the UI already holds: no worker calls here.
 import type { EngineView, Intent, TraceStep } from '../../../engine/index.ts';
 
-export type CrashPoint = 'now' | 'before-handle' | 'after-effects' | 'after-save';
+export type CrashPoint = 'now' | 'before-handle' | 'after-effects' | 'after-save' | 'after-publish';
 
 /** Where a consumer can crash ([X1]), as the menus say it. */
 export const CRASH_POINTS: { point: CrashPoint; text: string }[] = [
@@ -11,6 +11,7 @@ export const CRASH_POINTS: { point: CrashPoint; text: string }[] = [
   { point: 'before-handle', text: 'on its next event, before handling it' },
   { point: 'after-effects', text: 'after the side effects, before saving state' },
   { point: 'after-save', text: 'after saving state, before the commit' },
+  { point: 'after-publish', text: 'after sending what it emitted, before the commit' },
 ];
 
 /** A crash now or armed at a point, with an optional restart after `restartAfter` ms (text from an input). */
