@@ -1,6 +1,7 @@
 // Services calling each other synchronously ([RR1]–[RR6]): slots, timeouts, the cascade a slow
 // or down service causes, the circuit breaker, and the same flow with a topic in between.
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { sim } from './testing/harness.ts';
 import { restoreScenario } from './scenario.ts';
@@ -211,6 +212,19 @@ describe('[RR4] the circuit breaker', () => {
   });
 
   void cfg;
+
+  it('lesson 34, as its text says: a breaker on Checkout ends the line of waiting orders, but they still fail', () => {
+    const start = JSON.parse(readFileSync('lessons/34-sync-calls/start.json', 'utf8')) as { nodes: { id: string; config: Record<string, unknown> }[] };
+    const plain = view(sim(start).run(), 'checkout');
+    start.nodes.find((n) => n.id === 'checkout')!.config.breaker = { failureThreshold: 3, openMs: 500, halfOpenTrials: 1 };
+    const s = sim(start).run();
+    const guarded = view(s, 'checkout');
+    expect(plain).toMatchObject({ ok: 0, failed: 10, failedFast: 0 });
+    expect(guarded).toMatchObject({ ok: 0, failed: 10, timedOut: 4, failedFast: 6 });
+    expect(guarded.latency.last).toBe(15);
+    expect(plain.latency.max).toBeGreaterThan(400);
+    expect(s.stepsOf('breaker', 'checkout')[0].text).toContain('opens after 3 failures in a row');
+  });
 });
 
 describe('[RR5] the same flow with events', () => {
