@@ -5,7 +5,7 @@
 // change in the service's form and on the canvas, as a learner does it.
 import { test, expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { failOnConsoleProblems, rowsOf, saved, selectNode } from './support.ts';
+import { failOnConsoleProblems, rowsOf, runToEnd, saved, selectNode } from './support.ts';
 
 failOnConsoleProblems();
 test.describe.configure({ timeout: 90_000 });
@@ -72,4 +72,42 @@ test('lesson 34: a slow service fails its caller; a breaker fails fast; an event
   await page.reload();
   await expect(page.getByTestId('edge-list')).toContainText('Checkout → orders');
   await expect(page.getByTestId('edge-list')).not.toContainText('Checkout → Email');
+});
+
+test('services from the palette: a client request answered through a call, a loop of calls refused, a crash from the canvas menu', async ({ page }) => {
+  await page.goto('./?blank');
+  await page.getByTestId('palette-producer').click();
+  await page.getByTestId('palette-service').click();
+  await page.getByTestId('palette-service').click();
+  await expect(page.getByTestId('service-slots-service-1')).toContainText('0/2');
+
+  // producer-1 → service-1 → service-2, from the inspector's Connect menu.
+  await page.getByTestId('node-producer-1').click();
+  await page.getByTestId('connect-target').selectOption('service-1');
+  await page.getByTestId('connect').click();
+  await page.getByTestId('node-service-1').click();
+  await page.getByTestId('connect-target').selectOption('service-2');
+  await page.getByTestId('connect').click();
+  // Back again would be a loop: refused, with why, and nothing changes.
+  await page.getByTestId('node-service-2').click();
+  await page.getByTestId('connect-target').selectOption('service-1');
+  await page.getByTestId('connect').click();
+  await expect(page.getByTestId('notice')).toContainText('makes a loop of calls');
+  await expect(page.getByTestId('edge-list')).not.toContainText('Service 2 → Service');
+
+  await page.getByTestId('node-producer-1').click();
+  await page.getByTestId('template-fire-0').click();
+  await runToEnd(page);
+  await expect(rowsOf(page, 'call').first()).toContainText('service-1 calls service-2 for OrderPlaced ORD-1');
+  await expect(page.getByTestId('service-status-service-1')).toContainText('✓1 ✕0');
+
+  // Crash the callee from its canvas menu: the next order times out at the caller.
+  await page.getByTestId('node-service-2').click({ button: 'right' });
+  await expect(page.getByTestId('node-menu')).toBeVisible();
+  await page.getByTestId('menu-crash-now').click();
+  await page.getByTestId('node-producer-1').click();
+  await page.getByTestId('template-fire-0').click();
+  await runToEnd(page);
+  await expect(rowsOf(page, 'timeout').first()).toContainText('service-1 waited 100 ms for service-2 and gave up on OrderPlaced ORD-2');
+  await expect(page.getByTestId('service-status-service-1')).toContainText('✓1 ✕1');
 });
