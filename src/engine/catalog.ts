@@ -65,6 +65,13 @@ export const KIND_INFO = {
         ...subjectProblems(s).map((e) => ({ path: `subjects[${i}].${e.path}`, message: e.message })),
       ]),
   },
+  service: {
+    label: 'Service',
+    hint: 'answers requests, calling other services and waiting for each reply',
+    accepts: ['producer', 'service'],
+    feeds: ['service', 'topic', 'queue'],
+    starter: () => ({ processingMs: 10, concurrency: 2, timeoutMs: 100 }),
+  },
 } satisfies Record<string, KindInfo>;
 
 

@@ -521,8 +521,35 @@ const RegistryNode = nodeSchema('registry', {
   subjects: v.optional(v.pipe(v.array(SubjectSchema), v.maxLength(50)), []),
 });
 
+/**
+ * A service answering requests synchronously ([RR1]–[RR5]): from a producer acting as its
+ * client, or from a service that calls it. It works `processingMs` on each, holding one of
+ * its `concurrency` slots, then calls the services it is connected to one after the other,
+ * waiting for each reply up to `timeoutMs`, and publishes the request as an event to the
+ * topics and queues it is connected to. `breaker` guards each call with a circuit breaker.
+ */
+const ServiceNode = nodeSchema('service', {
+  processingMs: v.optional(Num(0, 3_600_000), 10),
+  concurrency: v.optional(Int(1, 1000), 2),
+  /** How long it waits for each service it calls before giving up on the request. */
+  timeoutMs: v.optional(Num(1, 3_600_000), 100),
+  breaker: v.optional(
+    v.nullable(
+      v.strictObject({
+        /** Failures (errors or timeouts) in a row that open it. */
+        failureThreshold: v.optional(Int(1, 1000), 3),
+        /** How long it stays open, failing every call fast, before it lets trial calls through. */
+        openMs: v.optional(Num(1, 3_600_000), 500),
+        /** Trial calls let through when half-open; all must succeed to close it. */
+        halfOpenTrials: v.optional(Int(1, 100), 1),
+      }),
+    ),
+    null,
+  ),
+});
+
 /** The node kinds' schemas. A new kind: its schema here, its entry in KIND_INFO (catalog.ts). */
-const NODE_SCHEMAS = [ProducerNode, TopicNode, QueueNode, ConsumerNode, ProjectionNode, AggregateNode, SagaNode, EventBusNode, SnsNode, PubSubNode, ExchangeNode, RegistryNode] as const;
+const NODE_SCHEMAS = [ProducerNode, TopicNode, QueueNode, ConsumerNode, ProjectionNode, AggregateNode, SagaNode, EventBusNode, SnsNode, PubSubNode, ExchangeNode, RegistryNode, ServiceNode] as const;
 
 // The catalogue of kinds (labels, starter configs, connections, checks) is catalog.ts, kept
 // apart from these schemas so the first screen can show the palette without loading them.
@@ -655,6 +682,7 @@ export type SnsSpec = v.InferOutput<typeof SnsNode> & { label: string };
 export type PubSubSpec = v.InferOutput<typeof PubSubNode> & { label: string };
 export type ExchangeSpec = v.InferOutput<typeof ExchangeNode> & { label: string };
 export type RegistrySpec = v.InferOutput<typeof RegistryNode> & { label: string };
+export type ServiceSpec = v.InferOutput<typeof ServiceNode> & { label: string };
 export type NodeKind = NodeSpec['kind'];
 export interface EdgeSpec extends Partial<Link>, Binding {
   id: string;
@@ -822,6 +850,23 @@ export function restoreScenario(input: unknown): Restored<Scenario> {
   const registries = nodes.flatMap((n, i) => (n.kind === 'registry' ? [i] : []));
   for (const i of registries.slice(1)) errors.push({ path: `nodes[${i}].kind`, message: `a scenario has one schema registry, and nodes[${registries[0]}] is it: put these subjects there` });
   amqpProblems(nodes, edges, s.edges, byId, errors);
+  // [RR2] Calls between services must not come back round: a request would call itself for ever.
+  const svcCalls = (id: string) => edges.filter((e) => e.source === id && byId.get(e.target)?.kind === 'service').map((e) => e.target);
+  s.edges.forEach((e, i) => {
+    if (byId.get(e.source)?.kind !== 'service' || byId.get(e.target)?.kind !== 'service') return;
+    const seen = new Set<string>();
+    const todo = [e.target];
+    while (todo.length > 0) {
+      const x = todo.pop()!;
+      if (x === e.source) {
+        errors.push({ path: `edges[${i}]`, message: `${e.source} → ${e.target} makes a loop of calls (${e.target} calls back to ${e.source}): a request would wait on itself. Remove one of these connections` });
+        return;
+      }
+      if (seen.has(x)) continue;
+      seen.add(x);
+      todo.push(...svcCalls(x));
+    }
+  });
   // A consumer's command action must name a command the aggregate has.
   nodes.forEach((n, i) => {
     if (n.kind !== 'consumer') return;

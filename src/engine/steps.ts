@@ -52,6 +52,11 @@ export const STEP_KINDS = [
   'schema',
   'tx-commit',
   'tx-abort',
+  'request',
+  'call',
+  'reply',
+  'timeout',
+  'breaker',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
@@ -110,3 +115,8 @@ export const S_TXABORT = STEP_KINDS.indexOf('tx-abort');
 export function fmtMs(ms: number): string {
   return `${Math.round(ms * 1000) / 1000} ms`;
 }
+export const S_REQUEST = STEP_KINDS.indexOf('request');
+export const S_CALL = STEP_KINDS.indexOf('call');
+export const S_REPLY = STEP_KINDS.indexOf('reply');
+export const S_TIMEOUT = STEP_KINDS.indexOf('timeout');
+export const S_BREAKER = STEP_KINDS.indexOf('breaker');

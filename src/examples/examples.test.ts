@@ -6,8 +6,26 @@ import poison from './poison.json';
 import outbox from './outbox.json';
 import orderRouting from './order-routing.json';
 import exchangeRouting from './exchange-routing.json';
+import callChain from './call-chain.json';
 
 describe('example scenarios', () => {
+  it('call-chain: [RR3] Fraud down fails Payment and then Checkout; [RR4] the breaker opens, half-opens and closes', () => {
+    const s = sim(callChain).run();
+    expect(s.stepsOf('breaker', 'payment').map((x) => x.text.split(':')[0])).toEqual([
+      "payment's breaker for fraud opens after 3 failures in a row",
+      "payment's breaker for fraud half-opens after 200 ms",
+      "payment's breaker for fraud closes",
+    ]);
+    expect(s.engine.view().nodes.payment).toMatchObject({ timedOut: 4, failedFast: 4, failed: 8, ok: 12 });
+    expect(s.engine.view().nodes.checkout).toMatchObject({ failed: 8, ok: 12, publishesTo: ['orders'] });
+    // [RR5] Only what Checkout confirmed is published.
+    s.expectState('analytics', 'orders', 'confirmed', 12);
+    // Without the breaker, every order while Fraud is down waits out a timeout.
+    const bare = structuredClone(callChain) as unknown as { nodes: { id: string; config: Record<string, unknown> }[] };
+    bare.nodes.find((n) => n.id === 'payment')!.config.breaker = null;
+    expect(sim(bare).run().engine.view().nodes.payment).toMatchObject({ timedOut: 8, failedFast: 0 });
+  });
+
   it('order-routing: [B4] the typo in the EU rule drops EU orders; the fixed pattern routes them ([B3])', () => {
     const s = sim(orderRouting).fire('checkout', 0).fire('checkout', 1).run();
     s.expectEffect('fraud', 'order screened', 'ORD-2', 1);

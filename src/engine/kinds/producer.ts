@@ -427,6 +427,7 @@ export class ProducerKind implements Module {
         if (cfg.pattern === 'dual-write') return `${lead}: it saved the change in its ${cfg.table} table and will publish the event ${fmtMs(cfg.publishDelayMs)} later, in a second step (a dual write: a crash in between loses the event)`;
         if (cfg.pattern === 'outbox') return `${lead}: it saved the change in its ${cfg.table} table and an outbox row in the same transaction; its relay will publish the event`;
         const to = ev >= 0 ? L.channels[L.evTopic.get(ev)] : null;
+        if (to && this.k.nodes[to.node].kind === 'service') return `${lead}: sent to service ${to.id} as a request`;
         if (to && this.k.nodes[to.node].kind === 'exchange') return `${lead}: published to exchange ${to.id} with routing key ${this.k.get(ExchangeKind).routingKey(ev)}`;
         return `${lead}: appended to ${where} (${why})`;
       }

@@ -1,0 +1,1 @@
+export { default as ServiceNode } from './ServiceNode.svelte';
