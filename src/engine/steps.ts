@@ -50,6 +50,7 @@ export const STEP_KINDS = [
   'offset-reset',
   'compact',
   'schema',
+  'alert',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
@@ -104,3 +105,5 @@ export const S_SCHEMA = 45;
 export function fmtMs(ms: number): string {
   return `${Math.round(ms * 1000) / 1000} ms`;
 }
+/** [AL3] An alert fired or cleared (aux: alert index × 2, + 1 when it fired). */
+export const S_ALERT = STEP_KINDS.indexOf('alert');
