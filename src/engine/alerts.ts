@@ -20,6 +20,10 @@ export interface AlertStatus {
   op: Alert['op'];
   threshold: number;
   forMs: number;
+  /** An error rate's window (ms); null for other metrics. */
+  windowMs: number | null;
+  /** The label the scenario gives it, or null (then `label` is a generated sentence). */
+  ownLabel: string | null;
   state: AlertState;
   /** Steps applied when it entered this state (seek there to see the moment), null for ok since the start. */
   since: number | null;
@@ -232,7 +236,7 @@ export class Alerts implements Module, StepWatcher {
     return this.alerts.map((a, i) => {
       const st = s.st[i] === FIRING ? 'firing' : s.st[i] === PENDING ? 'pending' : 'ok';
       const known = s.since[i] >= 0;
-      return { label: this.label(i), node: a.node, metric: a.metric, op: a.op, threshold: a.threshold, forMs: a.forMs ?? 0, state: st, since: known ? s.since[i] : null, sinceTime: known ? s.sinceTime[i] : null, value: s.value[i] };
+      return { label: this.label(i), node: a.node, metric: a.metric, op: a.op, threshold: a.threshold, forMs: a.forMs ?? 0, windowMs: a.metric === 'error-rate' ? (a.windowMs ?? DEFAULT_WINDOW_MS) : null, ownLabel: a.label ?? null, state: st, since: known ? s.since[i] : null, sinceTime: known ? s.sinceTime[i] : null, value: s.value[i] };
     });
   }
 
