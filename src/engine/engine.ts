@@ -5,6 +5,7 @@ import { Kernel, type EngineOptions } from './kernel.ts';
 import { MODULES } from './kinds/index.ts';
 import { Network } from './network.ts';
 import { Invariants } from './invariants.ts';
+import { Alerts, type AlertStatus } from './alerts.ts';
 import { DeadLetters } from './deadletters.ts';
 import { AggregateKind } from './kinds/aggregate.ts';
 import type { Scenario } from './scenario.ts';
@@ -18,6 +19,8 @@ export { EPOCH_MS } from './log.ts';
 export { STEP_KINDS, type StepKind } from './steps.ts';
 export { FETCH_DELAY_MS, PROCESSED_TABLE, VERSIONS_TABLE } from './kinds/consumer.ts';
 export { invariantLabel } from './invariants.ts';
+export { alertLabel, type AlertState } from './alerts.ts';
+export type { AlertStatus };
 
 export class Engine extends Kernel {
   constructor(scenario: Scenario, options: EngineOptions = {}) {
@@ -35,6 +38,7 @@ export class Engine extends Kernel {
       nodes: this.nodeViews() as Record<string, NodeView>,
       network: this.get(Network).networkView(),
       invariants: this.invariantStatus(),
+      alerts: this.get(Alerts).status(),
     };
   }
 

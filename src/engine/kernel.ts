@@ -81,6 +81,12 @@ const WRONG_NODE: Record<Intent['kind'], string> = {
   link: 'that connection has no network settings',
 };
 
+/** Sees each step the kernel takes: what it recorded, then that it is complete ([AL2]). */
+export interface StepWatcher {
+  recorded(kind: number, node: number, event: number): void;
+  stepped(): void;
+}
+
 export class Kernel {
   readonly scenario: Scenario;
   readonly seed: number;
@@ -119,6 +125,12 @@ export class Kernel {
   private notes = new Map<number, string>();
   /** Steps applied from the scenario's schedule rather than by the learner. */
   private scheduledSteps = new Set<number>();
+
+  /**
+   * Watches every step as it is taken ([AL2]): set by the alerts module, and only for a
+   * scenario with alerts, so a run without alerts pays one null check per step.
+   */
+  watcher: StepWatcher | null = null;
 
   private checkpoints: Checkpoint[] = [];
   private checkpointEvery: number;
@@ -198,6 +210,7 @@ export class Kernel {
 
   /** Records the step being taken. `note` keeps words only this moment knows. */
   record(kind: number, node: number, event: number, aux: number, note?: string): void {
+    if (this.watcher !== null) this.watcher.recorded(kind, node, event);
     if (!this.traceOn) return;
     const i = this.stepCount;
     this.tKind.set(i, kind);
@@ -453,6 +466,7 @@ export class Kernel {
   }
 
   private afterStep(): void {
+    if (this.watcher !== null) this.watcher.stepped();
     this.stepCount++;
     if (this.stepCount > this.horizonSteps) this.horizonSteps = this.stepCount;
     if (this.stepCount >= this.nextCheckpoint) {

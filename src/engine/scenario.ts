@@ -654,6 +654,27 @@ const InvariantSchema = v.variant(
   'must have "kind": at-most-once, no-loss, key-order, state, fold, published or saga-settled',
 );
 
+/** [AL1] A scenario-level alert: a metric of one node compared with a threshold, held for `forMs` before it fires. */
+export interface Alert {
+  node: string;
+  metric: 'lag' | 'latency' | 'error-rate';
+  op: 'gt' | 'gte' | 'lt' | 'lte';
+  threshold: number;
+  forMs?: number;
+  windowMs?: number;
+  label?: string;
+}
+export const ALERT_METRICS = ['lag', 'latency', 'error-rate'] as const;
+const AlertSchema = v.strictObject({
+  node: Id,
+  metric: v.picklist(ALERT_METRICS, 'must be lag, latency or error-rate'),
+  op: v.picklist(['gt', 'gte', 'lt', 'lte'], 'must be gt, gte, lt or lte'),
+  threshold: Num(0, 1e9),
+  forMs: v.optional(Num(0, 3_600_000)),
+  windowMs: v.optional(Num(1, 3_600_000)),
+  label: Label,
+});
+
 const ScenarioV1 = v.strictObject({
   format: v.literal(SCENARIO_FORMAT),
   version: v.literal(1),
@@ -664,6 +685,7 @@ const ScenarioV1 = v.strictObject({
   edges: v.optional(v.pipe(v.array(EdgeSchema), v.maxLength(1000, 'at most 1000 connections')), []),
   invariants: v.optional(v.pipe(v.array(InvariantSchema as v.GenericSchema<Invariant>), v.maxLength(50)), []),
   schedule: v.optional(v.pipe(v.array(ScheduledSchema), v.maxLength(1000)), []),
+  alerts: v.optional(v.pipe(v.array(AlertSchema as v.GenericSchema<Alert>), v.maxLength(20, 'at most 20 alerts'))),
 });
 
 type ParsedV1 = v.InferOutput<typeof ScenarioV1>;
@@ -900,6 +922,12 @@ export function restoreScenario(input: unknown): Restored<Scenario> {
     const wants = inv.kind === 'published' ? ['producer'] : inv.kind === 'saga-settled' ? ['saga'] : ['consumer', 'projection'];
     if (!target) errors.push({ path: `invariants[${i}].node`, message: `no node has the id "${inv.node}"` });
     else if (!wants.includes(target.kind)) errors.push({ path: `invariants[${i}].node`, message: `"${inv.node}" is a ${target.kind}: a ${inv.kind} invariant watches a ${wants.join(' or a ')}` });
+  });
+  (s.alerts ?? []).forEach((al, i) => {
+    const target = byId.get(al.node);
+    if (!target) errors.push({ path: `alerts[${i}].node`, message: `no node has the id "${al.node}"` });
+    else if (target.kind !== 'consumer' && !(al.metric === 'lag' && target.kind === 'projection')) errors.push({ path: `alerts[${i}].node`, message: `"${al.node}" is a ${target.kind}: a ${al.metric} alert watches a consumer${al.metric === 'lag' ? ' or a projection' : ''}` });
+    if (al.metric === 'error-rate' && al.threshold > 100) errors.push({ path: `alerts[${i}].threshold`, message: 'an error rate is a percentage: at most 100' });
   });
   s.schedule.forEach((f, i) => {
     if (!byId.has(f.node)) errors.push({ path: `schedule[${i}].node`, message: `no node has the id "${f.node}"` });

@@ -57,6 +57,7 @@ export const STEP_KINDS = [
   'reply',
   'timeout',
   'breaker',
+  'alert',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
@@ -120,3 +121,5 @@ export const S_CALL = STEP_KINDS.indexOf('call');
 export const S_REPLY = STEP_KINDS.indexOf('reply');
 export const S_TIMEOUT = STEP_KINDS.indexOf('timeout');
 export const S_BREAKER = STEP_KINDS.indexOf('breaker');
+/** [AL3] An alert fired or cleared (aux: alert index × 2, + 1 when it fired). */
+export const S_ALERT = STEP_KINDS.indexOf('alert');

@@ -1,6 +1,7 @@
 // What the engine shows of the world at the playhead: plain, structured-cloneable data the
 // worker sends to the UI and the CLI prints. Read by engine.ts `view()`.
 import type { Json } from './json.ts';
+import type { AlertStatus } from './alerts.ts';
 import type { CrashPoint } from './inputs.ts';
 import type { Link } from './scenario.ts';
 
@@ -201,6 +202,8 @@ export interface EngineView {
   /** Cut connections, network settings that differ from none, and channels that are down. */
   /** The scenario's invariants at the playhead ([V1]). */
   invariants: InvariantStatus[];
+  /** The scenario's alerts at the playhead ([AL5]). */
+  alerts: AlertStatus[];
   network: {
     cuts: [string, string][];
     links: ({ source: string; target: string } & Link)[];

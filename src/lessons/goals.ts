@@ -139,6 +139,8 @@ export function goalText(g: Goal): string {
       return `${g.of === 'value' ? '' : `${g.of} of `}${g.path.join(' › ')} of ${selectorText(g.node)} ${OP_TEXT[g.op]} ${JSON.stringify(g.value)}`;
     case 'equivalent':
       return `the ${g.compare.join(', ')} match the reference solution run with the same seed`;
+    case 'alert':
+      return `a ${g.metric} alert on ${g.node}${g.thresholdAtMost !== undefined ? ` (threshold ≤ ${g.thresholdAtMost})` : ''}${g.forAtMost !== undefined ? ` (for ≤ ${g.forAtMost} ms)` : ''} exists${g.fired ? `, fired ${boundText(g.fired.atLeast, g.fired.atMost)} times` : ''}${g.state ? `, and is ${g.state} at the playhead` : ''}`;
     case 'all':
       return `all of: ${g.of.map((x) => x.label).join('; ')}`;
     case 'any':
@@ -288,6 +290,8 @@ class Run {
         return this.metric(g.node, g.path, g.of, g.op, g.value);
       case 'equivalent':
         return this.equivalent(g.compare, g.nodes);
+      case 'alert':
+        return this.alert(g);
       case 'all':
       case 'any': {
         const children = g.of.map((x) => this.evaluate(x));
@@ -396,6 +400,30 @@ class Run {
     const unit = distinct ? `different ${distinct === 'eventId' ? 'event' : distinct === 'eventType' ? 'event type' : distinct}${count === 1 ? '' : 's'}` : `matching step${count === 1 ? '' : 's'}`;
     const detail = `${count} ${unit}${distinct ? ` (${[...seen].join(', ')})` : ''}`;
     return { ok, detail, count, step: overAt ?? (ok && lo > 0 ? reachedAt : undefined) };
+  }
+
+  // -- alerts ([AL6]): the scenario's own alerts, so deleting one never passes a goal
+
+  private alert(g: Extract<Goal, { kind: 'alert' }>) {
+    const { node, metric, fired, state } = g;
+    const all = this.engine.view().alerts;
+    const mine = all.filter((a) => a.node === node && a.metric === metric && (g.thresholdAtMost === undefined || a.threshold <= g.thresholdAtMost) && (g.forAtMost === undefined || a.forMs <= g.forAtMost));
+    const strict = `${g.thresholdAtMost !== undefined ? ` with a threshold of at most ${g.thresholdAtMost}` : ''}${g.forAtMost !== undefined ? `${g.thresholdAtMost !== undefined ? ' and' : ' with'} a "for" of at most ${g.forAtMost} ms` : ''}`;
+    if (mine.length === 0) return { ok: false, detail: `no ${metric} alert${strict} watches ${node}: the alert is how you know, so keep it (Invariants panel → Alerts)` };
+    const labels = new Set(mine.map((a) => `Alert "${a.label}" fired`));
+    let count = 0;
+    let at: number | undefined;
+    for (const s of this.steps()) {
+      if (s.kind !== 'alert' || ![...labels].some((l) => s.text.startsWith(l))) continue;
+      count++;
+      if (fired?.atMost !== undefined && count === fired.atMost + 1) at = s.seq;
+      else if (at === undefined && count === (fired?.atLeast ?? -1)) at = s.seq;
+    }
+    const lo = fired?.atLeast ?? 0;
+    const firedOk = !fired || (count >= lo && (fired.atMost === undefined || count <= fired.atMost));
+    const states = mine.map((a) => a.state);
+    const stateOk = !state || states.includes(state as never);
+    return { ok: firedOk && stateOk, detail: `it fired ${count} time${count === 1 ? '' : 's'}; ${states.join(', ')} at the playhead`, step: at };
   }
 
   // -- invariants: a shadow run of the same session with the goal's invariants added

@@ -165,6 +165,16 @@ describe('other answers', () => {
   const bind = (source: string, target: string, bindingKey: string): Patch => (s) => {
     (s.edges as { source: string; target: string; bindingKey?: string }[]).find((e) => e.source === source && e.target === target)!.bindingKey = bindingKey;
   };
+  /** Lesson 32: `n` partitions and `n` Shipping members at the start's 60 ms each. */
+  const scaleOut = (n: number): Patch => (s) => {
+    s.nodes.find((x) => x.id === 'orders')!.config.partitions = n;
+    const shipping = s.nodes.find((x) => x.id === 'shipping')!;
+    shipping.config.processingMs = 60;
+    for (let i = 2; i <= n; i++) {
+      s.nodes.push({ ...JSON.parse(JSON.stringify(shipping)), id: `shipping-${i}`, label: `Shipping ${i}` });
+      s.edges.push({ source: 'orders', target: `shipping-${i}` });
+    }
+  };
   const cases: [string, string, Patch, boolean][] = [
     ['idempotent-consumer', 'the version strategy', consumer('payment', (c) => (c.idempotency = 'version')), true],
     ['idempotent-consumer', 'processed ids saved in a separate step (the crash comes before the mark)', consumer('payment', (c) => (c.idempotency = 'processed-ids-separate')), false],
@@ -226,6 +236,20 @@ describe('other answers', () => {
       bind('dlx', 'parked', 'payment.requested')(s);
     }, true],
     ['dead-letter-exchange', 'requeue instead of dead-lettering, with a delivery limit of 3', consumer('payments', (c) => ((c.onReject = 'requeue'), (c.maxReceiveCount = 3))), false],
+    ['lag-alert', 'scaling out: 3 partitions and 3 members at 60 ms each', scaleOut(3), true],
+    ['lag-alert', 'two members at 60 ms each (not enough)', scaleOut(2), false],
+    ['lag-alert', 'the alert deleted, Shipping still slow', (s) => {
+      consumer('shipping', (c) => (c.processingMs = 60))(s);
+      delete (s as { alerts?: unknown }).alerts;
+    }, false],
+    ['lag-alert', 'the threshold raised to 100, Shipping still slow', (s) => {
+      consumer('shipping', (c) => (c.processingMs = 60))(s);
+      (s as unknown as { alerts: { threshold: number }[] }).alerts[0].threshold = 100;
+    }, false],
+    ['lag-alert', 'a "for" of 5 s, Shipping still slow', (s) => {
+      consumer('shipping', (c) => (c.processingMs = 60))(s);
+      (s as unknown as { alerts: { forMs: number }[] }).alerts[0].forMs = 5000;
+    }, false],
   ];
   it.each(cases)('%s: %s', (id, _what, patch, completes) => {
     const lesson = getLesson(id)!;

@@ -138,6 +138,7 @@ export type Goal = GoalBase &
     | { kind: 'invariant'; invariant: InvariantSpec; expect: 'held' | 'broke' }
     | { kind: 'metric'; node: Selector; path: string[]; of: 'value' | 'sum' | 'count' | 'max' | 'min'; op: Op; value: JsonValue }
     | { kind: 'equivalent'; compare: Outcome[]; nodes?: string[] }
+    | { kind: 'alert'; node: string; metric: 'lag' | 'latency' | 'error-rate'; fired?: { atLeast?: number; atMost?: number }; state?: 'ok' | 'pending' | 'firing'; thresholdAtMost?: number; forAtMost?: number }
     | { kind: 'all' | 'any'; of: Goal[] }
     | { kind: 'not'; goal: Goal }
   );
@@ -172,10 +173,21 @@ export const GoalSchema: v.GenericSchema<unknown, Goal> = v.pipe(
         compare: v.pipe(v.array(v.picklist(['effects', 'state', 'tables', 'streams', 'sagas'], 'must be effects, state, tables, streams or sagas')), v.minLength(1)),
         nodes: v.optional(v.array(NodeId)),
       }),
+      v.strictObject({
+        kind: v.literal('alert'),
+        ...Base,
+        node: NodeId,
+        metric: v.picklist(['lag', 'latency', 'error-rate'], 'must be lag, latency or error-rate'),
+        fired: v.optional(v.strictObject(Bound)),
+        state: v.optional(v.picklist(['ok', 'pending', 'firing'], 'must be ok, pending or firing')),
+        /** Only alerts at least this strict count (raising the threshold hides the symptom). */
+        thresholdAtMost: v.optional(v.number('must be a number')),
+        forAtMost: v.optional(v.number('must be a number')),
+      }),
       v.strictObject({ kind: v.picklist(['all', 'any']), ...Base, of: v.pipe(v.array(v.lazy(() => GoalSchema)), v.minLength(1)) }),
       v.strictObject({ kind: v.literal('not'), ...Base, goal: v.lazy(() => GoalSchema) }),
     ],
-    'must have "kind": graph, trace, invariant, metric, equivalent, all, any or not',
+    'must have "kind": graph, trace, invariant, metric, equivalent, alert, all, any or not',
   ),
   v.check((g) => g.kind !== 'graph' || (g.exists === undefined) !== (g.path === undefined), 'a graph goal has either "exists" or "path"'),
   v.check((g) => g.kind !== 'trace' || g.atLeast !== undefined || g.atMost !== undefined, 'a trace goal needs "atLeast" or "atMost"'),

@@ -242,7 +242,7 @@ export class Simulation {
   private scrubbing = false;
 
   /** Worker queries that change nothing (trace search, timeline markers, Mermaid, lag, a stream's fold, a conversation, events to export). */
-  get query(): Pick<AsyncApi, 'find' | 'timeline' | 'mermaid' | 'rows' | 'lag' | 'fold' | 'conversation' | 'events'> {
+  get query(): Pick<AsyncApi, 'find' | 'timeline' | 'mermaid' | 'rows' | 'lag' | 'health' | 'fold' | 'conversation' | 'events'> {
     return this.api;
   }
 

@@ -10,7 +10,7 @@ import type { CloudEvent, Engine, EngineView, Input, Intent, NodeKind, NodeSpec,
 import { planWindow, targetWindow, type Range, type TraceWindow } from './trace-window.ts';
 import { sequenceOf, toMermaid } from '../engine/sequence.ts';
 import { applyEdit, blankScenario, onlyMoved, portable, type Edit, type EditError } from './editing.ts';
-import { lagSampler, type LagSeries } from './metrics.ts';
+import { healthSeries, lagSampler, type HealthSeries, type LagSeries } from './metrics.ts';
 import { conversation, streamFold, type Conversation, type StreamFold } from './sourcing.ts';
 import type { LessonCheck, LessonReport } from './lessons.ts';
 import type { ExploreOptions, Explorer as ExplorerClass, FaultKind, Finding } from '../engine/explore.ts';
@@ -18,7 +18,7 @@ import type { GradeReport, GradeSpec, Grader as GraderClass } from '../challenge
 import type { RunDiff } from '../engine/diff.ts';
 
 export type { Edit, EditError } from './editing.ts';
-export type { LagSeries } from './metrics.ts';
+export type { HealthSeries, LagSeries } from './metrics.ts';
 export type { Conversation, FoldStep, StreamFold } from './sourcing.ts';
 export type { LessonCheck, LessonReport } from './lessons.ts';
 export type { RunDiff, StepRow, NodeDiff, TableRow, EffectCount, InvariantDiff } from '../engine/diff.ts';
@@ -85,7 +85,7 @@ export interface TraceFilter {
   correlation?: string;
 }
 
-export { MARKERS, type Marker } from './markers.ts';
+export { MARKERS, ALERT_MARKERS, type Marker } from './markers.ts';
 const MARKER_OF: Partial<Record<string, number>> = {
   fire: 1, produce: 1, publish: 1, relay: 1,
   deliver: 2, receive: 2,
@@ -96,8 +96,10 @@ const MARKER_OF: Partial<Record<string, number>> = {
 
 export interface Timeline {
   horizon: number;
-  /** One bitmask per bucket of steps (bit i: MARKERS[i] happened in it). */
+  /** One bitmask per bucket of steps (bit i: MARKERS[i] happened in it; bits 5, 6: ALERT_MARKERS). */
   buckets: number[];
+  /** Every alert step ([AL3]): where it is, fired or cleared, on which node and what it said. */
+  alerts: { step: number; fired: boolean; node: string; text: string }[];
 }
 
 export type ActUpdate = ({ ok: true } | { ok: false; reason: string }) & Update;
@@ -186,7 +188,7 @@ export function makeWorkerApi() {
     }
     for (let at = marked; at < to; at += 4096) {
       const hi = Math.min(to, at + 4096);
-      for (const st of e.steps(at, hi)) marks[st.seq] = MARKER_OF[st.kind] ?? 0;
+      for (const st of e.steps(at, hi)) marks[st.seq] = st.kind === 'alert' ? (st.text.includes('" fired') ? 32 : 64) : (MARKER_OF[st.kind] ?? 0);
     }
     marked = Math.max(marked, to);
   }
@@ -378,8 +380,15 @@ export function makeWorkerApi() {
       markUpTo(e, horizon);
       const count = Math.max(1, Math.min(whole(n, 200), 2000));
       const buckets = new Array<number>(count).fill(0);
-      for (let i = 0; i < horizon; i++) buckets[Math.min(count - 1, Math.floor((i * count) / horizon))] |= marks[i];
-      return { horizon, buckets };
+      const alerts: Timeline['alerts'] = [];
+      for (let i = 0; i < horizon; i++) {
+        buckets[Math.min(count - 1, Math.floor((i * count) / horizon))] |= marks[i];
+        if (marks[i] & 96 && alerts.length < 500) {
+          const st = e.steps(i, i + 1)[0];
+          alerts.push({ step: i, fired: (marks[i] & 32) !== 0, node: st.node ?? '', text: st.text });
+        }
+      }
+      return { horizon, buckets, alerts };
     },
 
     /** Recorded steps that match the filter, in order, at most `limit` (the trace search). */
@@ -496,6 +505,11 @@ export function makeWorkerApi() {
      */
     lag(points = 48, cachedOnly = false): LagSeries {
       return lag.series(need(), Math.min(whole(points, 48), 500), cachedOnly === true);
+    },
+
+    /** A node's latency and error rate over time, from the trace up to the playhead ([AL4]); changes nothing. */
+    health(node: string, points = 48): HealthSeries {
+      return healthSeries(need(), String(node), Math.min(whole(points, 48), 500));
     },
 
     /** Applies up to `n` steps (default 1). */

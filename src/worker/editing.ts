@@ -25,6 +25,10 @@ export type Edit =
   | { op: 'add-invariant'; invariant: Record<string, unknown> }
   /** Removes the scenario's invariant at this index ([ED2]). */
   | { op: 'remove-invariant'; index: number }
+  /** Adds an alert (index null) or replaces the one at `index` ([AL1]); validated like a scenario file. */
+  | { op: 'set-alert'; index: number | null; alert: Record<string, unknown> }
+  /** Removes the scenario's alert at this index. */
+  | { op: 'remove-alert'; index: number }
   /** Sets the binding on a connection from an exchange ([AM3], [AM4]): a given field replaces, null removes it. */
   | { op: 'bind'; id: string; bindingKey?: string | null; headers?: Record<string, string | number | boolean> | null; xMatch?: 'all' | 'any' | null };
 
@@ -131,6 +135,7 @@ export function applyEdit(s: Scenario, edit: Edit): EditOutcome {
       // Invariants about a removed node go with it.
       raw.invariants = (raw.invariants ?? []).filter((i) => !gone.has(i.node));
       raw.schedule = (raw.schedule ?? []).filter((x) => !('node' in x) || !gone.has((x as { node: string }).node));
+      if (raw.alerts) raw.alerts = raw.alerts.filter((a) => !gone.has(a.node));
       break;
     }
     case 'duplicate': {
@@ -209,6 +214,21 @@ export function applyEdit(s: Scenario, edit: Edit): EditOutcome {
     case 'add-invariant':
       raw.invariants = [...(raw.invariants ?? []), clone(edit.invariant) as never];
       break;
+    case 'set-alert': {
+      const list = [...(raw.alerts ?? [])];
+      if (edit.index === null) list.push(clone(edit.alert) as never);
+      else if (!Number.isInteger(edit.index) || edit.index < 0 || edit.index >= list.length) return { ok: false, reason: `there is no alert number ${edit.index + 1}`, errors: [] };
+      else list[edit.index] = clone(edit.alert) as never;
+      raw.alerts = list;
+      break;
+    }
+    case 'remove-alert': {
+      const list = raw.alerts ?? [];
+      if (!Number.isInteger(edit.index) || edit.index < 0 || edit.index >= list.length) return { ok: false, reason: `there is no alert number ${edit.index + 1}`, errors: [] };
+      raw.alerts = list.filter((_, i) => i !== edit.index);
+      if (raw.alerts.length === 0) delete raw.alerts;
+      break;
+    }
     case 'remove-invariant': {
       const list = raw.invariants ?? [];
       if (!Number.isInteger(edit.index) || edit.index < 0 || edit.index >= list.length) return { ok: false, reason: `there is no invariant number ${edit.index + 1}`, errors: [] };
@@ -225,7 +245,7 @@ export function applyEdit(s: Scenario, edit: Edit): EditOutcome {
     const first = errors[0];
     // A refused new invariant names its field as the form shows it ("the new invariant · effect").
     const added = edit.op === 'add-invariant' ? `invariants[${raw.invariants.length - 1}]` : null;
-    const field = (f: string) => (/^bindings\[/.test(f) ? f.replace(/^bindings\[([^\]]+)\]\.?(.*)$/, (_m, to: string, rest: string) => `the binding to ${to}${rest ? ` · ${rest}` : ''}`) : added && f.startsWith(added) ? `the new invariant${f.slice(added.length) ? ` · ${f.slice(added.length + 1)}` : ''}` : f);
+    const field = (f: string) => (/^alerts\[\d+\]/.test(f) ? f.replace(/^alerts\[\d+\]\.?/, 'the alert · ') : /^bindings\[/.test(f) ? f.replace(/^bindings\[([^\]]+)\]\.?(.*)$/, (_m, to: string, rest: string) => `the binding to ${to}${rest ? ` · ${rest}` : ''}`) : added && f.startsWith(added) ? `the new invariant${f.slice(added.length) ? ` · ${f.slice(added.length + 1)}` : ''}` : f);
     const where = first ? [label(first.node), field(first.field)].filter(Boolean).join(' · ') : '';
     return { ok: false, reason: first ? `${where ? `${where}: ` : ''}${first.message}` : 'the edit was refused', errors };
   }

@@ -4,4 +4,6 @@
 
 /** Timeline marker kinds, in the order the scrubber draws them. */
 export const MARKERS = ['publish', 'deliver', 'commit', 'rebalance', 'error'] as const;
+/** Alert lanes ([AL3]), drawn only when the scenario has alerts: bits 5 and 6 of a bucket. */
+export const ALERT_MARKERS = ['alert fired', 'alert cleared'] as const;
 export type Marker = (typeof MARKERS)[number];

@@ -108,3 +108,57 @@ export function lagSampler() {
     },
   };
 }
+
+/** A node's health over time ([AL4]): per bucket of steps, the largest latency handled and the error rate. */
+export interface HealthSeries {
+  /** The playhead the series ends at. */
+  step: number;
+  /** The last step of each bucket (exclusive end), ascending; the last is the playhead. */
+  steps: number[];
+  /** Largest handle time − event time of the events the node handled in the bucket; null when none. */
+  latency: (number | null)[];
+  /** Failed attempts (`error` steps) per attempt (`handle` + `error`) in the bucket, in %; null with no attempt. */
+  errorRate: (number | null)[];
+  /** Over the whole run to the playhead: handled, failed, the latest latency. */
+  handled: number;
+  failed: number;
+  lastLatency: number | null;
+  /** The node's alert steps ([AL3]): where each fired or cleared. */
+  alerts: { step: number; fired: boolean }[];
+}
+
+/** Reads the trace from step 0 to the playhead in chunks: as deterministic as the run, no seeking. */
+export function healthSeries(e: Engine, node: string, points: number): HealthSeries {
+  const here = e.step;
+  const n = Math.max(1, Math.min(points, here || 1));
+  const latency: (number | null)[] = new Array(n).fill(null);
+  const tries = new Array<number>(n).fill(0);
+  const fails = new Array<number>(n).fill(0);
+  let handled = 0;
+  let failed = 0;
+  let lastLatency: number | null = null;
+  const alerts: HealthSeries['alerts'] = [];
+  for (let at = 0; at < here; at += 4096) {
+    for (const st of e.steps(at, Math.min(here, at + 4096))) {
+      if (st.node !== node) continue;
+      if (st.kind === 'alert') alerts.push({ step: st.seq, fired: st.text.includes('" fired') });
+      if (st.kind !== 'handle' && st.kind !== 'error') continue;
+      const b = Math.min(n - 1, Math.floor((st.seq * n) / Math.max(1, here)));
+      tries[b]++;
+      if (st.kind === 'error') {
+        fails[b]++;
+        failed++;
+        continue;
+      }
+      handled++;
+      if (st.record !== null) {
+        const l = st.time - e.records.evTime.get(st.record);
+        lastLatency = l;
+        latency[b] = Math.max(latency[b] ?? 0, l);
+      }
+    }
+  }
+  const steps = Array.from({ length: n }, (_, i) => Math.ceil(((i + 1) * here) / n));
+  const errorRate = tries.map((t, i) => (t === 0 ? null : Math.round((fails[i] / t) * 1000) / 10));
+  return { step: here, steps, latency, errorRate, handled, failed, lastLatency, alerts };
+}
