@@ -50,6 +50,10 @@ export const STEP_KINDS = [
   'offset-reset',
   'compact',
   'schema',
+  'window',
+  'late',
+  'window-close',
+  'join',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
@@ -99,6 +103,14 @@ export const S_EXPIRE = 42;
 export const S_RESET = 43;
 export const S_COMPACT = 44;
 export const S_SCHEMA = 45;
+/** [WN2] A stream processor added an event to its windows. */
+export const S_WINDOW = STEP_KINDS.indexOf('window');
+/** [WN3] A stream processor dropped an event that came after its window closed. */
+export const S_LATE = STEP_KINDS.indexOf('late');
+/** [WN4] A window closed and its result was emitted (or filtered out). */
+export const S_WINDOW_CLOSE = STEP_KINDS.indexOf('window-close');
+/** [WN5] A stream-table join: hit or miss. */
+export const S_JOIN = STEP_KINDS.indexOf('join');
 
 /** Logical time in ms as the trace writes it. */
 export function fmtMs(ms: number): string {

@@ -19,7 +19,9 @@ import { Fifo } from './fifo.ts';
 import { SnsKind } from './sns.ts';
 import { PubSubKind } from './pubsub.ts';
 import { RegistryKind } from './registry.ts';
+import { StreamKind } from './stream.ts';
 
 // FIFO queues, SNS topics and pub/sub channels come last (their channels after the others'),
-// then the schema registry (no channel, no action of its own).
-export const MODULES: readonly ModuleClass[] = [Network, DeadLetters, Invariants, TopicKind, AggregateKind, QueueKind, ExchangeKind, ConsumerGroups, ProjectionKind, SagaKind, ProducerKind, EventBusKind, Fifo, SnsKind, PubSubKind, RegistryKind];
+// then the schema registry (no channel, no action of its own), then stream processors (no
+// channel: they listen to the topics they read).
+export const MODULES: readonly ModuleClass[] = [Network, DeadLetters, Invariants, TopicKind, AggregateKind, QueueKind, ExchangeKind, ConsumerGroups, ProjectionKind, SagaKind, ProducerKind, EventBusKind, Fifo, SnsKind, PubSubKind, RegistryKind, StreamKind];
