@@ -267,14 +267,14 @@ export class StreamKind implements Module {
     const result = `${w.aggregate} ${win.value} for ${win.key} in ${span} (${win.events} event${win.events === 1 ? '' : 's'})`;
     if (!pass) {
       win.emitted = false;
-      this.k.record(S_WINDOW_CLOSE, rt.node, -1, 0, `${this.who(r)} closed the window ${span} of ${win.key}: ${result} is not above ${w.above}, so nothing is emitted`);
+      this.k.record(S_WINDOW_CLOSE, rt.node, win.last, 0, `${this.who(r)} closed the window ${span} of ${win.key}: ${result} is not above ${w.above}, so nothing is emitted`);
       return;
     }
     const data = { key: win.key, windowStart: win.start, windowEnd: win.end, [w.aggregate]: win.value, events: win.events };
     const sent = this.emit(rt, rt.spec.config.emitType ?? 'WindowResult', win.key, data, win.last);
     win.emitted = true;
     const to = rt.outputs.map((ch) => this.k.records.channels[ch].id).join(', ');
-    this.k.record(S_WINDOW_CLOSE, rt.node, -1, 1, `${this.who(r)} closed the window ${span} of ${win.key} (its end${w.graceMs ? ` plus ${fmtTime(w.graceMs)} of grace` : ''} has passed) and emits its final result: ${result}${sent ? ` → ${to}` : ' (no output topic: shown here only)'}`);
+    this.k.record(S_WINDOW_CLOSE, rt.node, win.last, 1, `${this.who(r)} closed the window ${span} of ${win.key} (its end${w.graceMs ? ` plus ${fmtTime(w.graceMs)} of grace` : ''} has passed) and emits its final result: ${result}${sent ? ` → ${to}` : ' (no output topic: shown here only)'}`);
   }
 
   /** Sends one result to every output topic; false when there is none. */
