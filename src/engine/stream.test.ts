@@ -118,15 +118,15 @@ describe('[WN2] windows of event time, per key', () => {
     );
   });
 
-  it('property: a hopping window of size S advancing by A holds each time in exactly S/A windows, each containing it', () => {
+  it('property: a hopping window of size S advancing by A holds each time in S/A windows (fewer in the first S ms: none starts before 0), each containing it', () => {
     fc.assert(
-      fc.property(fc.integer({ min: -1e6, max: 1e7 }), fc.constantFrom(1, 2, 3, 4, 6, 12), fc.integer({ min: 1, max: 5000 }), (t, hops, advance) => {
+      fc.property(fc.integer({ min: 0, max: 1e7 }), fc.constantFrom(1, 2, 3, 4, 6, 12), fc.integer({ min: 1, max: 5000 }), (t, hops, advance) => {
         const size = advance * hops;
         const starts = windowStarts(t, size, advance);
-        expect(starts.length).toBe(hops);
+        expect(starts.length).toBe(Math.min(hops, Math.floor(t / advance) + 1));
         for (const s of starts) {
-          expect(s % advance === 0 || Object.is(s % advance, -0)).toBe(true);
-          expect(s <= t && t < s + size).toBe(true);
+          expect(s % advance).toBe(0);
+          expect(s >= 0 && s <= t && t < s + size).toBe(true);
         }
       }),
     );

@@ -1,13 +1,14 @@
 // Windows of event time for the stream processor ([WN2]): pure functions, no engine state.
 // Windows are aligned to time 0, as Kafka Streams aligns them to the epoch: a tumbling window
 // of size S covers [n·S, (n+1)·S); hopping windows of size S advancing by A start at every
-// multiple of A, so each event time falls in S/A of them.
+// multiple of A, so each event time falls in S/A of them. As in Kafka Streams, no window
+// starts before time 0: an event in the first S ms falls in fewer.
 
 /** The starts of every window of `sizeMs` advancing by `advanceMs` that contains time `t` (oldest first). */
 export function windowStarts(t: number, sizeMs: number, advanceMs: number): number[] {
   const last = Math.floor(t / advanceMs) * advanceMs;
   const out: number[] = [];
-  for (let s = last; s > t - sizeMs; s -= advanceMs) out.unshift(s);
+  for (let s = last; s > t - sizeMs && s >= 0; s -= advanceMs) out.unshift(s);
   return out;
 }
 
