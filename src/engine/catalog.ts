@@ -124,7 +124,7 @@ export function patternProblems(pattern: Json, path: string): { path: string; me
 /** What is wrong with a stream processor's window beyond its schema ([WN1]), at its field. */
 export function windowProblems(config: { window: { sizeMs: number; advanceMs?: number; aggregate: string; field?: string } | null; join: unknown }): { path: string; message: string }[] {
   const w = config.window;
-  if (!w) return config.join ? [] : [{ path: 'window', message: 'a stream processor needs a window, a join or both: give it a window such as {"sizeMs": 60000}' }];
+  if (!w) return [];
   const out: { path: string; message: string }[] = [];
   if (w.advanceMs !== undefined && w.advanceMs > w.sizeMs) out.push({ path: 'window.advanceMs', message: `must be at most the window size (${w.sizeMs} ms): windows that advance by more than their size leave gaps where events count in no window` });
   if (w.advanceMs !== undefined && w.sizeMs % w.advanceMs !== 0) out.push({ path: 'window.advanceMs', message: `must divide the window size (${w.sizeMs} ms) so each event falls in the same number of windows, such as ${w.sizeMs / 2} or ${w.sizeMs / 4}` });

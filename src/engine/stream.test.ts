@@ -47,7 +47,7 @@ const errors = (x: unknown) => {
 };
 
 describe('[WN1] a stream processor is refused at its field when its config is wrong', () => {
-  it('refuses a window that advances by more than its size, or by a step that does not divide it, sum without a field, nothing to do, and unwired topics', () => {
+  it('refuses a window that advances by more than its size, or by a step that does not divide it, sum without a field, and unwired topics', () => {
     expect(errors(scenario([], { window: { sizeMs: 60000, advanceMs: 90000 } }))).toEqual([
       { path: 'nodes[5].config.window.advanceMs', message: 'must be at most the window size (60000 ms): windows that advance by more than their size leave gaps where events count in no window' },
       { path: 'nodes[5].config.window.advanceMs', message: expect.stringContaining('must divide the window size (60000 ms)') },
@@ -55,11 +55,18 @@ describe('[WN1] a stream processor is refused at its field when its config is wr
     expect(errors(scenario([], { window: { sizeMs: 60000, advanceMs: 7000 } }))[0].path).toBe('nodes[5].config.window.advanceMs');
     expect(errors(scenario([], { window: { sizeMs: 60000, aggregate: 'sum' } }))).toEqual([{ path: 'nodes[5].config.window.field', message: 'sum needs the number to add up: a data field such as data.amount' }]);
     expect(errors(scenario([], { window: { sizeMs: 60000, aggregate: 'avg' } }))[0]).toMatchObject({ path: 'nodes[5].config.window.aggregate', message: 'must be count, sum, min or max' });
-    expect(errors(scenario([], { window: null }))).toEqual([{ path: 'nodes[5].config.window', message: expect.stringContaining('needs a window, a join or both') }]);
     expect(errors(scenario([], { input: 'alerts', window: { sizeMs: 1000 } }))).toEqual([{ path: 'nodes[5].config.input', message: 'fraud does not read "alerts": connect the topic alerts → fraud first' }]);
     expect(errors(scenario([], { output: 'payments', window: { sizeMs: 1000 } }))).toEqual([{ path: 'nodes[5].config.output', message: 'fraud does not write to "payments": connect fraud → the topic payments first' }]);
     expect(errors(scenario([], { input: 'payments', join: { table: 'payments' } }))).toEqual([{ path: 'nodes[5].config.join.table', message: 'the table must be built from another topic than the stream it joins (payments)' }]);
     expect(errors(scenario([], { window: { sizeMs: 1000, field: 'amount' } }))[0]).toMatchObject({ path: 'nodes[5].config.window.field', message: 'must be a field of the data, such as data.amount' });
+  });
+
+  it('with neither a window nor a join, it passes the events of its types on', () => {
+    const s = sim(scenario([{ at: 10, key: 'C' }], { types: ['PaymentMade'] })).run();
+    expect(s.stepsOf('window', 'fraud')[0].text).toBe('fraud has no window and no join, so it passes PaymentMade evt-0 (key C) on');
+    expect(s.stepsOf('publish', 'fraud')).toHaveLength(1);
+    const other = sim(scenario([], { types: ['Refund'] })).fireEvent('pos', 'PaymentMade', 'C').run();
+    expect(other.stepsOf('publish', 'fraud')).toHaveLength(0);
   });
 
   it('takes connections from topics only, and feeds topics only', () => {

@@ -196,7 +196,13 @@ export class StreamKind implements Module {
         return true;
       }
     }
-    const w = c.window!;
+    if (!c.window) {
+      // Neither a window nor a join: the events of its types pass through (a filter).
+      const sent = this.emit(rt, c.emitType ?? L.evType[rec], key, data, rec);
+      k.record(S_WINDOW, rt.node, rec, 0, `${who} has no window and no join, so it passes ${L.evText(rec)} on${sent ? '' : ' (no output topic: nowhere)'}`);
+      return true;
+    }
+    const w = c.window;
     if (key === null) {
       k.record(S_WINDOW, rt.node, rec, -1, `${who} skipped ${L.evText(rec)}: windows are counted per key, and it has none (Kafka Streams drops records with a null key)`);
       return true;
