@@ -63,3 +63,29 @@ test('lesson 33: a tumbling window splits a burst of payments 2 + 2; hopping win
   await page.reload();
   await expect(page.getByTestId('node-fraud-check')).toContainText('hopping 1 s every 250 ms');
 });
+
+test('the fraud-detection example: a late payment is dropped with a step that says so, a join misses, and a grace period set in the form lets the alert through', async ({ page }) => {
+  await page.goto('./?example=fraud-detection');
+  await expect(page.getByTestId('canvas')).toBeVisible();
+  await playToEnd(page);
+  await expect(rowsOf(page, 'late').first()).toContainText('as late (event time 950 ms');
+  await expect(rowsOf(page, 'late').first()).toContainText('With a grace period of 0, an event that arrives after its window ends is lost');
+  await expect(page.getByTestId('stream-late-fraud-check')).toHaveText('✕ 1 late, dropped');
+  await expect(rowsOf(page, 'join').filter({ hasText: 'no row for key CARD-5' })).toHaveCount(1);
+  await expect(rowsOf(page, 'publish').filter({ hasText: 'FraudSuspected' })).toHaveCount(0);
+
+  await selectNode(page, 'fraud-check');
+  const form = page.getByTestId('stream-form');
+  await expect(form.getByTestId('stream-table')).toContainText('CARD-7: {"holder":"Ada","limit":500}');
+  const grace = form.getByLabel('Grace period (ms)');
+  await grace.fill('-5');
+  await grace.blur();
+  await expect(form.locator('.error')).toContainText('must be at least 0');
+  await grace.fill('500');
+  await grace.blur();
+  await expect(form.locator('.error')).toHaveCount(0);
+  await playToEnd(page);
+  await expect(page.getByTestId('stream-late-fraud-check')).toHaveCount(0);
+  await expect(rowsOf(page, 'window-close').filter({ hasText: 'plus 500 ms of grace' }).filter({ hasText: 'count 4 for CARD-7 in [0 s, 1 s) (4 events) → alerts' })).toHaveCount(1);
+  await expect(page.getByTestId('stream-result-fraud-check').filter({ hasText: 'CARD-7' })).toContainText('CARD-7 [0 s, 1 s): 4 → emitted');
+});
