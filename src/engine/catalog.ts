@@ -72,6 +72,14 @@ export const KIND_INFO = {
     feeds: ['service', 'topic', 'queue'],
     starter: () => ({ processingMs: 10, concurrency: 2, timeoutMs: 100 }),
   },
+  stream: {
+    label: 'Stream processor',
+    hint: 'windowed counts and stream-table joins (Kafka Streams)',
+    accepts: ['topic'],
+    feeds: ['topic'],
+    starter: () => ({ emitType: 'WindowResult', window: { sizeMs: 60_000, aggregate: 'count' } }),
+    check: (config: { window: { sizeMs: number; advanceMs?: number; aggregate: string; field?: string } | null; join: unknown }) => windowProblems(config),
+  },
 } satisfies Record<string, KindInfo>;
 
 
@@ -119,3 +127,14 @@ export function patternProblems(pattern: Json, path: string): { path: string; me
   return out;
 }
 
+
+/** What is wrong with a stream processor's window beyond its schema ([WN1]), at its field. */
+export function windowProblems(config: { window: { sizeMs: number; advanceMs?: number; aggregate: string; field?: string } | null; join: unknown }): { path: string; message: string }[] {
+  const w = config.window;
+  if (!w) return [];
+  const out: { path: string; message: string }[] = [];
+  if (w.advanceMs !== undefined && w.advanceMs > w.sizeMs) out.push({ path: 'window.advanceMs', message: `must be at most the window size (${w.sizeMs} ms): windows that advance by more than their size leave gaps where events count in no window` });
+  if (w.advanceMs !== undefined && w.sizeMs % w.advanceMs !== 0) out.push({ path: 'window.advanceMs', message: `must divide the window size (${w.sizeMs} ms) so each event falls in the same number of windows, such as ${w.sizeMs / 2} or ${w.sizeMs / 4}` });
+  if (w.aggregate !== 'count' && w.field === undefined) out.push({ path: 'window.field', message: `${w.aggregate} needs the number to ${w.aggregate === 'sum' ? 'add up' : 'compare'}: a data field such as data.amount` });
+  return out;
+}

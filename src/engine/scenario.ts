@@ -548,8 +548,63 @@ const ServiceNode = nodeSchema('service', {
   ),
 });
 
+/**
+ * A stream processor, Kafka Streams-like ([WN1]–[WN6]): reads one topic, optionally joins
+ * each event with the latest row per key of a table built from another topic (a KTable),
+ * and counts or aggregates per key over tumbling or hopping windows of event time; a window's
+ * result is emitted once, when it closes, to the output topic.
+ */
+const DataPath = v.pipe(v.string('must be text'), v.regex(/^data(\.[A-Za-z0-9_]{1,64}){1,8}$/, 'must be a field of the data, such as data.amount'));
+export const STREAM_AGGREGATES = ['count', 'sum', 'min', 'max'] as const;
+const StreamNode = nodeSchema('stream', {
+  /** The topic it reads (it must be connected to it). */
+  input: v.optional(v.nullable(Id), null),
+  /** Only events of these types are processed (empty: all). */
+  types: v.optional(v.pipe(v.array(Name(100)), v.maxLength(20)), []),
+  /** The topic its results go to (it must connect to it); null: results are only shown. */
+  output: v.optional(v.nullable(Id), null),
+  /** The type of the events it emits; left out: WindowResult for a window, the event's own type for a join alone. */
+  emitType: v.optional(Name(100)),
+  /** Windowing by event time; null: no window (each joined event is emitted). */
+  window: v.optional(
+    v.nullable(
+      v.strictObject({
+        /** Window length. */
+        sizeMs: Num(1, 86_400_000),
+        /** How far each window starts after the one before: equal to sizeMs (or left out) is tumbling, smaller is hopping. */
+        advanceMs: v.optional(Num(1, 86_400_000)),
+        /** How long after its end a window still takes late events. */
+        graceMs: v.optional(Num(0, 86_400_000), 0),
+        aggregate: v.optional(v.picklist(STREAM_AGGREGATES, 'must be count, sum, min or max'), 'count'),
+        /** The number summed or compared (sum, min, max). */
+        field: v.optional(DataPath),
+        /** Event time: a data field in ms of the simulation clock; left out: the event's own time (when it was produced). */
+        timeField: v.optional(DataPath),
+        /** Emit only windows whose result is above this (a filter after the aggregation); left out: every window. */
+        above: v.optional(Num(-1e15, 1e15)),
+      }),
+    ),
+    null,
+  ),
+  /** Stream-table join: the table is the latest data per key of this topic. */
+  join: v.optional(
+    v.nullable(
+      v.strictObject({
+        table: Id,
+        /** inner: an event with no row is dropped; left: it goes on without one. */
+        mode: v.optional(v.picklist(['inner', 'left'], 'must be inner or left'), 'inner'),
+        /** Where the row goes in the joined event's data. */
+        as: v.optional(v.pipe(v.string('must be text'), v.regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'must be a field name: letters, digits and _')), 'table'),
+      }),
+    ),
+    null,
+  ),
+  /** Time to process one event. */
+  processingMs: v.optional(Num(0, 3_600_000), 1),
+});
+
 /** The node kinds' schemas. A new kind: its schema here, its entry in KIND_INFO (catalog.ts). */
-const NODE_SCHEMAS = [ProducerNode, TopicNode, QueueNode, ConsumerNode, ProjectionNode, AggregateNode, SagaNode, EventBusNode, SnsNode, PubSubNode, ExchangeNode, RegistryNode, ServiceNode] as const;
+const NODE_SCHEMAS = [ProducerNode, TopicNode, QueueNode, ConsumerNode, ProjectionNode, AggregateNode, SagaNode, EventBusNode, SnsNode, PubSubNode, ExchangeNode, RegistryNode, ServiceNode, StreamNode] as const;
 
 // The catalogue of kinds (labels, starter configs, connections, checks) is catalog.ts, kept
 // apart from these schemas so the first screen can show the palette without loading them.
@@ -705,6 +760,7 @@ export type PubSubSpec = v.InferOutput<typeof PubSubNode> & { label: string };
 export type ExchangeSpec = v.InferOutput<typeof ExchangeNode> & { label: string };
 export type RegistrySpec = v.InferOutput<typeof RegistryNode> & { label: string };
 export type ServiceSpec = v.InferOutput<typeof ServiceNode> & { label: string };
+export type StreamSpec = v.InferOutput<typeof StreamNode> & { label: string };
 export type NodeKind = NodeSpec['kind'];
 export interface EdgeSpec extends Partial<Link>, Binding {
   id: string;
@@ -847,6 +903,15 @@ export function restoreScenario(input: unknown): Restored<Scenario> {
       // [TX1] A transaction commits the offset with the output, after handling.
       if (n.config.transactional && n.config.commit === 'before') errors.push({ path: `nodes[${i}].config.transactional`, message: 'a transaction commits the offset together with what the handler emitted, after handling: set commit to "after", or turn transactional off' });
       if (n.config.transactionTimeoutMs !== undefined && !n.config.transactional) errors.push({ path: `nodes[${i}].config.transactionTimeoutMs`, message: 'a transaction timeout is for a transactional consumer: turn transactional on, or remove it' });
+    }
+    // [WN1] A stream processor reads a topic connected to it and writes to topics it connects to.
+    if (n.kind === 'stream') {
+      const from = edges.filter((e) => e.target === n.id).map((e) => e.source);
+      const c = n.config;
+      if (c.input !== null && !from.includes(c.input)) errors.push({ path: `nodes[${i}].config.input`, message: `${n.id} does not read "${c.input}": connect the topic ${c.input} → ${n.id} first` });
+      if (c.join && !from.includes(c.join.table)) errors.push({ path: `nodes[${i}].config.join.table`, message: `${n.id} does not read "${c.join.table}": connect the topic ${c.join.table} → ${n.id} first` });
+      else if (c.join && c.input !== null && c.join.table === c.input) errors.push({ path: `nodes[${i}].config.join.table`, message: `the table must be built from another topic than the stream it joins (${c.input})` });
+      if (c.output !== null && !outTopics(n.id).includes(c.output)) errors.push({ path: `nodes[${i}].config.output`, message: `${n.id} does not write to "${c.output}": connect ${n.id} → the topic ${c.output} first` });
     }
     // A kind's own checks, from its KIND_INFO entry.
     const check = (KIND_INFO[n.kind] as KindInfo).check;

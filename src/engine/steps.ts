@@ -58,6 +58,10 @@ export const STEP_KINDS = [
   'timeout',
   'breaker',
   'alert',
+  'window',
+  'late',
+  'window-close',
+  'join',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
@@ -111,6 +115,14 @@ export const S_SCHEMA = 45;
 export const S_TXCOMMIT = STEP_KINDS.indexOf('tx-commit');
 /** [TX4] A transaction is aborted: its records stay in the log, marked aborted. */
 export const S_TXABORT = STEP_KINDS.indexOf('tx-abort');
+/** [WN2] A stream processor added an event to its windows. */
+export const S_WINDOW = STEP_KINDS.indexOf('window');
+/** [WN3] A stream processor dropped an event that came after its window closed. */
+export const S_LATE = STEP_KINDS.indexOf('late');
+/** [WN4] A window closed and its result was emitted (or filtered out). */
+export const S_WINDOW_CLOSE = STEP_KINDS.indexOf('window-close');
+/** [WN5] A stream-table join: hit or miss. */
+export const S_JOIN = STEP_KINDS.indexOf('join');
 
 /** Logical time in ms as the trace writes it. */
 export function fmtMs(ms: number): string {

@@ -7,6 +7,8 @@ import outbox from './outbox.json';
 import orderRouting from './order-routing.json';
 import exchangeRouting from './exchange-routing.json';
 import callChain from './call-chain.json';
+import fraudDetection from './fraud-detection.json';
+import type { StreamView } from '../engine/kinds/stream.ts';
 
 describe('example scenarios', () => {
   it('call-chain: [RR3] Fraud down fails Payment and then Checkout; [RR4] the breaker opens, half-opens and closes', () => {
@@ -24,6 +26,24 @@ describe('example scenarios', () => {
     const bare = structuredClone(callChain) as unknown as { nodes: { id: string; config: Record<string, unknown> }[] };
     bare.nodes.find((n) => n.id === 'payment')!.config.breaker = null;
     expect(sim(bare).run().engine.view().nodes.payment).toMatchObject({ timedOut: 8, failedFast: 0 });
+  });
+
+  it('fraud-detection: [WN3] the mobile payment arrives after its window closed and is dropped as late; [WN5] CARD-5 misses the table; a grace period of 500 ms raises the alert ([WN4])', () => {
+    for (const seed of [1, 2, 3, 16]) {
+      const s = sim(fraudDetection, { seed }).run();
+      const v = s.engine.view().nodes['fraud-check'] as StreamView;
+      expect(v.late.count).toBe(1);
+      expect(s.stepsOf('late', 'fraud-check')[0].text).toMatch(/^fraud-check dropped PaymentMade evt-\d+ \(key CARD-7\) as late \(event time 950 ms, processed at 1\.2\d+ s\): its window had closed — \[0 s, 1 s\) closed at 1 s\./);
+      expect(s.stepsOf('join', 'fraud-check').filter((x) => x.key === 'CARD-5')[0].text).toContain('found no row for key CARD-5 in its table from cards, so the inner join drops');
+      expect(s.stepsOf('publish', 'fraud-check')).toHaveLength(0);
+      const fixed = structuredClone(fraudDetection) as unknown as { nodes: { config: { window?: { graceMs?: number } } }[] };
+      fixed.nodes[5].config.window!.graceMs = 500;
+      const t = sim(fixed, { seed }).run();
+      expect((t.engine.view().nodes['fraud-check'] as StreamView).late.count).toBe(0);
+      const alerts = t.stepsOf('publish', 'fraud-check');
+      expect(alerts).toHaveLength(1);
+      expect(t.engine.event(alerts[0].eventId!)).toMatchObject({ type: 'FraudSuspected', subject: 'CARD-7', data: { count: 4, windowStart: 0, windowEnd: 1000 } });
+    }
   });
 
   it('order-routing: [B4] the typo in the EU rule drops EU orders; the fixed pattern routes them ([B3])', () => {

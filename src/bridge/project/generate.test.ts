@@ -175,6 +175,12 @@ describe('generated projects', { timeout: 240_000 }, () => {
     expect(registry.project.notGenerated.join('\n')).toContain('Schema registry (schema registry): not generated; events are plain JSON');
   });
 
+  it('say that a stream processor is not generated ([WN1])', async () => {
+    const fraud = restoreScenario(JSON.parse(readFileSync(resolve(import.meta.dirname, '../../examples/fraud-detection.json'), 'utf8')));
+    if (!fraud.ok) throw new Error('fraud-detection refused');
+    expect(generateProject(fraud.value).notGenerated.join('\n')).toContain('Fraud check (stream processor): not generated; a Kafka Streams application would do it');
+  });
+
   it('keep hostile names and values as data: string literals and line comments only', async () => {
     const w = written.find((x) => x.scenario === hostile.value)!;
     const handler = w.project.files.find((f) => f.path.startsWith('src/handlers/'))!.text;

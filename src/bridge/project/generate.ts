@@ -316,6 +316,7 @@ export function generateProject(s: Scenario): Project {
     if (n.kind === 'topic' && (n.config.retentionRecords ?? null) !== null) notGenerated.push(`${n.label}: retention by record count (${n.config.retentionRecords} per partition) has no Kafka setting: Kafka bounds a partition by bytes (retention.bytes); it is created without it.`);
     if (n.kind === 'queue' && n.config.durable === false) notGenerated.push(`${n.label}: declared durable in the project (the scenario's queue is not durable, [DU1]); every message is also published persistent there, the safe choice.`);
     if (n.kind === 'service') notGenerated.push(`${n.label} (service): not generated; its synchronous calls, timeouts and circuit breaker would be HTTP or gRPC handlers and clients of your own. What it publishes to topics and queues is not sent.`);
+    if (n.kind === 'stream') notGenerated.push(`${n.label} (stream processor): not generated; a Kafka Streams application would do it (groupByKey, windowedBy with grace, count or aggregate, suppress until the window closes, and a join with a KTable), and Node has no Kafka Streams.`);
     if (n.kind === 'registry') notGenerated.push(`${n.label} (schema registry): not generated; events are plain JSON. Confluent Schema Registry with Avro serializers would enforce the same subjects and compatibility.`);
   }
   /** Where emits (and dead letters) to RabbitMQ nodes go. */

@@ -20,9 +20,11 @@ import { SnsKind } from './sns.ts';
 import { PubSubKind } from './pubsub.ts';
 import { RegistryKind } from './registry.ts';
 import { ServiceKind } from './service.ts';
+import { StreamKind } from './stream.ts';
 import { Alerts } from '../alerts.ts';
 
 // FIFO queues, SNS topics and pub/sub channels come last (their channels after the others'),
-// then the schema registry (no channel, no action of its own), then services ([RR1]); the
-// alerts, which watch every other module's steps ([AL2]), are the very last.
-export const MODULES: readonly ModuleClass[] = [Network, DeadLetters, Invariants, TopicKind, AggregateKind, QueueKind, ExchangeKind, ConsumerGroups, ProjectionKind, SagaKind, ProducerKind, EventBusKind, Fifo, SnsKind, PubSubKind, RegistryKind, ServiceKind, Alerts];
+// then the schema registry (no channel, no action of its own), services ([RR1]) and stream
+// processors (no channel: they listen to the topics they read); the alerts, which watch every
+// other module's steps ([AL2]), are the very last.
+export const MODULES: readonly ModuleClass[] = [Network, DeadLetters, Invariants, TopicKind, AggregateKind, QueueKind, ExchangeKind, ConsumerGroups, ProjectionKind, SagaKind, ProducerKind, EventBusKind, Fifo, SnsKind, PubSubKind, RegistryKind, ServiceKind, StreamKind, Alerts];

@@ -1,0 +1,1 @@
+export { default as StreamNode } from './StreamNode.svelte';
