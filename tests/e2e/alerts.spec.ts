@@ -3,21 +3,11 @@
 // their own on Shipping's latency (bad values refused at their field first), sees it fire,
 // jumps to the fire mark and back to the start, edits and removes it; then fixes the cause
 // and completes the lesson, and the alerts survive a reload.
-import { test, expect, type Page } from '@playwright/test';
-import { failOnConsoleProblems, saved, selectNode } from './support.ts';
+import { test, expect } from '@playwright/test';
+import { failOnConsoleProblems, goal, playToEnd, saved, selectNode } from './support.ts';
 
 failOnConsoleProblems();
 test.describe.configure({ timeout: 120_000 });
-
-const goal = (page: Page, id: string) => page.locator(`[data-testid="goal"][data-goal="${id}"]`);
-
-async function playToEnd(page: Page) {
-  const play = page.getByTestId('play');
-  if ((await play.getAttribute('aria-label')) === 'Play') await play.click();
-  await expect(page.getByTestId('next-action')).toContainText('nothing is pending', { timeout: 30_000 });
-  await play.click();
-  await expect(play).toHaveAttribute('aria-label', 'Play');
-}
 
 test('lesson 32: a lag alert fires and clears on the timeline; a learner adds, edits and removes an alert; faster processing keeps it quiet', async ({ page }) => {
   await page.goto('./#/lesson/lag-alert');

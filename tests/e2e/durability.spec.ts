@@ -1,7 +1,7 @@
 // Lesson 36 on the built site, the way a learner takes it: a RabbitMQ restart loses the
 // waiting jobs; persistent messages alone do not save them from a queue that is not durable;
 // both together do. Then the learner restarts the broker again by hand from the break-it panel.
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
 import { failOnConsoleProblems, goal, playToEnd, rowsOf, saved, selectNode } from './support.ts';
 
 failOnConsoleProblems();

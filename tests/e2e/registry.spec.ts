@@ -2,7 +2,7 @@
 // accepted under BACKWARD breaks a consumer still on version 1; FULL is refused at the
 // version until version 2 keeps customerId; the serializer then refuses orders without it
 // until the producer sends it. Each change in the registry's form, as a learner clicks it.
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { failOnConsoleProblems, goal, playToEnd, rowsOf, saved, selectNode } from './support.ts';
 

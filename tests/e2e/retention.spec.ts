@@ -2,7 +2,7 @@
 // fixed twice in the inspector — the new group's auto.offset.reset, then the topic's
 // retention — with the canvas and the inspector showing the log start, and the fix kept
 // after a reload. A retention that is not a number is refused at its field.
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
 import { failOnConsoleProblems, goal, playToEnd, rowsOf, saved, selectNode } from './support.ts';
 
 failOnConsoleProblems();

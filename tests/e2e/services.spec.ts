@@ -3,22 +3,12 @@
 // fails them fast instead (still failed); replacing the call with an event through the orders
 // topic lets Checkout answer every order while the Email worker lags and catches up. Each
 // change in the service's form and on the canvas, as a learner does it.
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { failOnConsoleProblems, rowsOf, runToEnd, saved, selectNode } from './support.ts';
+import { failOnConsoleProblems, goal, playToEnd, rowsOf, runToEnd, saved, selectNode } from './support.ts';
 
 failOnConsoleProblems();
 test.describe.configure({ timeout: 90_000 });
-
-const goal = (page: Page, id: string) => page.locator(`[data-testid="goal"][data-goal="${id}"]`);
-
-async function playToEnd(page: Page) {
-  const play = page.getByTestId('play');
-  if ((await play.getAttribute('aria-label')) === 'Play') await play.click();
-  await expect(page.getByTestId('next-action')).toContainText('nothing is pending', { timeout: 30_000 });
-  await play.click();
-  await expect(play).toHaveAttribute('aria-label', 'Play');
-}
 
 test('lesson 34: a slow service fails its caller; a breaker fails fast; an event through a topic fixes it', async ({ page }) => {
   await page.goto('./#/lesson/sync-calls');

@@ -2,22 +2,12 @@
 // payments per card in tumbling one-second windows and misses a burst that straddles a window
 // boundary; an advance that does not divide the size is refused at its field; hopping windows
 // (advance 250 ms) catch the burst, and the canvas shows the window results.
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { failOnConsoleProblems, rowsOf, saved, selectNode } from './support.ts';
+import { failOnConsoleProblems, goal, playToEnd, rowsOf, saved, selectNode } from './support.ts';
 
 failOnConsoleProblems();
 test.describe.configure({ timeout: 90_000 });
-
-const goal = (page: Page, id: string) => page.locator(`[data-testid="goal"][data-goal="${id}"]`);
-
-async function playToEnd(page: Page) {
-  const play = page.getByTestId('play');
-  if ((await play.getAttribute('aria-label')) === 'Play') await play.click();
-  await expect(page.getByTestId('next-action')).toContainText('nothing is pending', { timeout: 30_000 });
-  await play.click();
-  await expect(play).toHaveAttribute('aria-label', 'Play');
-}
 
 test('lesson 33: a tumbling window splits a burst of payments 2 + 2; hopping windows of the same size catch it', async ({ page }) => {
   await page.goto('./#/lesson/windowed-fraud');

@@ -4,21 +4,11 @@
 // showing the commit steps, the abort and the stall, and the email still going out twice
 // until Mailer gets a processed-id table. A transaction with commit "before" is refused at
 // its field; the fix survives a reload.
-import { test, expect, type Page } from '@playwright/test';
-import { failOnConsoleProblems, rowsOf, saved, selectNode } from './support.ts';
+import { test, expect } from '@playwright/test';
+import { failOnConsoleProblems, goal, playToEnd, rowsOf, saved, selectNode } from './support.ts';
 
 failOnConsoleProblems();
 test.describe.configure({ timeout: 120_000 });
-
-const goal = (page: Page, id: string) => page.locator(`[data-testid="goal"][data-goal="${id}"]`);
-
-async function playToEnd(page: Page) {
-  const play = page.getByTestId('play');
-  if ((await play.getAttribute('aria-label')) === 'Play') await play.click();
-  await expect(page.getByTestId('next-action')).toContainText('nothing is pending', { timeout: 30_000 });
-  await play.click();
-  await expect(play).toHaveAttribute('aria-label', 'Play');
-}
 
 test('lesson 35: a crash between emit and commit duplicates the ledger entry; a transaction and read_committed fix it; the email needs idempotency', async ({ page }) => {
   await page.goto('./#/lesson/exactly-once');
