@@ -17,6 +17,7 @@
 // through restoreScenario, the one door.
 import type { FieldError, NodeSpec, Scenario } from '../engine/index.ts';
 import { restoreScenario, SCENARIO_FORMAT, SCENARIO_VERSION } from '../engine/index.ts';
+import { kafkaTopicConfig } from './kafka-config.ts';
 
 export const ASYNCAPI_VERSION = '3.0.0';
 /** Largest document read (text characters). */
@@ -163,16 +164,9 @@ function registrySchema(subject: { subject: string; compatibility: string; versi
 }
 
 /** A topic's retention and compaction as the Kafka binding's topicConfiguration ([RT1], [RT5]). */
-function topicConfiguration(c: { retentionMs?: number | null; retentionRecords?: number | null; compactEveryMs?: number | null }): Obj {
-  const compact = (c.compactEveryMs ?? null) !== null;
-  const ms = c.retentionMs ?? null;
-  if (!compact && ms === null) return {};
-  return {
-    topicConfiguration: {
-      'cleanup.policy': compact ? (ms !== null ? ['compact', 'delete'] : ['compact']) : ['delete'],
-      'retention.ms': ms ?? -1,
-    },
-  };
+function topicConfiguration(c: { retentionMs?: number | null; compactEveryMs?: number | null }): Obj {
+  const k = kafkaTopicConfig(c);
+  return k ? { topicConfiguration: { 'cleanup.policy': k.cleanupPolicy, 'retention.ms': k.retentionMs } } : {};
 }
 
 /** The scenario as an AsyncAPI 3.0.0 document (a plain object: JSON or YAML it). */

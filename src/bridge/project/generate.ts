@@ -12,6 +12,7 @@
 import type { Action, Condition, Expr, NodeSpec, Rule, Scenario } from '../../engine/index.ts';
 import { ruleText } from '../../engine/index.ts';
 import { slug } from '../names.ts';
+import { kafkaTopicConfig } from '../kafka-config.ts';
 import runtimeSource from './template/runtime.ts?raw';
 import kafkaSource from './template/kafka.ts?raw';
 import amqpSource from './template/amqp.ts?raw';
@@ -104,11 +105,8 @@ function action(a: Action): string {
 
 /** A topic's retention and compaction as Kafka topic configs ([RT1], [RT5]): cleanup.policy, retention.ms. */
 function topicConfigEntries(n: NodeSpec | undefined): { config?: Record<string, string> } {
-  if (!n || n.kind !== 'topic') return {};
-  const ms = n.config.retentionMs ?? null;
-  const compact = (n.config.compactEveryMs ?? null) !== null;
-  if (ms === null && !compact) return {};
-  return { config: { 'cleanup.policy': compact ? (ms !== null ? 'compact,delete' : 'compact') : 'delete', 'retention.ms': String(ms ?? -1) } };
+  const k = n?.kind === 'topic' ? kafkaTopicConfig(n.config) : null;
+  return k ? { config: { 'cleanup.policy': k.cleanupPolicy.join(','), 'retention.ms': String(k.retentionMs) } } : {};
 }
 
 /** A consumer's rules as one handler function, one `if` per rule in order ([H1]). */
