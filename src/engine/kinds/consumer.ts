@@ -599,10 +599,7 @@ export class ConsumerGroups implements Module {
     const c = L.channels[t];
     const from = mem.position[t][p];
     const to = mem.spec.config.offsetReset === 'latest' ? c.logEnd[p] : c.logStart[p];
-    for (let o = from; o < to; o++) {
-      const rec = c.logs[p].get(o);
-      if (!group.accounted.has(rec)) this.inv.lost(group.watchers, rec, `deleted by ${c.id}'s retention before group ${group.name} read it`);
-    }
+    this.lostBetween(group, t, p, from, to, `deleted by ${c.id}'s retention before group ${group.name} read it`);
     mem.position[t][p] = to;
     mem.pollScheduled = false;
     k.record(S_RESET, mem.node, -1, t, `${mem.id} wanted ${c.id} p${p} @${from}, but the log now starts at @${c.logStart[p]}: retention deleted it first. auto.offset.reset=${mem.spec.config.offsetReset ?? 'earliest'} moves it to @${to}; offsets ${from}–${to - 1} (${to - from} record${to - from === 1 ? '' : 's'}) will never be handled by group ${group.name}`);
@@ -970,12 +967,7 @@ export class ConsumerGroups implements Module {
       group.committed[t][p] = next;
       group.fresh[t][p] = 0;
       offsetPart = ` and its offset ${next} on ${L.channels[t].id} p${p} for group ${group.name}`;
-      if (group.watchers.length) {
-        for (let o = before; o < next; o++) {
-          const r = L.channels[t].logs[p].get(o);
-          if (!group.accounted.has(r) && r !== mem.busy) this.inv.lost(group.watchers, r, 'its offset was committed but it was never handled');
-        }
-      }
+      this.lostBetween(group, t, p, before, next, 'its offset was committed but it was never handled', mem.busy);
     }
     this.txEnded(tx);
     k.record(S_TXCOMMIT, mem.node, rec, tx, `${mem.id} committed transaction tx-${tx} for ${L.idOf(rec)}: what it wrote (${written})${offsetPart} became visible together, with a commit marker, ${fmtMs(TX_COMMIT_MS)} after the handling (the cost of the transaction). read_committed readers may read them now. Side effects outside Kafka (emails, charges) were not part of it`);
@@ -1023,14 +1015,22 @@ export class ConsumerGroups implements Module {
       group.readyKind.push(D_DUPLICATE);
       k.record(S_COMMIT, mem.node, ev, next, `and the network will deliver ${L.idOf(ev)} again (a ${Math.round(dup * 100)}% duplicate chance on ${L.channels[t].id} → ${mem.id})`);
     } else k.record(S_COMMIT, mem.node, ev, next);
-    if (group.watchers.length) {
-      // [V3] Offsets committed past records the group never accounted for are lost events.
-      for (let o = before; o < next; o++) {
-        const rec = L.channels[t].logs[p].get(o);
-        if (!group.accounted.has(rec) && rec !== mem.busy) this.inv.lost(group.watchers, rec, 'its offset was committed but it was never handled');
-      }
-    }
+    this.lostBetween(group, t, p, before, next, 'its offset was committed but it was never handled', mem.busy);
     if (!mem.commitBefore) this.finish(m);
+  }
+
+  /**
+   * [V3] The group passes offsets [from, to) of (t, p) without handling them (a commit past
+   * them, a reset over them): each record it never accounted for is lost, except `handling`,
+   * the one a member has in hand. Only for groups an invariant watches.
+   */
+  private lostBetween(group: GroupRt, t: number, p: number, from: number, to: number, why: string, handling = -1): void {
+    if (group.watchers.length === 0) return;
+    const log = this.k.records.channels[t].logs[p];
+    for (let o = from; o < to; o++) {
+      const rec = log.get(o);
+      if (!group.accounted.has(rec) && rec !== handling) this.inv.lost(group.watchers, rec, why);
+    }
   }
 
   /** No-loss bookkeeping ([V3]), kept only for groups an invariant watches: it grows with the log. */
