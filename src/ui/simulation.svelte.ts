@@ -8,6 +8,7 @@ import type { DrawEdge, DrawNode, Drawing, Edit, EditError, EditUpdate, ExploreR
 import { applyTrace } from '../worker/trace-window.ts';
 import { nodeType } from './nodes/types.ts';
 import type { EngineView, Intent, TraceStep } from '../engine/index.ts';
+import type { NodeViews } from '../engine/views.ts';
 
 /** The worker API as the UI sees it: every method async (comlink's `Remote<WorkerApi>` fits). */
 export type AsyncApi = { [K in keyof WorkerApi]: (...args: Parameters<WorkerApi[K]>) => Promise<Awaited<ReturnType<WorkerApi[K]>>> };
@@ -43,6 +44,11 @@ export class Simulation {
   nodes = $state.raw<FlowNode[]>([]);
   edges = $state.raw<Edge[]>([]);
   view = $state.raw<EngineView | null>(null);
+  /** The view of node `id` at the playhead when it is a `kind` (a canvas node or a form reads its own). */
+  viewOf<K extends keyof NodeViews>(id: string, kind: K): NodeViews[K] | null {
+    const v = this.view?.nodes[id];
+    return v?.kind === kind ? (v as NodeViews[K]) : null;
+  }
   /** Trace rows around the playhead, in seq order (a window of the whole trace). */
   rows = $state.raw<TraceStep[]>([]);
   playing = $state.raw(false);
