@@ -31,10 +31,12 @@ interface NetworkState {
   cutNo: number;
   ackLost: Set<number>;
   outageUntil: number[];
-  outageAcksLost: boolean[];
+  outageMode: OutageMode[];
   outageNo: number[];
-  outageRestart: boolean[];
 }
+
+/** What an outage does ([N4], [DU1]): `down`, only acks lost, or a broker restart (down, and what was not durable lost). */
+type OutageMode = 'down' | 'acks-lost' | 'restart';
 
 export class Network implements Module {
   readonly kinds = [] as const;
@@ -45,12 +47,10 @@ export class Network implements Module {
   private cutNo = 0;
   /** Records appended whose ack was lost: the producer will send them again ([N4]). */
   private ackLost = new Set<number>();
-  /** Per channel: unavailable until when (-1 none), whether only acks are lost, outage number ([N4]). */
+  /** Per channel: unavailable until when (-1 none), what kind of outage, outage number ([N4], [DU1]). */
   outageUntil: number[] = [];
-  outageAcksLost: boolean[] = [];
+  private outageMode: OutageMode[] = [];
   private outageNo: number[] = [];
-  /** Per channel: the outage on now is a broker restart ([DU1]). */
-  private outageRestart: boolean[] = [];
   /** What a channel's owner does when its broker restarts: it says what was lost, or null ([DU1]). */
   private restartHooks = new Map<number, () => string | null>();
 
@@ -109,9 +109,8 @@ export class Network implements Module {
   link(): void {
     const n = this.k.records.channels.length;
     this.outageUntil = new Array<number>(n).fill(-1);
-    this.outageAcksLost = new Array<boolean>(n).fill(false);
+    this.outageMode = new Array<OutageMode>(n).fill('down');
     this.outageNo = new Array<number>(n).fill(0);
-    this.outageRestart = new Array<boolean>(n).fill(false);
   }
 
   /** Registers a sender; returns its number for `A_PUBLISH`. */
@@ -158,7 +157,7 @@ export class Network implements Module {
   /** Why `node` cannot reach channel `c` now, or null. */
   unreachable(node: number, c: number): string | null {
     // A `down` outage stops reads and writes; an `acks-lost` one lets both through ([N4]).
-    if (this.outageUntil[c] >= 0 && !this.outageAcksLost[c]) return `${this.k.records.channels[c].id} is unavailable`;
+    if (this.outageUntil[c] >= 0 && this.outageMode[c] !== 'acks-lost') return `${this.k.records.channels[c].id} is unavailable`;
     if (this.isCut(node, this.k.records.channels[c].node)) return `the network between ${this.k.nodes[node].id} and ${this.k.records.channels[c].id} is cut`;
     return null;
   }
@@ -166,7 +165,7 @@ export class Network implements Module {
   /** Does this write's acknowledgement get lost (an acks-lost outage, or the connection's chance)? */
   ackLostOn(node: number, c: number): boolean {
     const chance = this.linkOf(node, this.k.records.channels[c].node).ackLossChance;
-    return (this.outageUntil[c] >= 0 && this.outageAcksLost[c]) || (chance > 0 && this.k.prng.next() < chance);
+    return (this.outageUntil[c] >= 0 && this.outageMode[c] === 'acks-lost') || (chance > 0 && this.k.prng.next() < chance);
   }
 
   /**
@@ -218,8 +217,7 @@ export class Network implements Module {
       const k = this.k;
       const c = k.records.channelOfNode.get(i)!;
       this.outageUntil[c] = k.now + input.durationMs;
-      this.outageAcksLost[c] = input.mode === 'acks-lost';
-      this.outageRestart[c] = input.mode === 'restart';
+      this.outageMode[c] = input.mode ?? 'down';
       this.outageNo[c]++;
       k.schedule(this.outageUntil[c], this.A_RECOVER, c, this.outageNo[c], 0);
       // [DU1] A restart: down like an outage, and its owner first loses what was not durable.
@@ -229,7 +227,7 @@ export class Network implements Module {
         i,
         -1,
         this.outageUntil[c],
-        this.outageAcksLost[c]
+        this.outageMode[c] === 'acks-lost'
           ? 'writes still land, but their acknowledgements are lost, so producers send them again (duplicates, unless the producer is idempotent)'
           : lost !== null
             ? `its broker restarts: ${lost}; until it is back, publishes fail and producers retry, and consumers cannot fetch from it`
@@ -326,7 +324,7 @@ export class Network implements Module {
         const [a, b] = key.split('>').map((n) => k.nodes[Number(n)].id);
         return { source: a, target: b, ...l };
       }),
-      outages: k.records.channels.flatMap((t, c) => (this.outageUntil[c] >= 0 ? [{ node: t.id, until: this.outageUntil[c], mode: this.outageAcksLost[c] ? ('acks-lost' as const) : this.outageRestart[c] ? ('restart' as const) : ('down' as const) }] : [])),
+      outages: k.records.channels.flatMap((t, c) => (this.outageUntil[c] >= 0 ? [{ node: t.id, until: this.outageUntil[c], mode: this.outageMode[c] }] : [])),
     };
   }
 
@@ -337,9 +335,8 @@ export class Network implements Module {
       cutNo: this.cutNo,
       ackLost: new Set(this.ackLost),
       outageUntil: [...this.outageUntil],
-      outageAcksLost: [...this.outageAcksLost],
+      outageMode: [...this.outageMode],
       outageNo: [...this.outageNo],
-      outageRestart: [...this.outageRestart],
     };
   }
 
@@ -350,9 +347,8 @@ export class Network implements Module {
     this.cutNo = s.cutNo;
     this.ackLost = new Set(s.ackLost);
     this.outageUntil = [...s.outageUntil];
-    this.outageAcksLost = [...s.outageAcksLost];
+    this.outageMode = [...s.outageMode];
     this.outageNo = [...s.outageNo];
-    this.outageRestart = [...s.outageRestart];
   }
 
   /** [DU1] `c`'s owner loses what was not durable when its broker restarts; `hook` says what. */
