@@ -37,8 +37,6 @@ export class TopicKind implements Module {
   /** The cleaners of compacted topics, by channel index. */
   private cleaners: Cleaner[] = [];
   private readonly cleanerOf = new Map<number, Cleaner>();
-  /** Channel index by node index, for the topics of this kind. */
-  private readonly channelOf = new Map<number, number>();
 
   constructor(private readonly k: Kernel) {
     const L = k.records;
@@ -68,7 +66,6 @@ export class TopicKind implements Module {
     k.nodes.forEach((n, i) => {
       if (n.kind !== 'topic') return;
       const c = k.records.addChannel(i, n.config.partitions);
-      this.channelOf.set(i, c);
       const ms = n.config.retentionMs ?? null;
       const max = n.config.retentionRecords ?? null;
       const t = k.records.channels[c];
@@ -156,15 +153,13 @@ export class TopicKind implements Module {
   }
 
   explain(s: StepInfo): string | undefined {
-    if (s.kind === S_COMPACT && this.channelOf.has(s.node)) {
-      const id = this.k.nodes[s.node].id;
-      return `${id}'s log cleaner compacted it: removed ${s.aux} older record${s.aux === 1 ? '' : 's'} whose key has a newer one (${s.note}). Offsets do not move; readers skip what was removed, and the latest record of every key is kept for good`;
+    const n = s.node >= 0 ? this.k.nodes[s.node] : undefined;
+    if (n?.kind !== 'topic') return undefined;
+    if (s.kind === S_COMPACT) {
+      return `${n.id}'s log cleaner compacted it: removed ${s.aux} older record${s.aux === 1 ? '' : 's'} whose key has a newer one (${s.note}). Offsets do not move; readers skip what was removed, and the latest record of every key is kept for good`;
     }
-    if (s.kind !== S_EXPIRE || !this.channelOf.has(s.node)) return undefined;
-    const k = this.k;
-    const n = k.nodes[s.node];
-    if (n.kind !== 'topic') return undefined;
-    const L = k.records;
+    if (s.kind !== S_EXPIRE) return undefined;
+    const L = this.k.records;
     const why =
       s.aux === BY_SIZE
         ? `the partition keeps only its last ${n.config.retentionRecords} records (retention by size)`
