@@ -1,13 +1,14 @@
 // What the simulation says a scenario ends with after some fires: each consumer's state
 // tables and side-effect counts, to compare a generated project's run with.
-import { createEngine, type Scenario } from '../../src/engine/index.ts';
+import { createEngine, type Engine, type Scenario } from '../../src/engine/index.ts';
 
 export interface Outcome {
   state: Record<string, Record<string, unknown>>;
   effects: Record<string, number>;
 }
 
-export function simulate(s: Scenario, fires: { producer: string; template: number }[]): Record<string, Outcome> {
+/** The scenario after these fires (each at time 0, in order), run until nothing is pending. */
+export function runFires(s: Scenario, fires: { producer: string; template: number }[]): Engine {
   const e = createEngine(s, { seed: s.seed });
   e.runUntil(0);
   for (const f of fires) {
@@ -15,6 +16,11 @@ export function simulate(s: Scenario, fires: { producer: string; template: numbe
     if (!r.ok) throw new Error(r.reason);
   }
   e.runUntil(1e9, 1_000_000);
+  return e;
+}
+
+export function simulate(s: Scenario, fires: { producer: string; template: number }[]): Record<string, Outcome> {
+  const e = runFires(s, fires);
   const out: Record<string, Outcome> = {};
   for (const [id, v] of Object.entries(e.view().nodes)) {
     if (v.kind !== 'consumer') continue;

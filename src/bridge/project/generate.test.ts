@@ -22,10 +22,9 @@ import { exampleSessions, generatedSession } from '../../../tests/fuzz/corpus.ts
 import { generateProject, PROJECT_COMPILER_OPTIONS, type Project } from './generate.ts';
 import { fakeKafka } from './fake-kafka.ts';
 import { fakeAmqp } from './fake-amqp.ts';
-import { createEngine } from '../../engine/index.ts';
 import { restoreSessionOrScenario } from '../../engine/session.ts';
 import type { RunningConsumer } from './template/kafka.ts';
-import { simulate } from '../../../tests/integration/simulate.ts';
+import { runFires, simulate } from '../../../tests/integration/simulate.ts';
 
 const OUT = resolve('reports/generated-projects');
 const fixture = JSON.parse(readFileSync('tests/fixtures/scenarios/v1-all-fields.json', 'utf8'));
@@ -421,13 +420,7 @@ const everyTemplate = (s: Scenario, times: number): Fire[] =>
 
 /** The simulation after some fires: the events (type and key) that arrived in each queue, and how many were returned to their producer. */
 function simulateQueues(s: Scenario, fires: Fire[]): { queues: Record<string, string[]>; returned: number } {
-  const e = createEngine(s, { seed: s.seed });
-  e.runUntil(0);
-  for (const f of fires) {
-    const r = e.act({ kind: 'fire', node: f.producer, template: f.template });
-    if (!r.ok) throw new Error(r.reason);
-  }
-  e.runUntil(1e9, 1_000_000);
+  const e = runFires(s, fires);
   const what = new Map<string, string>();
   for (const st of e.steps()) if (st.eventId && st.eventType && !what.has(st.eventId)) what.set(st.eventId, `${st.eventType} ${st.key ?? '-'}`);
   const queues: Record<string, string[]> = {};
