@@ -27,7 +27,21 @@ export interface KindInfo {
 /** Every node kind, in palette order. The engine runs each through its module in kinds/. */
 export const KIND_INFO = {
   producer: { label: 'Producer', hint: 'a service that publishes events', starter: () => ({ templates: [{ type: 'OrderPlaced', key: 'ORD-{n}', data: { orderId: 'ORD-{n}', total: 10 } }] }) },
-  topic: { label: 'Topic', hint: 'a partitioned log, read by consumer groups', starter: () => ({ partitions: 1 }) },
+  topic: {
+    label: 'Topic',
+    hint: 'a partitioned log, read by consumer groups',
+    starter: () => ({ partitions: 1 }),
+    check: (config: { replicationFactor?: number; minInsyncReplicas?: number; retentionMs?: number | null; retentionRecords?: number | null; compactEveryMs?: number | null }) => {
+      const rf = config.replicationFactor ?? 1;
+      const out: { path: string; message: string }[] = [];
+      if ((config.minInsyncReplicas ?? 1) > rf) out.push({ path: 'minInsyncReplicas', message: `must be at most the replication factor (${rf}): with fewer copies than that, every acks=all write would be refused` });
+      // [KR1] A failover cuts the log back and appends anew at the same offsets; retention and compaction keep per-offset schedules that this would confuse.
+      if (rf > 1 && (config.retentionMs != null || config.retentionRecords != null || config.compactEveryMs != null)) {
+        out.push({ path: 'replicationFactor', message: 'a replicated topic cannot also have retention or compaction here: remove one of them (Eventfold models them apart)' });
+      }
+      return out;
+    },
+  },
   consumer: { label: 'Consumer', hint: 'a group member that handles events by rules', starter: (id: string) => ({ group: id, commit: 'after', rules: [] }) },
   queue: { label: 'Queue', hint: 'competing consumers, acks, dead letters' },
   projection: { label: 'Projection', hint: 'a read model built from topics' },

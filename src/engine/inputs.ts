@@ -64,6 +64,21 @@ export interface OutageIntent {
   /** `down` (default): publishes fail and are retried; `acks-lost`: writes land but their acks are lost; `restart`: down, and a queue loses what was not durable ([DU1]). */
   mode?: 'down' | 'acks-lost' | 'restart';
 }
+/** One broker of a replicated topic fails ([KR5]): by number, or the leader of partition 0; back by itself after `durationMs`. */
+export interface BrokerFailIntent {
+  kind: 'broker-fail';
+  /** The topic. */
+  node: string;
+  /** 1..replicationFactor; left out, the broker leading partition 0. */
+  broker?: number;
+  durationMs?: number;
+}
+/** A failed broker of a replicated topic comes back ([KR6]). */
+export interface BrokerRecoverIntent {
+  kind: 'broker-recover';
+  node: string;
+  broker: number;
+}
 /** Cut the network between two nodes, optionally healing by itself ([N5]). */
 export interface PartitionIntent {
   kind: 'partition';
@@ -126,6 +141,8 @@ export type Intent =
   | DeployIntent
   | RedriveIntent
   | OutageIntent
+  | BrokerFailIntent
+  | BrokerRecoverIntent
   | PartitionIntent
   | HealIntent
   | LinkIntent;

@@ -69,6 +69,8 @@ const WRONG_NODE: Record<Intent['kind'], string> = {
   'saga-fault': 'only a saga takes this fault',
   command: 'commands go to an aggregate',
   outage: 'only a topic or a queue can be unavailable',
+  'broker-fail': 'only a replicated topic has brokers that fail',
+  'broker-recover': 'only a replicated topic has brokers to bring back',
   rebuild: 'only a projection can be rebuilt',
   query: 'only a projection can be queried',
   crash: 'only consumers can be crashed',

@@ -42,12 +42,34 @@ export interface Channel {
    * that compaction kept (readers skip what it removed). Null for a log nothing removes from.
    */
   kept: ((p: number, offset: number) => number) | null;
+  /**
+   * What readers may read up to, per partition: the log end itself (the same array) for a
+   * log kept once, a replicated topic's high watermark (0 while a partition has no leader) ([KR3]).
+   */
+  readEnd: Int32Array;
+  /** A replicated topic's leaders and followers ([KR1]–[KR6]); null for a log kept once. */
+  replicas: Replicas | null;
   /** Keyless round-robin counter ([P3]). */
   rr: number;
   /** Called after each append, with the offset and partition (owners wake their readers). */
   listeners: ((offset: number, partition: number) => void)[];
   /** Called when the channel may be readable again (after an outage or a cut). */
   wakers: (() => void)[];
+}
+
+/** Kafka's acks=all, as the engine stores it (Kafka's own number for it). */
+export const ACKS_ALL = -1;
+
+/** What a replicated topic's leaders say to writers ([KR3], [KR4]). */
+export interface Replicas {
+  /** Why partition `p` takes no write with these acks now (no leader; too few in sync for acks=all), or null. */
+  refuse(p: number, acks: number): string | null;
+  /**
+   * Record `out` (sent as `rec` by network sender `s` in its life `epoch`) was appended with
+   * `acks`: true when its acknowledgement waits for the high watermark (acks=all), false when
+   * the writer hears at once.
+   */
+  written(out: number, rec: number, s: number, epoch: number, acks: number): boolean;
 }
 
 export interface LogState {
@@ -83,7 +105,8 @@ export class Log {
   /** A new channel of `partitions` logs owned by `node`; returns its index. */
   addChannel(node: number, partitions: number): number {
     const c = this.channels.length;
-    this.channels.push({ node, id: this.nodeIds[node], partitions, logs: Array.from({ length: partitions }, () => i32(256)), logEnd: new Int32Array(partitions), logStart: new Int32Array(partitions), kept: null, rr: 0, listeners: [], wakers: [] });
+    const logEnd = new Int32Array(partitions);
+    this.channels.push({ node, id: this.nodeIds[node], partitions, logs: Array.from({ length: partitions }, () => i32(256)), logEnd, logStart: new Int32Array(partitions), kept: null, readEnd: logEnd, replicas: null, rr: 0, listeners: [], wakers: [] });
     this.channelOfNode.set(node, c);
     return c;
   }

@@ -4,7 +4,7 @@
 // (`attempt`) lives here because whether it lands, fails or lands twice is the network's doing.
 import type { Kernel } from './kernel.ts';
 import type { Module, IntentHandler, IntentHandlers, StepInfo } from './kind.ts';
-import type { Channel } from './log.ts';
+import { ACKS_ALL, type Channel } from './log.ts';
 import { NO_LINK_FAULTS, type Link } from './scenario.ts';
 import type { OutageIntent } from './inputs.ts';
 import { S_CUT, S_DEDUP, S_HEAL, S_LINK, S_OUTAGE, S_PUBLISH, S_RECOVER, S_SENDFAIL, fmtMs } from './steps.ts';
@@ -23,6 +23,8 @@ export interface GroupPeer {
   cut(node: number): void;
   /** The network around `node` healed: its group takes it back. */
   healed(node: number): void;
+  /** Record `rec` will never be read from channel `c`: lost to every group reading it ([KR4]). */
+  lostOn(c: number, rec: number, why: string): void;
 }
 
 interface NetworkState {
@@ -30,6 +32,7 @@ interface NetworkState {
   cuts: Map<string, number>;
   cutNo: number;
   ackLost: Set<number>;
+  resent: Set<number>;
   outageUntil: number[];
   outageMode: OutageMode[];
   outageNo: number[];
@@ -47,6 +50,8 @@ export class Network implements Module {
   private cutNo = 0;
   /** Records appended whose ack was lost: the producer will send them again ([N4]). */
   private ackLost = new Set<number>();
+  /** Records a failed-over leader never had: the producer sends them again as new writes ([KR5]). */
+  private resent = new Set<number>();
   /** Per channel: unavailable until when (-1 none), what kind of outage, outage number ([N4], [DU1]). */
   outageUntil: number[] = [];
   private outageMode: OutageMode[] = [];
@@ -58,6 +63,8 @@ export class Network implements Module {
   private readonly senderBackoff: number[] = [];
   private readonly senderIdempotent: boolean[] = [];
   private readonly senderPublished: (((rec: number) => void) | null)[] = [];
+  /** Kafka's acks per sender: 0, 1 or ACKS_ALL ([KR4]). */
+  private readonly senderAcks: number[] = [];
   /** Set by the consumer groups' module. */
   groups: GroupPeer | null = null;
 
@@ -114,8 +121,9 @@ export class Network implements Module {
   }
 
   /** Registers a sender; returns its number for `A_PUBLISH`. */
-  addSender(s: Sender, backoffMs: number, idempotent: boolean, published: ((rec: number) => void) | null): number {
+  addSender(s: Sender, backoffMs: number, idempotent: boolean, published: ((rec: number) => void) | null, acks = ACKS_ALL): number {
     this.senders.push(s);
+    this.senderAcks.push(acks);
     this.senderBackoff.push(backoffMs);
     this.senderIdempotent.push(idempotent);
     this.senderPublished.push(published);
@@ -181,14 +189,25 @@ export class Network implements Module {
     const epoch = this.senders[s].lifeEpoch;
     const backoff = this.senderBackoff[s];
     const who = k.nodes[src].id;
-    const why = this.unreachable(src, c);
+    const acks = this.senderAcks[s];
+    const why = this.unreachable(src, c) ?? (t.replicas !== null ? t.replicas.refuse(L.evPartition.get(rec), acks) : null);
     if (why) {
+      if (acks === 0) {
+        // [KR4] acks=0: the producer never waits for an answer, so it never learns the write failed.
+        this.groups?.lostOn(c, rec, `${who} sent it with acks=0 while ${why}`);
+        return `!${who} sent ${L.evType[rec]} ${L.idOf(rec)}, but ${why}. With acks=0 it waits for no answer, so it never retries: the event is lost`;
+      }
       k.schedule(k.now + backoff, this.A_PUBLISH, rec, s, epoch);
       return `!${who} could not publish ${L.evType[rec]} ${L.idOf(rec)}: ${why}. It retries in ${fmtMs(backoff)}`;
     }
     let out = rec;
     let note: string | null = null;
-    if (this.ackLost.size > 0 && this.ackLost.has(rec)) {
+    if (this.resent.size > 0 && this.resent.has(rec)) {
+      // [KR5] The leader that took it failed before a follower copied it: a new write.
+      this.resent.delete(rec);
+      out = L.copyOf(rec, src, c);
+      note = `${who} sent ${L.idOf(rec)} again: the leader that took it failed before any follower copied it, so the new leader never had it`;
+    } else if (this.ackLost.size > 0 && this.ackLost.has(rec)) {
       this.ackLost.delete(rec);
       if (this.senderIdempotent[s]) {
         this.senderPublished[s]?.(rec);
@@ -198,14 +217,35 @@ export class Network implements Module {
       note = `${who} retried ${L.idOf(rec)} after a lost ack, and the broker appended it again at ${t.id} p${L.evPartition.get(out)}: a duplicate with the same id`;
     }
     L.append(out);
-    this.senderPublished[s]?.(rec);
-    if (this.ackLostOn(src, c)) {
+    // [KR4] acks=all on a replicated topic: the ack waits until every in-sync replica has it.
+    if (t.replicas === null || !t.replicas.written(out, rec, s, epoch, acks)) this.senderPublished[s]?.(rec);
+    if (acks !== 0 && this.ackLostOn(src, c)) {
       this.ackLost.add(rec);
       k.schedule(k.now + backoff, this.A_PUBLISH, rec, s, epoch);
       const lost = `the broker wrote ${L.idOf(rec)} to ${t.id} p${L.evPartition.get(out)} @${L.evOffset.get(out)}, but its acknowledgement was lost, so ${who} will send it again in ${fmtMs(backoff)}`;
       return note ? `${note}; and again ${lost}` : lost;
     }
     return note;
+  }
+
+  /** [KR4] A replicated write sent with acks=all is acknowledged: the sender hears it landed. */
+  acked(rec: number, s: number): void {
+    this.senderPublished[s]?.(rec);
+  }
+
+  /**
+   * [KR5] The leader that took `rec` from sender `s` failed before acknowledging it: the
+   * sender's request times out and it sends again, unless it died meanwhile. `gone`: the new
+   * leader does not have it (a new write); else it does, and the retry is a duplicate unless
+   * the producer is idempotent (as after a lost ack).
+   */
+  resend(rec: number, s: number, epoch: number, gone: boolean): string {
+    const k = this.k;
+    const who = k.nodes[this.k.records.evSource.get(rec)].id;
+    if (this.senders[s].lifeEpoch !== epoch) return `${who} is no longer waiting for it (it went down)`;
+    (gone ? this.resent : this.ackLost).add(rec);
+    k.schedule(k.now + this.senderBackoff[s], this.A_PUBLISH, rec, s, epoch);
+    return `${who} never got its ack and sends it again in ${fmtMs(this.senderBackoff[s])}`;
   }
 
   // -------------------------------------------------------------------------- outages and cuts
@@ -334,6 +374,7 @@ export class Network implements Module {
       cuts: new Map(this.cuts),
       cutNo: this.cutNo,
       ackLost: new Set(this.ackLost),
+      resent: new Set(this.resent),
       outageUntil: [...this.outageUntil],
       outageMode: [...this.outageMode],
       outageNo: [...this.outageNo],
@@ -346,6 +387,7 @@ export class Network implements Module {
     this.cuts = new Map(s.cuts);
     this.cutNo = s.cutNo;
     this.ackLost = new Set(s.ackLost);
+    this.resent = new Set(s.resent);
     this.outageUntil = [...s.outageUntil];
     this.outageMode = [...s.outageMode];
     this.outageNo = [...s.outageNo];

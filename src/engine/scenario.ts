@@ -225,6 +225,8 @@ const ProducerNode = nodeSchema('producer', {
     idempotent: v.optional(v.boolean('must be true or false'), false),
     /** Wait before a producer retries a publish that failed or whose ack was lost. */
     retryBackoffMs: v.optional(Num(1, 3_600_000), 100),
+    /** When the broker acknowledges a write ([KR4]): 0 never (fire and forget), 1 when the leader has it, "all" when every in-sync replica has it; left out: all (Kafka ≥ 3.0). */
+    acks: v.optional(v.union([v.literal(0), v.literal(1), v.literal('all')], 'must be 0, 1 or "all"')),
 });
 
 const TopicNode = nodeSchema('topic', {
@@ -235,6 +237,13 @@ const TopicNode = nodeSchema('topic', {
   retentionRecords: v.optional(v.nullable(Int(1, 1_000_000))),
   /** Log compaction (cleanup.policy=compact): the cleaner runs this often and keeps only the latest record of each key ([RT5]). */
   compactEveryMs: v.optional(v.nullable(Num(1, 1e9))),
+  // Replication ([KR1]–[KR6]); left out, the topic is kept once and reads as before.
+  /** Copies of each partition, on brokers 1..N (Kafka's replication.factor). */
+  replicationFactor: v.optional(Int(1, 5)),
+  /** With acks=all, a write needs this many in-sync replicas (min.insync.replicas); left out: 1. */
+  minInsyncReplicas: v.optional(Int(1, 5)),
+  /** How long a follower takes to copy what its leader appended; left out: REPLICA_LAG_MS. */
+  replicaLagMs: v.optional(Num(0, 60_000)),
 });
 
 const UpcasterSchema = v.pipe(
@@ -669,6 +678,8 @@ export function intentSchema<E extends v.ObjectEntries>(extra: E) {
       v.strictObject({ kind: v.literal('deploy'), node: Id, config: ConsumerPatch, ...extra }),
       v.strictObject({ kind: v.literal('redrive'), node: Id, events: v.optional(v.pipe(v.array(EventId), v.maxLength(10_000))), ...extra }),
       v.strictObject({ kind: v.literal('outage'), node: Id, durationMs: Num(1, 3_600_000), mode: v.optional(v.picklist(['down', 'acks-lost', 'restart'], 'must be down, acks-lost or restart')), ...extra }),
+      v.strictObject({ kind: v.literal('broker-fail'), node: Id, broker: v.optional(Int(1, 5)), durationMs: v.optional(Num(1, 3_600_000)), ...extra }),
+      v.strictObject({ kind: v.literal('broker-recover'), node: Id, broker: Int(1, 5), ...extra }),
       v.strictObject({ kind: v.literal('partition'), node: Id, from: Id, durationMs: v.optional(Num(1, 3_600_000)), ...extra }),
       v.strictObject({ kind: v.literal('heal'), node: Id, from: Id, ...extra }),
       v.strictObject({ kind: v.literal('link'), node: Id, to: Id, ...LinkEntries, ...extra }),
@@ -677,7 +688,7 @@ export function intentSchema<E extends v.ObjectEntries>(extra: E) {
       v.strictObject({ kind: v.literal('command'), node: Id, command: Name(100), stream: v.pipe(v.string(), v.minLength(1), v.maxLength(200)), data: v.optional(JsonValue), ...extra }),
       v.strictObject({ kind: v.literal('query'), node: Id, table: Name(64), key: v.pipe(v.string(), v.maxLength(200)), ...extra }),
     ],
-    'must have "kind": fire, crash, restart, duplicate, redeliver, deploy, redrive, outage, partition, heal, link, rebuild, query, command or saga-fault',
+    'must have "kind": fire, crash, restart, duplicate, redeliver, deploy, redrive, outage, broker-fail, broker-recover, partition, heal, link, rebuild, query, command or saga-fault',
   );
 }
 

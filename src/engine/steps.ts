@@ -62,6 +62,10 @@ export const STEP_KINDS = [
   'late',
   'window-close',
   'join',
+  'broker-fail',
+  'broker-recover',
+  'elect',
+  'replicate',
 ] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
@@ -135,3 +139,11 @@ export const S_TIMEOUT = STEP_KINDS.indexOf('timeout');
 export const S_BREAKER = STEP_KINDS.indexOf('breaker');
 /** [AL3] An alert fired or cleared (aux: alert index × 2, + 1 when it fired). */
 export const S_ALERT = STEP_KINDS.indexOf('alert');
+/** [KR5] A broker of a replicated topic failed. */
+export const S_BROKER_FAIL = STEP_KINDS.indexOf('broker-fail');
+/** [KR6] A failed broker came back and catches up as a follower (or leads an offline partition again). */
+export const S_BROKER_RECOVER = STEP_KINDS.indexOf('broker-recover');
+/** [KR5] A partition whose leader failed gets a new one from its in-sync replicas (or goes offline). */
+export const S_ELECT = STEP_KINDS.indexOf('elect');
+/** [KR2] Followers copied what their leader appended; the high watermark may move. */
+export const S_REPLICATE = STEP_KINDS.indexOf('replicate');

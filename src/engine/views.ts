@@ -63,6 +63,26 @@ export interface TopicView {
   retention: { ms: number | null; records: number | null };
   /** How often the log cleaner compacts it, or null: not compacted ([RT5]). */
   compactEveryMs: number | null;
+  /** Its brokers, leaders and in-sync replicas, or null: kept once ([KR1]–[KR6]). */
+  replication: ReplicationView | null;
+}
+/** A replicated topic ([KR1]–[KR6]). */
+export interface ReplicationView {
+  factor: number;
+  minInsync: number;
+  lagMs: number;
+  brokers: { id: string; up: boolean }[];
+  partitions: {
+    /** The leading broker, or null while the partition has none (electing, or offline). */
+    leader: string | null;
+    isr: string[];
+    /** Readers read below it; acks=all writes below it are acknowledged ([KR3]). */
+    highWatermark: number;
+    /** Per broker, how far its copy of the log goes. */
+    logEnds: number[];
+  }[];
+  /** acks=all writes not yet acknowledged. */
+  waitingForAcks: number;
 }
 export interface ProducerView {
   kind: 'producer';

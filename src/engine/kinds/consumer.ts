@@ -324,6 +324,9 @@ export class ConsumerGroups implements Module {
         if (g.topics.length > 0) k.schedule(k.now, this.A_REBALANCE, this.members[m].group, 4, node);
         this.wake(m);
       },
+      lostOn: (c, rec, why) => {
+        for (const g of this.groups) if (g.topics.includes(c)) this.inv.lost(g.watchers, rec, why);
+      },
     };
     const L = k.records;
     // Members of a group, sorted by id: the order the range assignor uses ([G2]).
@@ -495,7 +498,7 @@ export class ConsumerGroups implements Module {
     const L = this.k.records;
     for (const rec of g.readyRec) if (this.owns(m, rec) && this.canRead(mem, L.evTopic.get(rec))) return true;
     if (mem.buffer.length > 0 || mem.pushed.length > 0) return true;
-    for (const [t, p] of mem.assigned) if (mem.position[t][p] < (mem.readCommitted ? this.stableEnd(t, p) : L.channels[t].logEnd[p]) && this.canRead(mem, t)) return true;
+    for (const [t, p] of mem.assigned) if (mem.position[t][p] < (mem.readCommitted ? this.stableEnd(t, p) : L.channels[t].readEnd[p]) && this.canRead(mem, t)) return true;
     for (const q of mem.queues) if (this.queues.hasReady(q) && this.canRead(mem, q)) return true;
     return false;
   }
@@ -544,7 +547,8 @@ export class ConsumerGroups implements Module {
       const [t, p] = mem.assigned[idx];
       const pos = mem.position[t];
       const topic = L.channels[t];
-      if (pos[p] >= topic.logEnd[p] || !this.canRead(mem, t)) continue;
+      // [KR3] Nothing past the high watermark of a replicated topic (its log end otherwise).
+      if (pos[p] >= topic.readEnd[p] || !this.canRead(mem, t)) continue;
       if (pos[p] < topic.logStart[p]) {
         mem.rr = (idx + 1) % n;
         this.outOfRange(m, t, p);
@@ -553,7 +557,7 @@ export class ConsumerGroups implements Module {
       // [RT5] Offsets compaction removed are skipped: the reader never sees them.
       if (topic.kept !== null) {
         pos[p] = topic.kept(p, pos[p]);
-        if (pos[p] >= topic.logEnd[p]) continue;
+        if (pos[p] >= topic.readEnd[p]) continue;
       }
       if (mem.readCommitted) {
         // [TX3] read_committed: nothing at or past the first record of an open transaction
@@ -888,7 +892,7 @@ export class ConsumerGroups implements Module {
   /** [TX3] The last stable offset of (t, p): the first offset of an open transaction there, else the log end. */
   stableEnd(t: number, p: number): number {
     const L = this.k.records;
-    let end = L.channels[t].logEnd[p];
+    let end = L.channels[t].readEnd[p];
     for (const tx of this.txOpen) {
       for (const r of this.txRecs[tx]) {
         if (L.evTopic.get(r) !== t || L.evPartition.get(r) !== p) continue;
@@ -1443,7 +1447,9 @@ export class ConsumerGroups implements Module {
     for (let rec = 0; rec < L.eventCount; rec++) {
       if (L.evIdOf.get(rec) === want && L.evOffset.get(rec) >= 0 && mem.topics.includes(L.evTopic.get(rec))) {
         const t = L.channels[L.evTopic.get(rec)];
-        if (L.evOffset.get(rec) < t.logEnd[L.evPartition.get(rec)]) return rec;
+        // Still in the log: a failover may have cut it and put another record at its offset ([KR5]).
+        const p = L.evPartition.get(rec);
+        if (L.evOffset.get(rec) < t.logEnd[p] && t.logs[p].get(L.evOffset.get(rec)) === rec) return rec;
       }
     }
     return -1;

@@ -21,10 +21,12 @@ import { PubSubKind } from './pubsub.ts';
 import { RegistryKind } from './registry.ts';
 import { ServiceKind } from './service.ts';
 import { StreamKind } from './stream.ts';
+import { Replication } from './replication.ts';
 import { Alerts } from '../alerts.ts';
 
 // FIFO queues, SNS topics and pub/sub channels come last (their channels after the others'),
 // then the schema registry (no channel, no action of its own), services ([RR1]) and stream
 // processors (no channel: they listen to the topics they read); the alerts, which watch every
-// other module's steps ([AL2]), are the very last.
-export const MODULES: readonly ModuleClass[] = [Network, DeadLetters, Invariants, TopicKind, AggregateKind, QueueKind, ExchangeKind, ConsumerGroups, ProjectionKind, SagaKind, ProducerKind, EventBusKind, Fifo, SnsKind, PubSubKind, RegistryKind, ServiceKind, StreamKind, Alerts];
+// other module's steps ([AL2]), are the very last. Replication ([KR1]) only plugs into topics'
+// channels, so it can come late.
+export const MODULES: readonly ModuleClass[] = [Network, DeadLetters, Invariants, TopicKind, AggregateKind, QueueKind, ExchangeKind, ConsumerGroups, ProjectionKind, SagaKind, ProducerKind, EventBusKind, Fifo, SnsKind, PubSubKind, RegistryKind, ServiceKind, StreamKind, Replication, Alerts];

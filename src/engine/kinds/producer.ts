@@ -10,6 +10,7 @@ import type { Json } from '../json.ts';
 import { compileFiller, type Filler } from '../templates.ts';
 import { RegistryKind } from './registry.ts';
 import { Network } from '../network.ts';
+import { ACKS_ALL } from '../log.ts';
 import { Invariants } from '../invariants.ts';
 import { FETCH_DELAY_MS } from './consumer.ts';
 import { Fifo } from './fifo.ts';
@@ -110,10 +111,17 @@ export class ProducerKind implements Module {
       const p = this.producers.length;
       this.producerOfNode.set(i, p);
       const prod: ProducerRt = { node: i, spec: n, targets, templates, sender: -1, fired: 0, remaining: n.config.rate?.limit ?? 0, cycle: 0, alive: true, lifeEpoch: 0, rows: [], relayScheduled: false, armed: null };
-      prod.sender = this.net.addSender(prod, n.config.retryBackoffMs, n.config.idempotent, (rec) => {
-        const row = rowOf(prod, rec);
-        if (row) row.published = true;
-      });
+      prod.sender = this.net.addSender(
+        prod,
+        n.config.retryBackoffMs,
+        n.config.idempotent,
+        (rec) => {
+          const row = rowOf(prod, rec);
+          if (row) row.published = true;
+        },
+        // [KR4] Kafka's acks; left out, all (the default since Kafka 3.0).
+        n.config.acks === 0 ? 0 : n.config.acks === 1 ? 1 : ACKS_ALL,
+      );
       this.producers.push(prod);
     });
   }
