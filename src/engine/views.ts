@@ -71,6 +71,8 @@ export interface ReplicationView {
   factor: number;
   minInsync: number;
   lagMs: number;
+  /** How long after a leader fails the controller elects another ([KR5]). */
+  electionMs: number;
   brokers: { id: string; up: boolean }[];
   partitions: {
     /** The leading broker, or null while the partition has none (electing, or offline). */

@@ -407,7 +407,7 @@ export class Replication implements Module {
     if (n?.kind !== 'topic') return undefined;
     switch (s.kind) {
       case S_REPLICATE:
-        return `${n.id} p${s.aux}'s followers fetched from their leader: ${s.note}`;
+        return `${n.id} p${s.aux}: ${s.note}`;
       case S_BROKER_FAIL:
         return `Broker ${b(s.aux)} of ${n.id} failed: ${s.note}`;
       case S_ELECT:
@@ -428,6 +428,7 @@ export class Replication implements Module {
       factor: rep.rf,
       minInsync: rep.minIsr,
       lagMs: rep.lagMs,
+      electionMs: ELECTION_MS,
       brokers: rep.up.map((up, x) => ({ id: b(x), up })),
       partitions: Array.from({ length: t.partitions }, (_, p) => ({
         leader: rep.leader[p] >= 0 ? b(rep.leader[p]) : null,
