@@ -1,7 +1,7 @@
 // The kinds of fault the chaos explorer draws from ([Z1]), in words. Apart from explore.ts
 // so the UI can offer them without loading the engine.
 
-export const FAULT_KINDS = ['crash', 'duplicate', 'rewind', 'reorder', 'outage', 'partition', 'lost-acks'] as const;
+export const FAULT_KINDS = ['crash', 'duplicate', 'rewind', 'reorder', 'outage', 'partition', 'lost-acks', 'broker'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export const FAULT_WORDS: Record<FaultKind, string> = {
@@ -12,4 +12,5 @@ export const FAULT_WORDS: Record<FaultKind, string> = {
   outage: 'broker outages (down, or acks lost)',
   partition: 'network partitions between two nodes',
   'lost-acks': 'lost publish acknowledgements',
+  broker: "broker failures (a queue's broker restarts; a broker of a replicated topic fails)",
 };

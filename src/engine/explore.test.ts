@@ -8,6 +8,10 @@ import type { Input } from './inputs.ts';
 import payments from '../examples/payments.json';
 import outbox from '../examples/outbox.json';
 import fanOut from '../examples/fan-out.json';
+import acksStart from '../../lessons/37-replicas-and-acks/start.json';
+import acksSolution from '../../lessons/37-replicas-and-acks/solution.json';
+import restartStart from '../../lessons/36-broker-restart/start.json';
+import restartSolution from '../../lessons/36-broker-restart/solution.json';
 
 function scenario(json: unknown): Scenario {
   const r = restoreScenario(json);
@@ -75,5 +79,40 @@ describe('chaos explorer', () => {
     expect(new Explorer(s, s.seed, twice).explore(10).problem).toMatch(/already breaks without any fault/);
     expect(new Explorer(s, s.seed, fires('checkout', 1), { kinds: [] }).explore(10).problem).toBe('choose at least one kind of fault');
     expect(FAULT_KINDS).toContain('partition');
+  });
+});
+
+describe('[Z1] broker failures', () => {
+  // The lessons' own scenarios without their scheduled fault: the explorer brings its own.
+  const bare = (json: unknown) => {
+    const x = scenario(json);
+    return { ...x, schedule: [] };
+  };
+
+  it('acks=1 on a replicated topic: a broker failure loses an acknowledged order; acks=all survives every schedule of broker failures', () => {
+    const start = bare(acksStart);
+    const found = new Explorer(start, start.seed, [], { seed: 1, kinds: ['broker'] }).explore(200);
+    expect(found.finding).not.toBeNull();
+    expect(new Set(found.finding!.faults.map((f) => `${f.kind} ${f.node}`))).toEqual(new Set(['broker-fail orders']));
+    expect(faultText(found.finding!.faults[0])).toMatch(/^at \d+ ms: broker b\d of orders fails for \d+ ms$/);
+    expect(found.finding!.message).toContain('acks=1');
+    const fixed = bare(acksSolution.scenario);
+    const held = new Explorer(fixed, fixed.seed, [], { seed: 1, kinds: ['broker'] }).explore(200);
+    expect(held.finding).toBeNull();
+    expect(held.survived.broker).toBeGreaterThanOrEqual(200);
+  });
+
+  it("a queue's broker restarts: transient messages in a queue that is not durable are lost; durable and persistent survive", () => {
+    const start = bare(restartStart);
+    const found = new Explorer(start, start.seed, [], { seed: 1, kinds: ['broker'] }).explore(100);
+    expect(found.finding?.faults.map((f) => [f.kind, f.node, f.kind === 'outage' && f.mode])).toEqual([['outage', 'emails', 'restart']]);
+    expect(faultText(found.finding!.faults[0])).toContain('emails restarts its broker, down for');
+    const fixed = bare(restartSolution.scenario);
+    expect(new Explorer(fixed, fixed.seed, [], { seed: 1, kinds: ['broker'] }).explore(100).finding).toBeNull();
+  });
+
+  it('a scenario with no queue and no replicated topic has no broker to fail: the kind is never drawn', () => {
+    const s = scenario(payments);
+    expect(new Explorer(s, s.seed, fires('checkout', 3), { seed: 1, kinds: ['broker'] }).explore(10).problem).not.toBeNull();
   });
 });

@@ -56,6 +56,10 @@ interface Target {
   publishes: { source: string; target: string }[];
   /** Transactional consumers ([TX1]). */
   transactional: Set<string>;
+  /** Services, which crash like consumers ([RR6]). */
+  services: string[];
+  /** Brokers that can fail: a queue's (a restart, [DU1]) or a replicated topic's ([KR5]). */
+  brokers: { id: string; replicas: number }[];
   /** Per consumer, (time, event id) of events it handled in the fault-free run. */
   handled: Map<string, { time: number; event: string }[]>;
 }
@@ -93,6 +97,8 @@ export class Explorer {
       publishes: scenario.edges.filter((e) => nodes.get(e.source) === 'producer' && channels.includes(e.target)).map((e) => ({ source: e.source, target: e.target })),
       handled: new Map(),
       transactional: new Set(scenario.nodes.flatMap((n) => (n.kind === 'consumer' && n.config.transactional ? [n.id] : []))),
+      services: scenario.nodes.filter((n) => n.kind === 'service').map((n) => n.id),
+      brokers: scenario.nodes.flatMap((n) => (n.kind === 'queue' ? [{ id: n.id, replicas: 0 }] : n.kind === 'topic' && (n.config.replicationFactor ?? 1) > 1 ? [{ id: n.id, replicas: n.config.replicationFactor! }] : [])),
     };
     // [Z2] The fault-free run: where faults can strike, and it must itself hold.
     const base = createEngine(scenario, { seed, inputs, trace: true });
@@ -169,7 +175,7 @@ export class Explorer {
     const t = this.target;
     switch (kind) {
       case 'crash':
-        return t.consumers.length + t.producers.length > 0;
+        return t.consumers.length + t.producers.length + t.services.length > 0;
       case 'rewind':
         return t.consumers.length > 0;
       case 'duplicate':
@@ -181,6 +187,8 @@ export class Explorer {
         return t.channels.length > 0;
       case 'lost-acks':
         return t.publishes.length > 0;
+      case 'broker':
+        return t.brokers.length > 0;
     }
   }
 
@@ -202,6 +210,8 @@ export class Explorer {
     switch (kind) {
       case 'crash': {
         const restartAfterMs = r.int(20, 400);
+        // A service crashes now ([RR6]); a draw of its own only when there are services.
+        if (t.services.length > 0 && (t.consumers.length + t.producers.length === 0 || r.next() < 0.3)) return { fault: kind, at, kind: 'crash', node: pick(t.services), restartAfterMs };
         if (t.producers.length > 0 && (t.consumers.length === 0 || r.next() < 0.3)) {
           const p = pick(t.producers);
           return { fault: kind, at, kind: 'crash', node: p.id, point: pick(p.points), restartAfterMs };
@@ -233,6 +243,12 @@ export class Explorer {
         const e = pick(t.publishes);
         return { fault: kind, at, kind: 'link', node: e.source, to: e.target, ackLossChance: pick([0.3, 0.5, 0.8]) };
       }
+      case 'broker': {
+        const b = pick(t.brokers);
+        const durationMs = r.int(20, 600);
+        if (b.replicas === 0) return { fault: kind, at, kind: 'outage', node: b.id, durationMs, mode: 'restart' };
+        return { fault: kind, at, kind: 'broker-fail', node: b.id, broker: r.int(1, b.replicas), durationMs };
+      }
     }
   }
 }
@@ -250,7 +266,9 @@ export function faultText(f: ScheduledFault): string {
     case 'link':
       return f.ackLossChance !== undefined ? `${at}: lose ${Math.round(f.ackLossChance * 100)}% of the acks on ${f.node} → ${f.to}` : `${at}: delay ${f.node} → ${f.to} by ${f.delayMs} ms, jitter up to ${f.jitterMs} ms`;
     case 'outage':
-      return `${at}: ${f.node} ${f.mode === 'acks-lost' ? 'loses its acks' : 'is down'} for ${f.durationMs} ms`;
+      return `${at}: ${f.node} ${f.mode === 'acks-lost' ? 'loses its acks' : f.mode === 'restart' ? 'restarts its broker, down' : 'is down'} for ${f.durationMs} ms`;
+    case 'broker-fail':
+      return `${at}: broker b${f.broker} of ${f.node} fails for ${f.durationMs} ms`;
     case 'partition':
       return `${at}: cut ${f.node} from ${f.from} for ${f.durationMs} ms`;
     default:

@@ -11,7 +11,12 @@ import type { Invariant } from './scenario.ts';
 export interface ActionHandler {
   /** Applies the action. False when it turned out to do nothing (no trace step is taken). */
   run(a: number, b: number, c: number): boolean;
-  /** True when the world moved on and the action must be dropped unapplied (an old epoch). */
+  /**
+   * True when the world moved on and the action must be dropped unapplied (an old epoch).
+   * Once true it must stay true: the kernel may ask early (peeking at what comes next) or
+   * only when the action is due, so a check that could flip back (a flag a later input
+   * resets) makes a run and its replay differ. Compare a number that only grows.
+   */
   stale?(a: number, b: number, c: number): boolean;
   /** "what happens next", ending with `at` ("at 12 ms"). */
   describe(a: number, b: number, c: number, at: string): string;

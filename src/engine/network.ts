@@ -248,6 +248,24 @@ export class Network implements Module {
     return `${who} never got its ack and sends it again in ${fmtMs(this.senderBackoff[s])}`;
   }
 
+  /**
+   * [KR5] Record `out` was cut from its log by a failover. If its producer is still sending it
+   * (waiting to retry after an ack it never got), its retry is now a new write, not a
+   * duplicate: true. False: nobody will send it again.
+   */
+  cutFromLog(out: number): boolean {
+    const L = this.k.records;
+    const id = L.evIdOf.get(out);
+    for (const rec of this.ackLost) {
+      if (L.evIdOf.get(rec) !== id) continue;
+      this.ackLost.delete(rec);
+      this.resent.add(rec);
+      return true;
+    }
+    for (const rec of this.resent) if (L.evIdOf.get(rec) === id) return true;
+    return false;
+  }
+
   // -------------------------------------------------------------------------- outages and cuts
 
   /** The `outage` intent, for the kinds whose nodes are channels ([N4]). */

@@ -31,6 +31,8 @@ interface Rep {
   upNo: number[];
   /** Per partition: the leading broker, or -1 while there is none. */
   leader: number[];
+  /** Per partition: how many times its leader failed; an election for an older failure is stale. */
+  failures: number[];
   /** Per partition: the in-sync replicas, as a bit set of brokers. */
   isr: number[];
   /** Per broker, per partition: how far its copy of the log goes (a leader's is the log end). */
@@ -47,6 +49,7 @@ interface RepState {
   up: boolean[];
   upNo: number[];
   leader: number[];
+  failures: number[];
   isr: number[];
   leo: Int32Array[];
   hw: Int32Array;
@@ -74,7 +77,8 @@ export class Replication implements Module {
     const id = (r: number) => k.records.channels[this.reps[r].c].id;
     // a = replicated topic, b = partition, c = follower
     this.A_FETCH = k.action({ run: (r, p, x) => this.fetch(r, p, x), describe: (r, p, x, at) => `${b(x)} copies ${id(r)} p${p} from its leader ${at}` });
-    this.A_ELECT = k.action({ run: (r, p) => (this.elect(r, p), true), stale: (r, p) => this.reps[r].leader[p] >= 0, describe: (r, p, _c, at) => `the controller elects a new leader for ${id(r)} p${p} ${at}` });
+    // a = replicated topic, b = partition, c = its leader's failure number (stale whenever it is evaluated, once another failure or a return came)
+    this.A_ELECT = k.action({ run: (r, p) => (this.elect(r, p), true), stale: (r, p, n) => this.reps[r].leader[p] >= 0 || this.reps[r].failures[p] !== n, describe: (r, p, _c, at) => `the controller elects a new leader for ${id(r)} p${p} ${at}` });
     // a = replicated topic, b = broker, c = its failure number
     this.A_BACK = k.action({ run: (r, x) => (this.back(r, x, true), true), stale: (r, x, n) => this.reps[r].up[x] || this.reps[r].upNo[x] !== n, describe: (r, x, _c, at) => `broker ${b(x)} of ${id(r)} comes back ${at}` });
   }
@@ -97,6 +101,7 @@ export class Replication implements Module {
         upNo: new Array<number>(rf).fill(0),
         // [KR1] Leaders spread over the brokers: partition p is led by broker p mod N.
         leader: Array.from({ length: P }, (_, p) => p % rf),
+        failures: new Array<number>(P).fill(0),
         isr: new Array<number>(P).fill((1 << rf) - 1),
         leo: Array.from({ length: rf }, () => new Int32Array(P)),
         hw: new Int32Array(P),
@@ -279,8 +284,9 @@ export class Replication implements Module {
       if (rep.leader[p] === x) {
         rep.leo[x][p] = t.logEnd[p];
         rep.leader[p] = -1;
+        rep.failures[p]++;
         t.readEnd[p] = 0;
-        k.schedule(k.now + ELECTION_MS, this.A_ELECT, r, p, 0);
+        k.schedule(k.now + ELECTION_MS, this.A_ELECT, r, p, rep.failures[p]);
         parts.push(`p${p} loses its leader (log end ${t.logEnd[p]}, high watermark ${rep.hw[p]})`);
       } else if (rep.isr[p] & (1 << x)) {
         rep.isr[p] &= ~(1 << x);
@@ -317,7 +323,8 @@ export class Replication implements Module {
     const lost: string[] = [];
     for (let o = newEnd; o < oldEnd; o++) {
       const rec = t.logs[p].get(o);
-      if (!this.isPending(rep, rec)) {
+      // Not lost if its producer is still waiting for an ack, here or after an earlier failover.
+      if (!this.isPending(rep, rec) && !this.net.cutFromLog(rec)) {
         lost.push(L.idOf(rec));
         this.net.groups?.lostOn(rep.c, rec, `it was only on ${t.id} p${p}'s failed leader, which acknowledged it before any follower copied it (acks=1), and the new leader ${b(x)} never had it`);
       }
@@ -386,6 +393,7 @@ export class Replication implements Module {
         // It left with the whole log (it was the leader, or the last in sync): nothing is cut.
         const electing = members(rep.isr[p], rep.rf).some((y) => y !== x && rep.up[y]);
         rep.leader[p] = x;
+        rep.failures[p]++;
         t.logEnd[p] = rep.leo[x][p];
         this.advance(r, p);
         t.readEnd[p] = rep.hw[p];
@@ -447,6 +455,7 @@ export class Replication implements Module {
         up: [...rep.up],
         upNo: [...rep.upNo],
         leader: [...rep.leader],
+        failures: [...rep.failures],
         isr: [...rep.isr],
         leo: rep.leo.map((x) => x.slice()),
         hw: rep.hw.slice(),
@@ -469,6 +478,7 @@ export class Replication implements Module {
       rep.up = [...s.up];
       rep.upNo = [...s.upNo];
       rep.leader = [...s.leader];
+      rep.failures = [...s.failures];
       rep.isr = [...s.isr];
       rep.leo = s.leo.map((x) => x.slice());
       rep.hw = s.hw.slice();
