@@ -83,6 +83,18 @@ describe('AsyncAPI export', () => {
     expect(keptBack.ok && keptBack.scenario.nodes.find((n) => n.id === 'orders')!.config).toMatchObject({ retentionMs: 1000 });
   });
 
+  it("a replicated topic's replication factor is the Kafka binding's replicas, and comes back from it ([KR1])", async () => {
+    const { getLesson, lessonSolutionInput } = await import('../lessons/index.ts');
+    const r = restoreScenario(lessonSolutionInput(getLesson('replicas-and-acks')!).scenario);
+    if (!r.ok) throw new Error('replicas-and-acks');
+    const doc = toAsyncApi(r.value) as Doc;
+    expectValidAsyncApi(doc);
+    expect(doc.channels.orders.bindings.kafka).toMatchObject({ partitions: 1, replicas: 3 });
+    const { 'x-eventfold': _x, ...plain } = doc;
+    const back = fromAsyncApi(plain);
+    expect(back.ok && back.scenario.nodes.find((n) => n.id === 'orders')!.config).toMatchObject({ replicationFactor: 3 });
+  });
+
   it('a queue is an AMQP queue channel on a RabbitMQ server', () => {
     const r = restoreScenario({ format: 'eventfold/scenario', version: 1, nodes: [{ id: 'p', kind: 'producer', config: { templates: [{ type: 'Job', topic: 'jobs' }] } }, { id: 'jobs', kind: 'queue' }, { id: 'w', kind: 'consumer' }], edges: [{ source: 'p', target: 'jobs' }, { source: 'jobs', target: 'w' }] });
     if (!r.ok) throw new Error(JSON.stringify(r.errors));
@@ -201,12 +213,12 @@ components:
     const kinds = Object.fromEntries(s.nodes.map((n) => [n.id, n.kind]));
     expect(kinds).toMatchObject({ 'user.signedup': 'topic', 'welcome.-region': 'topic', jobs: 'queue', 'Account-Service': 'producer', 'Account-Service-in': 'consumer' });
     const topic = s.nodes.find((n) => n.id === 'user.signedup')!;
-    expect(topic.kind === 'topic' && topic.config.partitions).toBe(3);
+    expect(topic.kind === 'topic' && topic.config).toMatchObject({ partitions: 3, replicationFactor: 3 });
     const producer = s.nodes.find((n) => n.kind === 'producer')!;
     expect(producer.kind === 'producer' && producer.config.templates).toEqual([{ type: 'UserSignedUp', key: null, data: { userId: 'u-1', email: '' }, topic: 'user.signedup', schemaVersion: 1 }]);
     expect(s.edges.map((e) => `${e.source}->${e.target}`).sort()).toEqual(['Account-Service->user.signedup', 'jobs->Account-Service-in', 'user.signedup->Account-Service-in']);
     const notes = r.notes.join('\n');
-    for (const named of ['servers (production)', 'components.securitySchemes', 'replicas not modelled', 'welcome.{region} has parameters', 'channels.welcomes.parameters', 'operations.onUserSignedUp.reply', 'no handler rules', 'https://example.com/welcome.avsc', 'message Welcome on channel welcomes is sent by no operation']) {
+    for (const named of ['servers (production)', 'components.securitySchemes', 'welcome.{region} has parameters', 'channels.welcomes.parameters', 'operations.onUserSignedUp.reply', 'no handler rules', 'https://example.com/welcome.avsc', 'message Welcome on channel welcomes is sent by no operation']) {
       expect(notes).toContain(named);
     }
   });

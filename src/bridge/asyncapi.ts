@@ -205,7 +205,7 @@ export function toAsyncApi(s: Scenario): Obj {
     const k = key(n.id);
     const msgs = Object.fromEntries([...(into.get(n.id) ?? [])].map((type) => [msgKey(type), { $ref: `#/components/messages/${msgKey(type)}` }]));
     let binding: Obj;
-    if (n.kind === 'topic') binding = { servers: [{ $ref: '#/servers/kafka' }], bindings: { kafka: { topic: n.id, partitions: n.config.partitions, ...topicConfiguration(n.config), bindingVersion: '0.5.0' } } };
+    if (n.kind === 'topic') binding = { servers: [{ $ref: '#/servers/kafka' }], bindings: { kafka: { topic: n.id, partitions: n.config.partitions, ...((n.config.replicationFactor ?? 1) > 1 ? { replicas: n.config.replicationFactor } : {}), ...topicConfiguration(n.config), bindingVersion: '0.5.0' } } };
     else if (n.kind === 'queue') binding = { servers: [{ $ref: '#/servers/rabbitmq' }], bindings: { amqp: { is: 'queue', queue: { name: n.id, durable: true, exclusive: false, autoDelete: false, vhost: '/' }, bindingVersion: '0.3.0' } } };
     else if (n.kind === 'exchange') binding = { servers: [{ $ref: '#/servers/rabbitmq' }], bindings: { amqp: { is: 'routingKey', exchange: { name: n.id, type: n.config.type, durable: true, autoDelete: false, vhost: '/' }, bindingVersion: '0.3.0' } } };
     else binding = { description: CHANNEL_TEXT[n.kind] ?? `A ${n.kind}.` };
@@ -326,6 +326,8 @@ interface ChannelRead {
   partitions: number;
   retentionMs: number | null;
   compactEveryMs: number | null;
+  /** Kafka binding's replicas, when above 1 ([KR1]). */
+  replicas: number | null;
   /** Message key in the channel → the message object. */
   messages: Map<string, Obj>;
 }
@@ -349,6 +351,7 @@ function readChannels(doc: Obj, deref: (v: unknown) => unknown, notes: string[],
     let partitions = 1;
     let retentionMs: number | null = null;
     let compactEveryMs: number | null = null;
+    let replicas: number | null = null;
     for (const [b, v] of Object.entries(bindings)) {
       const binding = deref(v);
       if (b === 'kafka' && isObj(binding)) {
@@ -367,7 +370,14 @@ function readChannels(doc: Obj, deref: (v: unknown) => unknown, notes: string[],
         if (policy.length > 0 && !policy.includes('delete') && retentionMs !== null) retentionMs = null;
         const confRest = Object.keys(conf).filter((k) => !['retention.ms', 'cleanup.policy'].includes(k));
         if (confRest.length > 0) notes.push(`channels.${key}.bindings.kafka.topicConfiguration: ${confRest.join(', ')} not modelled.`);
-        const rest = Object.keys(binding).filter((k) => !['topic', 'partitions', 'bindingVersion', 'topicConfiguration'].includes(k));
+        if (typeof binding.replicas === 'number' && Number.isInteger(binding.replicas) && binding.replicas > 1) {
+          if (retentionMs !== null || compactEveryMs !== null) notes.push(`channels.${key}: ${binding.replicas} replicas together with retention or compaction are not modelled: the topic is kept once.`);
+          else {
+            replicas = Math.min(5, binding.replicas);
+            if (binding.replicas > 5) notes.push(`channels.${key}: ${binding.replicas} replicas is more than the simulation's 5: it has 5.`);
+          }
+        }
+        const rest = Object.keys(binding).filter((k) => !['topic', 'partitions', 'replicas', 'bindingVersion', 'topicConfiguration'].includes(k));
         if (rest.length > 0) notes.push(`channels.${key}.bindings.kafka: ${rest.join(', ')} not modelled.`);
       } else if (b === 'amqp' && isObj(binding)) {
         if (binding.is === 'queue') kind = 'queue';
@@ -387,7 +397,7 @@ function readChannels(doc: Obj, deref: (v: unknown) => unknown, notes: string[],
       }
     }
     const name = address ?? key;
-    out.push({ key, id: newId(name, 'channel'), label: text(ch.title, 80) ?? name.slice(0, 80), kind, partitions, retentionMs, compactEveryMs, messages });
+    out.push({ key, id: newId(name, 'channel'), label: text(ch.title, 80) ?? name.slice(0, 80), kind, partitions, retentionMs, compactEveryMs, replicas, messages });
   }
   return out;
 }
@@ -558,8 +568,8 @@ function fromStandardParts(doc: Obj, deref: (v: unknown) => unknown, notes: stri
 }
 
 /** A topic's config from its channel: partitions, and retention and compaction when its binding has them. */
-function topicConfigOf(c: { partitions: number; retentionMs: number | null; compactEveryMs: number | null }): Obj {
-  return { partitions: c.partitions, ...(c.retentionMs !== null ? { retentionMs: c.retentionMs } : {}), ...(c.compactEveryMs !== null ? { compactEveryMs: c.compactEveryMs } : {}) };
+function topicConfigOf(c: { partitions: number; retentionMs: number | null; compactEveryMs: number | null; replicas: number | null }): Obj {
+  return { partitions: c.partitions, ...(c.retentionMs !== null ? { retentionMs: c.retentionMs } : {}), ...(c.compactEveryMs !== null ? { compactEveryMs: c.compactEveryMs } : {}), ...(c.replicas !== null ? { replicationFactor: c.replicas } : {}) };
 }
 
 /** A document Eventfold wrote: its scenario, checked against (and corrected by) its channels. */

@@ -26,7 +26,14 @@ export interface KindInfo {
 
 /** Every node kind, in palette order. The engine runs each through its module in kinds/. */
 export const KIND_INFO = {
-  producer: { label: 'Producer', hint: 'a service that publishes events', starter: () => ({ templates: [{ type: 'OrderPlaced', key: 'ORD-{n}', data: { orderId: 'ORD-{n}', total: 10 } }] }) },
+  producer: {
+    label: 'Producer',
+    hint: 'a service that publishes events',
+    starter: () => ({ templates: [{ type: 'OrderPlaced', key: 'ORD-{n}', data: { orderId: 'ORD-{n}', total: 10 } }] }),
+    // [KR4] Kafka refuses an idempotent producer that does not wait for every in-sync replica.
+    check: (config: { idempotent: boolean; acks?: 0 | 1 | 'all' }) =>
+      config.idempotent && config.acks !== undefined && config.acks !== 'all' ? [{ path: 'acks', message: `an idempotent producer needs acks=all (Kafka refuses enable.idempotence with acks=${config.acks}): set acks to all, or turn idempotence off` }] : [],
+  },
   topic: {
     label: 'Topic',
     hint: 'a partitioned log, read by consumer groups',

@@ -77,6 +77,10 @@ describe('[KR1]-[KR3] followers and the high watermark', () => {
     (withRetention.nodes[1].config as Record<string, unknown>).retentionMs = 1000;
     const r2 = restoreScenario(withRetention);
     expect(r2.ok).toBe(false);
+    // As Kafka: an idempotent producer must wait for every in-sync replica.
+    const r3 = restoreScenario(shop({ acks: 1, idempotent: true }));
+    expect(!r3.ok && r3.errors.map((e) => `${e.path}: ${e.message}`).join('\n')).toContain('nodes[0].config.acks: an idempotent producer needs acks=all');
+    expect(restoreScenario(shop({ acks: 'all', idempotent: true })).ok).toBe(true);
   });
 });
 

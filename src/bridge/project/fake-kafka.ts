@@ -50,7 +50,7 @@ export function fakeKafka(): FakeBroker {
   const producer = () => ({
     connect: async () => {},
     disconnect: async () => {},
-    send: async ({ topic, messages }: { topic: string; messages: { key?: string | null; value: string | null; headers?: IHeaders }[] }) => {
+    send: async ({ topic, messages }: { topic: string; acks?: number; messages: { key?: string | null; value: string | null; headers?: IHeaders }[] }) => {
       if (!topics.has(topic)) topics.set(topic, 1);
       const count = topics.get(topic)!;
       const partitionMetadata = Array.from({ length: count }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 }));

@@ -101,7 +101,9 @@ const mixed = restoreScenario({
 if (!mixed.ok) throw new Error(JSON.stringify(mixed.errors));
 // Retention, compaction and a schema registry (lessons 29–31, as solved).
 const keeping = ['29-retention-offset-reset', '30-compacted-changelog', '31-schema-registry'].map((l) => scenarioOf(`lessons/${l}/solution.json`));
-const scenarios: Scenario[] = [...exampleSessions().map((s) => s.scenario), fixtureScenario.value, hostile.value, ...generated, ...amqpScenarios, mixed.value, ...keeping];
+/** Lesson 37's start: a replicated topic and a producer with acks=1 ([KR4]). */
+const replicated = scenarioOf('lessons/37-replicas-and-acks/start.json');
+const scenarios: Scenario[] = [...exampleSessions().map((s) => s.scenario), fixtureScenario.value, hostile.value, ...generated, ...amqpScenarios, mixed.value, ...keeping, replicated];
 
 const written: { scenario: Scenario; project: Project; dir: string }[] = [];
 
@@ -172,6 +174,21 @@ describe('generated projects', { timeout: 240_000 }, () => {
     await createTopics({ admin: () => ({ ...admin, createTopics: async (a: unknown) => (calls.push(a), admin.createTopics(a as never)) }) } as never, changelog);
     expect(calls).toEqual([{ waitForLeaders: true, topics: [{ topic: 'customers', numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'retention.ms', value: '-1' }] }] }]);
     expect(registry.project.notGenerated.join('\n')).toContain('Schema registry (schema registry): not generated; events are plain JSON');
+  });
+
+  it('send with the producer\'s acks, and say that replicas are not generated (the compose runs one broker) ([KR4])', async () => {
+    const w = written.find((x) => x.scenario === replicated)!;
+    const load = (p: string) => import(pathToFileURL(join(w.dir, p)).href);
+    const { PRODUCERS } = await load('src/scenario.ts');
+    expect(PRODUCERS[0]).toMatchObject({ id: 'checkout', acks: 1 });
+    const { fire } = await load('src/kafka.ts');
+    const sent: { acks?: number }[] = [];
+    await fire({ send: async (r: { acks?: number }) => void sent.push(r) } as never, PRODUCERS[0], 0);
+    expect(sent[0]).toMatchObject({ topic: 'orders', acks: 1 });
+    // acks left out is all (-1), KafkaJS's and Kafka's default.
+    await fire({ send: async (r: { acks?: number }) => void sent.push(r) } as never, { ...PRODUCERS[0], acks: undefined }, 0);
+    expect(sent[1]).toMatchObject({ acks: -1 });
+    expect(w.project.notGenerated.join('\n')).toContain('orders: its 3 replicas are not generated: the project\'s compose runs one Kafka broker');
   });
 
   it('say that a stream processor is not generated ([WN1])', async () => {

@@ -295,6 +295,7 @@ export function generateProject(s: Scenario): Project {
     if (ROUTING[n.kind]) notGenerated.push(`${n.label} (${ROUTING[n.kind]}): not generated (${WHY[n.kind]}); what is published to it goes to a Kafka topic of its name and nothing routes it on.`);
     if (n.kind === 'aggregate') notGenerated.push(`${n.label} (aggregate): event-sourced aggregates are not generated; commands consumers send to it are logged.`);
     if (n.kind === 'saga') notGenerated.push(`${n.label} (saga): sagas are not generated yet.`);
+    if (n.kind === 'topic' && (n.config.replicationFactor ?? 1) > 1) notGenerated.push(`${n.label}: its ${n.config.replicationFactor} replicas are not generated: the project's compose runs one Kafka broker, so topics get one replica (on a real cluster, give createTopics replicationFactor ${n.config.replicationFactor}${n.config.minInsyncReplicas ? ` and min.insync.replicas=${n.config.minInsyncReplicas}` : ''}). Producers keep their acks.`);
     if (n.kind === 'queue' && !amqp && (n.config.maxReceiveCount !== null || n.config.deadLetter)) notGenerated.push(`${n.label} (queue): its max receive count and dead letters are not generated (Kafka has no per-message acknowledgement).`);
     if (n.kind === 'queue' && !amqp && n.config.fifo) notGenerated.push(`${n.label} (SQS FIFO queue): message groups and the deduplication window are not generated (they are Amazon SQS's, and no local AWS broker is part of the project).`);
   }
@@ -410,7 +411,7 @@ export function generateProject(s: Scenario): Project {
           ]
         : []),
       `export const PRODUCERS: ProducerSpec[] = ${JSON.stringify(
-        producers.map((p) => ({ id: p.node.id, idempotent: p.node.config.idempotent, templates: p.templates })),
+        producers.map((p) => ({ id: p.node.id, idempotent: p.node.config.idempotent, ...(p.node.config.acks === 0 || p.node.config.acks === 1 ? { acks: p.node.config.acks } : {}), templates: p.templates })),
         null,
         2,
       )};`,

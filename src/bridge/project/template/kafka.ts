@@ -104,7 +104,8 @@ export async function openProducer(kafka: KafkaClient, idempotent: boolean): Pro
 /** Fires one template of a producer whose templates go to Kafka topics: a new event sent to its topic. */
 export async function fire(producer: Producer, spec: ProducerSpec, template: number): Promise<CloudEvent> {
   const { event, template: t } = newEvent(spec, template);
-  await producer.send({ topic: t.topic, messages: [toRecord(event)] });
+  // acks -1 (all, the default): acknowledged once every in-sync replica has it.
+  await producer.send({ topic: t.topic, acks: spec.acks ?? -1, messages: [toRecord(event)] });
   return event;
 }
 

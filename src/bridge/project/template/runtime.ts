@@ -226,6 +226,8 @@ export interface Template {
 export interface ProducerSpec {
   id: string;
   idempotent: boolean;
+  /** Kafka's acks when not all (-1, the default): 1 the leader only, 0 none. */
+  acks?: 0 | 1;
   templates: readonly Template[];
 }
 
