@@ -53,7 +53,7 @@ describe('alerts', () => {
     };
     expect(bad({})).toEqual([]);
     expect(bad({ threshold: -1 })).toEqual(['alerts[0].threshold: must be at least 0']);
-    expect(bad({ metric: 'cpu' })).toEqual(['alerts[0].metric: must be lag, latency or error-rate']);
+    expect(bad({ metric: 'cpu' })).toEqual(['alerts[0].metric: must be lag, latency, error-rate or under-replicated']);
     expect(bad({ node: 'nobody' })).toEqual(['alerts[0].node: no node has the id "nobody"']);
     expect(bad({ node: 'orders' })).toEqual(['alerts[0].node: "orders" is a topic: a lag alert watches a consumer or a projection']);
     expect(bad({ metric: 'error-rate', threshold: 150 })).toEqual(['alerts[0].threshold: an error rate is a percentage: at most 100']);

@@ -10,6 +10,7 @@ import type { Alert } from './scenario.ts';
 import { S_ALERT, S_ERROR, S_HANDLE, fmtMs } from './steps.ts';
 import { ConsumerGroups } from './kinds/consumer.ts';
 import { QueueKind } from './kinds/queue.ts';
+import { Replication } from './kinds/replication.ts';
 
 export type AlertState = 'ok' | 'pending' | 'firing';
 
@@ -34,7 +35,8 @@ export interface AlertStatus {
 }
 
 const OPS = { gt: '>', gte: '≥', lt: '<', lte: '≤' } as const;
-const UNIT = { lag: '', latency: ' ms', 'error-rate': ' %' } as const;
+const UNIT = { lag: '', latency: ' ms', 'error-rate': ' %', 'under-replicated': '' } as const;
+const WHAT = { lag: 'lag', latency: 'latency', 'error-rate': 'error rate', 'under-replicated': 'under-replicated partitions' } as const;
 /** The sliding window of an error-rate alert when it names none ([AL4]). */
 export const DEFAULT_WINDOW_MS = 1000;
 
@@ -59,7 +61,7 @@ interface State {
 
 /** A default sentence for an alert the scenario did not label. */
 export function alertLabel(a: Alert): string {
-  const what = a.metric === 'lag' ? 'lag' : a.metric === 'latency' ? 'latency' : 'error rate';
+  const what = WHAT[a.metric];
   return `${a.node}: ${what} ${OPS[a.op]} ${a.threshold}${UNIT[a.metric]}${a.forMs ? ` for ${fmtMs(a.forMs)}` : ''}`;
 }
 
@@ -74,6 +76,7 @@ export class Alerts implements Module, StepWatcher {
   private s: State;
   private groups!: ConsumerGroups;
   private queues!: QueueKind;
+  private replicas!: Replication;
   private readonly A_FIRE: number;
   private readonly A_CLEAR: number;
 
@@ -108,6 +111,7 @@ export class Alerts implements Module, StepWatcher {
   link(): void {
     this.groups = this.k.get(ConsumerGroups);
     this.queues = this.k.get(QueueKind);
+    this.replicas = this.k.get(Replication);
   }
 
   start(): void {
@@ -162,6 +166,8 @@ export class Alerts implements Module, StepWatcher {
       for (const x of e) if (x) errors++;
       return Math.round((errors / t.length) * 1000) / 10;
     }
+    // Kafka's UnderReplicatedPartitions: partitions whose ISR is smaller than the replication factor.
+    if (a.metric === 'under-replicated') return this.replicas.underReplicated(this.k.records.channelOfNode.get(node)!);
     const g = this.groups;
     const m = g.members[g.memberOfNode.get(node)!];
     let lag = g.groupLag(g.groups[m.group]);
@@ -215,7 +221,7 @@ export class Alerts implements Module, StepWatcher {
     s.epoch[i]++;
     s.since[i] = k.stepCount + 1;
     s.sinceTime[i] = k.now;
-    const what = a.metric === 'lag' ? 'lag' : a.metric === 'latency' ? 'latency' : 'error rate';
+    const what = WHAT[a.metric];
     const note =
       to === FIRING
         ? `${what} of ${a.node} is ${value} and has been ${OPS[a.op]} ${a.threshold}${UNIT[a.metric]} for ${fmtMs(heldFor)}${a.forMs ? ` (it must hold ${fmtMs(a.forMs)})` : ''}`

@@ -229,3 +229,28 @@ describe('[KR4] min.insync.replicas and [KR6] brokers coming back', () => {
     );
   });
 });
+
+describe('[AL4] an alert on under-replicated partitions', () => {
+  const withAlert = (o: Opts, alert: Record<string, unknown>) => ({ ...shop(o), alerts: [{ node: 'orders', metric: 'under-replicated', op: 'gt', threshold: 0, ...alert }] });
+
+  it('fires when a follower has been out of the ISR for its "for", and clears once it is back in sync', () => {
+    const s = sim(withAlert({ partitions: 2 }, { forMs: 50 }));
+    s.fire('shop');
+    s.act({ kind: 'broker-fail', node: 'orders', broker: 3, durationMs: 200 }).run();
+    const steps = s.stepsOf('alert', 'orders').map((x) => [x.time, x.text]);
+    expect(steps).toHaveLength(2);
+    expect(steps[0][1]).toContain('fired: under-replicated partitions of orders is 2 and has been > 0 for 50 ms');
+    // b3 is back at 200 ms and back in sync at its first fetch: the alert clears then.
+    expect(steps[1][0]).toBeGreaterThanOrEqual(200);
+    expect(steps[1][1]).toContain('cleared: under-replicated partitions of orders is back to 0');
+    expect(s.engine.view().alerts[0]).toMatchObject({ state: 'ok', value: 0 });
+  });
+
+  it('is refused on a topic kept once, or on another kind of node, with why', () => {
+    const once = restoreScenario(withAlert({ rf: 1 }, {}));
+    expect(!once.ok && once.errors.map((e) => e.message).join('\n')).toContain('"orders" is a topic kept once: an under-replicated alert watches a topic with a replication factor of 2 or more');
+    const onConsumer = restoreScenario({ ...shop({}), alerts: [{ node: 'billing', metric: 'under-replicated', op: 'gt', threshold: 0 }] });
+    expect(!onConsumer.ok && onConsumer.errors[0].message).toContain('"billing" is a consumer');
+  });
+});
+

@@ -723,17 +723,17 @@ const InvariantSchema = v.variant(
 /** [AL1] A scenario-level alert: a metric of one node compared with a threshold, held for `forMs` before it fires. */
 export interface Alert {
   node: string;
-  metric: 'lag' | 'latency' | 'error-rate';
+  metric: 'lag' | 'latency' | 'error-rate' | 'under-replicated';
   op: 'gt' | 'gte' | 'lt' | 'lte';
   threshold: number;
   forMs?: number;
   windowMs?: number;
   label?: string;
 }
-export const ALERT_METRICS = ['lag', 'latency', 'error-rate'] as const;
+export const ALERT_METRICS = ['lag', 'latency', 'error-rate', 'under-replicated'] as const;
 const AlertSchema = v.strictObject({
   node: Id,
-  metric: v.picklist(ALERT_METRICS, 'must be lag, latency or error-rate'),
+  metric: v.picklist(ALERT_METRICS, 'must be lag, latency, error-rate or under-replicated'),
   op: v.picklist(['gt', 'gte', 'lt', 'lte'], 'must be gt, gte, lt or lte'),
   threshold: Num(0, 1e9),
   forMs: v.optional(Num(0, 3_600_000)),
@@ -1002,7 +1002,11 @@ export function restoreScenario(input: unknown): Restored<Scenario> {
   (s.alerts ?? []).forEach((al, i) => {
     const target = byId.get(al.node);
     if (!target) errors.push({ path: `alerts[${i}].node`, message: `no node has the id "${al.node}"` });
-    else if (target.kind !== 'consumer' && !(al.metric === 'lag' && target.kind === 'projection')) errors.push({ path: `alerts[${i}].node`, message: `"${al.node}" is a ${target.kind}: a ${al.metric} alert watches a consumer${al.metric === 'lag' ? ' or a projection' : ''}` });
+    else if (al.metric === 'under-replicated') {
+      // [AL4] Kafka's UnderReplicatedPartitions: a replicated topic's partitions missing an in-sync replica.
+      const n = nodes[target.index];
+      if (n.kind !== 'topic' || (n.config.replicationFactor ?? 1) < 2) errors.push({ path: `alerts[${i}].node`, message: `"${al.node}" is ${target.kind === 'topic' ? 'a topic kept once' : `a ${target.kind}`}: an under-replicated alert watches a topic with a replication factor of 2 or more` });
+    } else if (target.kind !== 'consumer' && !(al.metric === 'lag' && target.kind === 'projection')) errors.push({ path: `alerts[${i}].node`, message: `"${al.node}" is a ${target.kind}: a ${al.metric} alert watches a consumer${al.metric === 'lag' ? ' or a projection' : ''}` });
     if (al.metric === 'error-rate' && al.threshold > 100) errors.push({ path: `alerts[${i}].threshold`, message: 'an error rate is a percentage: at most 100' });
   });
   s.schedule.forEach((f, i) => {

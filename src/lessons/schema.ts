@@ -138,7 +138,7 @@ export type Goal = GoalBase &
     | { kind: 'invariant'; invariant: InvariantSpec; expect: 'held' | 'broke' }
     | { kind: 'metric'; node: Selector; path: string[]; of: 'value' | 'sum' | 'count' | 'max' | 'min'; op: Op; value: JsonValue }
     | { kind: 'equivalent'; compare: Outcome[]; nodes?: string[] }
-    | { kind: 'alert'; node: string; metric: 'lag' | 'latency' | 'error-rate'; fired?: { atLeast?: number; atMost?: number }; state?: 'ok' | 'pending' | 'firing'; thresholdAtMost?: number; forAtMost?: number }
+    | { kind: 'alert'; node: string; metric: 'lag' | 'latency' | 'error-rate' | 'under-replicated'; fired?: { atLeast?: number; atMost?: number }; state?: 'ok' | 'pending' | 'firing'; thresholdAtMost?: number; forAtMost?: number }
     | { kind: 'all' | 'any'; of: Goal[] }
     | { kind: 'not'; goal: Goal }
   );
@@ -177,7 +177,7 @@ export const GoalSchema: v.GenericSchema<unknown, Goal> = v.pipe(
         kind: v.literal('alert'),
         ...Base,
         node: NodeId,
-        metric: v.picklist(['lag', 'latency', 'error-rate'], 'must be lag, latency or error-rate'),
+        metric: v.picklist(['lag', 'latency', 'error-rate', 'under-replicated'], 'must be lag, latency, error-rate or under-replicated'),
         fired: v.optional(v.strictObject(Bound)),
         state: v.optional(v.picklist(['ok', 'pending', 'firing'], 'must be ok, pending or firing')),
         /** Only alerts at least this strict count (raising the threshold hides the symptom). */

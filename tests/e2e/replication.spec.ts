@@ -58,3 +58,41 @@ test('lesson 37: acks=1 loses an acknowledged order in a failover; acks=all send
   await selectNode(page, 'checkout');
   await expect(page.getByTestId('inspect-acks')).toHaveValue('all');
 });
+
+test('lesson 38: lag stays flat while a broker is down; an alert on under-replication fires first, and bringing the broker back in time keeps every write accepted', async ({ page }) => {
+  await page.goto('./#/lesson/under-replicated');
+  await expect(page.getByTestId('lesson-title')).toHaveText('Under-replicated');
+  await playToEnd(page);
+  await expect(rowsOf(page, 'send-failed').first()).toContainText('NOT_ENOUGH_REPLICAS: orders p0 has 1 in-sync replica (b1) and min.insync.replicas is 2');
+  await expect(page.getByTestId('alert').filter({ hasText: 'Billing is falling behind' })).toHaveAttribute('data-state', 'ok');
+  await expect(goal(page, 'no-refusals')).toHaveAttribute('data-ok', 'false');
+
+  // The learner's alert on orders: under-replicated partitions > 0 for 100 ms (the only metric a topic offers).
+  await selectNode(page, 'orders');
+  const editor = page.getByTestId('alerts-editor');
+  await editor.getByTestId('alert-add').click();
+  await expect(editor.getByTestId('alert-metric')).toHaveValue('under-replicated');
+  await expect(editor.getByTestId('alert-threshold')).toHaveValue('0');
+  await editor.getByTestId('alert-for').fill('100');
+  await editor.getByTestId('alert-save').click();
+  await expect(editor.getByTestId('alert-row')).toHaveCount(1);
+  await playToEnd(page);
+  await expect(goal(page, 'watching')).toHaveAttribute('data-ok', 'true');
+
+  // Back to where it first fired (b3 has been down 100 ms; b2 is still up), and bring b3 back.
+  const marks = page.getByTestId('alert-mark');
+  await marks.nth(0).click();
+  await expect(page.getByTestId('alert').filter({ hasText: 'under-replicated' })).toHaveAttribute('data-state', 'firing');
+  await selectNode(page, 'orders');
+  await page.getByTestId('broker-recover-b3').click();
+  await expect(rowsOf(page, 'broker-recover').last()).toContainText('Broker b3 of orders is back, as you asked: it follows p0 from @');
+  await playToEnd(page);
+  await expect(rowsOf(page, 'send-failed')).toHaveCount(0);
+  await expect(goal(page, 'no-refusals')).toHaveAttribute('data-ok', 'true');
+  await expect(goal(page, 'all-billed')).toHaveAttribute('data-ok', 'true');
+  await expect(page.getByTestId('lesson-complete')).toContainText('Lesson complete');
+
+  await saved(page);
+  await page.reload();
+  await expect(goal(page, 'no-refusals')).toHaveAttribute('data-ok', 'true');
+});

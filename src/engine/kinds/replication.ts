@@ -426,6 +426,16 @@ export class Replication implements Module {
     return undefined;
   }
 
+  /** [AL4] How many partitions of channel `c` have fewer in-sync replicas than copies (0 when kept once). */
+  underReplicated(c: number): number {
+    const r = this.repOf.get(c);
+    if (r === undefined) return 0;
+    const rep = this.reps[r];
+    let n = 0;
+    for (let p = 0; p < rep.isr.length; p++) if (members(rep.isr[p], rep.rf).length < rep.rf) n++;
+    return n;
+  }
+
   /** What the view of topic channel `c` shows of its brokers, or null when it is kept once. */
   replicationOf(c: number): ReplicationView | null {
     const r = this.repOf.get(c);
