@@ -107,3 +107,28 @@ test('deleting the alert or raising its threshold does not pass lesson 32', asyn
   await playToEnd(page);
   await expect(goal(page, 'quiet')).toHaveAttribute('data-ok', 'false');
 });
+
+test('lesson 33: a poison message retried at once fires the error-rate alert; three spaced attempts and a dead-letter topic keep it quiet', async ({ page }) => {
+  await page.goto('./#/lesson/error-rate');
+  await expect(page.getByTestId('lesson-title')).toHaveText('An alert on the error rate');
+  const alert = page.getByTestId('alert').filter({ hasText: 'Payments fails more than half its attempts' });
+  await playToEnd(page);
+  await expect(page.getByTestId('alert-mark').first()).toHaveAttribute('data-fired', 'true');
+  await expect(goal(page, 'quiet')).toHaveAttribute('data-ok', 'false');
+  await expect(goal(page, 'no-loss')).toHaveAttribute('data-ok', 'false');
+  // Where it fired, the trace says how bad it was.
+  await page.getByTestId('alert-mark').first().click();
+  await expect(alert).toHaveAttribute('data-state', 'firing');
+  await expect(page.getByTestId('trace')).toContainText('error rate of payments is');
+
+  await selectNode(page, 'payments');
+  await page.getByTestId('inspect-attempts').fill('3');
+  await page.getByTestId('inspect-attempts').press('Enter');
+  await page.getByTestId('inspect-backoff').selectOption('exponential');
+  await page.getByTestId('inspect-dead-letter').selectOption('payments-dlq');
+  await playToEnd(page);
+  await expect(page.getByTestId('alert-mark')).toHaveCount(0);
+  await expect(alert).toHaveAttribute('data-state', 'ok');
+  for (const id of ['quiet', 'parked', 'no-loss', 'all-paid', 'bug']) await expect(goal(page, id)).toHaveAttribute('data-ok', 'true');
+  await expect(page.getByTestId('lesson-complete')).toContainText('Lesson complete');
+});

@@ -1,4 +1,4 @@
-// Lesson 33 on the built site, the way a learner takes it ([WN1]–[WN4]): a fraud check counts
+// Lesson 34 on the built site, the way a learner takes it ([WN1]–[WN4]): a fraud check counts
 // payments per card in tumbling one-second windows and misses a burst that straddles a window
 // boundary; an advance that does not divide the size is refused at its field; hopping windows
 // (advance 250 ms) catch the burst, and the canvas shows the window results.
@@ -9,7 +9,7 @@ import { failOnConsoleProblems, goal, playToEnd, rowsOf, saved, selectNode } fro
 failOnConsoleProblems();
 test.describe.configure({ timeout: 90_000 });
 
-test('lesson 33: a tumbling window splits a burst of payments 2 + 2; hopping windows of the same size catch it', async ({ page }) => {
+test('lesson 34: a tumbling window splits a burst of payments 2 + 2; hopping windows of the same size catch it', async ({ page }) => {
   await page.goto('./#/lesson/windowed-fraud');
   await expect(page.getByTestId('lesson-title')).toHaveText('A burst between two windows');
   await playToEnd(page);
