@@ -8,10 +8,10 @@ import type { Input } from './inputs.ts';
 import payments from '../examples/payments.json';
 import outbox from '../examples/outbox.json';
 import fanOut from '../examples/fan-out.json';
-import acksStart from '../../lessons/38-replicas-and-acks/start.json';
-import acksSolution from '../../lessons/38-replicas-and-acks/solution.json';
-import restartStart from '../../lessons/37-broker-restart/start.json';
-import restartSolution from '../../lessons/37-broker-restart/solution.json';
+import acksStart from '../../lessons/39-replicas-and-acks/start.json';
+import acksSolution from '../../lessons/39-replicas-and-acks/solution.json';
+import restartStart from '../../lessons/38-broker-restart/start.json';
+import restartSolution from '../../lessons/38-broker-restart/solution.json';
 
 function scenario(json: unknown): Scenario {
   const r = restoreScenario(json);

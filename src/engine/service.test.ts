@@ -214,7 +214,7 @@ describe('[RR4] the circuit breaker', () => {
   void cfg;
 
   it('lesson 34, as its text says: a breaker on Checkout ends the line of waiting orders, but they still fail', () => {
-    const start = JSON.parse(readFileSync('lessons/35-sync-calls/start.json', 'utf8')) as { nodes: { id: string; config: Record<string, unknown> }[] };
+    const start = JSON.parse(readFileSync('lessons/36-sync-calls/start.json', 'utf8')) as { nodes: { id: string; config: Record<string, unknown> }[] };
     const plain = view(sim(start).run(), 'checkout');
     start.nodes.find((n) => n.id === 'checkout')!.config.breaker = { failureThreshold: 3, openMs: 500, halfOpenTrials: 1 };
     const s = sim(start).run();

@@ -224,7 +224,7 @@ describe('transactions', () => {
   });
 
   it('[TX3] lesson 35: the start breaks both goals for the reasons they name; transactions fix the balance, not the email', () => {
-    const start = JSON.parse(readFileSync(join(here, '../../lessons/36-exactly-once/start.json'), 'utf8'));
+    const start = JSON.parse(readFileSync(join(here, '../../lessons/37-exactly-once/start.json'), 'utf8'));
     const a = sim(start).run();
     a.expectState('balances', 'balance', 'ACC-1', 200);
     const node = (id: string) => start.nodes.find((n: { id: string }) => n.id === id).config;

@@ -1,4 +1,4 @@
-// Lesson 37 on the built site, the way a learner takes it: a RabbitMQ restart loses the
+// Lesson 38 on the built site, the way a learner takes it: a RabbitMQ restart loses the
 // waiting jobs; persistent messages alone do not save them from a queue that is not durable;
 // both together do. Then the learner restarts the broker again by hand from the break-it panel.
 import { test, expect } from '@playwright/test';
@@ -7,7 +7,7 @@ import { failOnConsoleProblems, goal, playToEnd, rowsOf, saved, selectNode } fro
 failOnConsoleProblems();
 test.describe.configure({ timeout: 90_000 });
 
-test('lesson 37: a broker restart loses transient messages and a queue that is not durable; persistent + durable keeps them', async ({ page }) => {
+test('lesson 38: a broker restart loses transient messages and a queue that is not durable; persistent + durable keeps them', async ({ page }) => {
   await page.goto('./#/lesson/broker-restart');
   await expect(page.getByTestId('lesson-title')).toHaveText('A broker restart');
   await playToEnd(page);

@@ -1,4 +1,4 @@
-// Lesson 38 on the built site, the way a learner takes it: a replicated topic whose leader
+// Lesson 39 on the built site, the way a learner takes it: a replicated topic whose leader
 // fails before its followers copied an order loses it for an acks=1 producer; acks=all makes
 // the producer send it again to the new leader. Then the learner fails and brings back
 // brokers by hand from the break-it panel, and sets an impossible min.insync.replicas.
@@ -8,7 +8,7 @@ import { failOnConsoleProblems, goal, playToEnd, rowsOf, runToEnd, saved, select
 failOnConsoleProblems();
 test.describe.configure({ timeout: 90_000 });
 
-test('lesson 38: acks=1 loses an acknowledged order in a failover; acks=all sends it again; brokers fail and come back by hand', async ({ page }) => {
+test('lesson 39: acks=1 loses an acknowledged order in a failover; acks=all sends it again; brokers fail and come back by hand', async ({ page }) => {
   await page.goto('./#/lesson/replicas-and-acks');
   await expect(page.getByTestId('lesson-title')).toHaveText('Replicas and acks');
   // Three brokers on the canvas, b1 leading.
@@ -59,7 +59,7 @@ test('lesson 38: acks=1 loses an acknowledged order in a failover; acks=all send
   await expect(page.getByTestId('inspect-acks')).toHaveValue('all');
 });
 
-test('lesson 39: lag stays flat while a broker is down; an alert on under-replication fires first, and bringing the broker back in time keeps every write accepted', async ({ page }) => {
+test('lesson 40: lag stays flat while a broker is down; an alert on under-replication fires first, and bringing the broker back in time keeps every write accepted', async ({ page }) => {
   await page.goto('./#/lesson/under-replicated');
   await expect(page.getByTestId('lesson-title')).toHaveText('Under-replicated');
   await playToEnd(page);

@@ -1,4 +1,4 @@
-// Lesson 35 on the built site, the way a learner takes it: Checkout calls a slow Email
+// Lesson 36 on the built site, the way a learner takes it: Checkout calls a slow Email
 // service synchronously and every order times out; a circuit breaker on Checkout's calls
 // fails them fast instead (still failed); replacing the call with an event through the orders
 // topic lets Checkout answer every order while the Email worker lags and catches up. Each
@@ -10,7 +10,7 @@ import { failOnConsoleProblems, goal, playToEnd, rowsOf, runToEnd, saved, select
 failOnConsoleProblems();
 test.describe.configure({ timeout: 90_000 });
 
-test('lesson 35: a slow service fails its caller; a breaker fails fast; an event through a topic fixes it', async ({ page }) => {
+test('lesson 36: a slow service fails its caller; a breaker fails fast; an event through a topic fixes it', async ({ page }) => {
   await page.goto('./#/lesson/sync-calls');
   await expect(page.getByTestId('lesson-title')).toHaveText('A slow service takes its callers down with it');
   await playToEnd(page);

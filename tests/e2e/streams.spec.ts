@@ -79,3 +79,31 @@ test('the fraud-detection example: a late payment is dropped with a step that sa
   await expect(rowsOf(page, 'window-close').filter({ hasText: 'plus 500 ms of grace' }).filter({ hasText: 'count 4 for CARD-7 in [0 s, 1 s) (4 events) → alerts' })).toHaveCount(1);
   await expect(page.getByTestId('stream-result-fraud-check').filter({ hasText: 'CARD-7' })).toContainText('CARD-7 [0 s, 1 s): 4 → emitted');
 });
+
+test('lesson 35: the app\'s late sales are dropped with no grace; a grace period counts them; too much grace makes the counts too late', async ({ page }) => {
+  await page.goto('./#/lesson/late-events');
+  await expect(page.getByTestId('lesson-title')).toHaveText('Late events');
+  await playToEnd(page);
+  await expect(rowsOf(page, 'late').first()).toContainText('dropped SaleMade');
+  await expect(rowsOf(page, 'late').first()).toContainText('as late (event time 800 ms');
+  await expect(goal(page, 'first')).toHaveAttribute('data-ok', 'false');
+  await expect(goal(page, 'none-late')).toHaveAttribute('data-ok', 'false');
+
+  await selectNode(page, 'per-second');
+  const grace = page.getByTestId('stream-form').getByLabel('Grace period (ms)');
+  // Too much: every sale counted, but the first two seconds' counts come out after 2,800 ms.
+  await grace.fill('1500');
+  await grace.blur();
+  await playToEnd(page);
+  await expect(goal(page, 'none-late')).toHaveAttribute('data-ok', 'true');
+  await expect(goal(page, 'timely')).toHaveAttribute('data-ok', 'false');
+
+  await selectNode(page, 'per-second');
+  await grace.fill('700');
+  await grace.blur();
+  await playToEnd(page);
+  await expect(rowsOf(page, 'late')).toHaveCount(0);
+  await expect(rowsOf(page, 'window-close').first()).toContainText('count 11 for SHOP-1 in [0 s, 1 s)');
+  for (const id of ['first', 'second', 'none-late', 'timely', 'per-second']) await expect(goal(page, id)).toHaveAttribute('data-ok', 'true');
+  await expect(page.getByTestId('lesson-complete')).toContainText('Lesson complete');
+});

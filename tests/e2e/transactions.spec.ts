@@ -1,4 +1,4 @@
-// Lesson 36 on the built site, the way a learner takes it: opened by its link and played
+// Lesson 37 on the built site, the way a learner takes it: opened by its link and played
 // (at-least-once writes a ledger entry twice), then fixed in the inspector — the ledger
 // writer in a transaction, Balances and Mailer reading read_committed — with the trace
 // showing the commit steps, the abort and the stall, and the email still going out twice
@@ -10,7 +10,7 @@ import { failOnConsoleProblems, goal, playToEnd, rowsOf, saved, selectNode } fro
 failOnConsoleProblems();
 test.describe.configure({ timeout: 120_000 });
 
-test('lesson 36: a crash between emit and commit duplicates the ledger entry; a transaction and read_committed fix it; the email needs idempotency', async ({ page }) => {
+test('lesson 37: a crash between emit and commit duplicates the ledger entry; a transaction and read_committed fix it; the email needs idempotency', async ({ page }) => {
   await page.goto('./#/lesson/exactly-once');
   await expect(page.getByTestId('lesson-title')).toHaveText('Exactly once, and what it costs');
 

@@ -102,7 +102,7 @@ if (!mixed.ok) throw new Error(JSON.stringify(mixed.errors));
 // Retention, compaction and a schema registry (lessons 29–31, as solved).
 const keeping = ['29-retention-offset-reset', '30-compacted-changelog', '31-schema-registry'].map((l) => scenarioOf(`lessons/${l}/solution.json`));
 /** Lesson 37's start: a replicated topic and a producer with acks=1 ([KR4]). */
-const replicated = scenarioOf('lessons/38-replicas-and-acks/start.json');
+const replicated = scenarioOf('lessons/39-replicas-and-acks/start.json');
 const scenarios: Scenario[] = [...exampleSessions().map((s) => s.scenario), fixtureScenario.value, hostile.value, ...generated, ...amqpScenarios, mixed.value, ...keeping, replicated];
 
 const written: { scenario: Scenario; project: Project; dir: string }[] = [];
