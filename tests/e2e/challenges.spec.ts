@@ -68,3 +68,23 @@ test('start a challenge, fail it, step to the break, fix it, pass it, and the pa
   await page.getByTestId('challenge-item-one-email-per-order').getByRole('button').click();
   await expect(page.getByTestId('challenge-grade')).toBeVisible();
 });
+
+test('a challenge link opens that challenge (hiding a lesson); a link to no challenge shows the list and says so', async ({ page }) => {
+  await page.goto('./#/lesson/fan-out');
+  await expect(page.getByTestId('lesson-panel')).toBeVisible();
+  await page.evaluate(() => (location.hash = '#/challenge/failover'));
+  await expect(page.locator('#challenge-title')).toHaveText('No order lost or counted twice in a failover');
+  await expect(page.getByTestId('lesson-panel')).toBeHidden();
+  await expect(page.getByTestId('challenge-link')).toHaveAttribute('href', '#/challenge/failover');
+  // Started from the link: the broken design is a workspace of its own, with three brokers.
+  await page.getByTestId('challenge-start').click();
+  await expect(page.getByTestId('broker-orders-b3')).toBeVisible();
+
+  await page.goto('./#/challenge/no-such-thing');
+  await expect(page.getByTestId('challenge-list')).toBeVisible();
+  await expect(page.locator('#challenges [role="alert"]')).toContainText('There is no challenge called "no-such-thing"');
+  // Back to a lesson by its link: the challenges make room.
+  await page.evaluate(() => (location.hash = '#/lesson/fan-out'));
+  await expect(page.getByTestId('lesson-panel')).toBeVisible();
+  await expect(page.getByTestId('challenge-list')).toBeHidden();
+});

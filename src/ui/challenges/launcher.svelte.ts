@@ -1,7 +1,9 @@
 // What the app keeps of the challenges before any is opened: whether the panel is shown,
 // and the panel itself once loaded. The panel (the challenges, the Markdown renderer) is
-// loaded only when the learner opens it, so the first screen does not pay for it.
+// loaded only when the learner opens it, so the first screen does not pay for it. Challenge
+// links (`#/challenge/<id>`) are followed on start and on every hashchange.
 import type { Component } from 'svelte';
+import { parseChallengeHash } from '../../challenges/link.ts';
 import type { BoardDeps, ChallengeBoard } from './board.svelte.ts';
 
 type PanelProps = { board: ChallengeBoard; onclose: () => void };
@@ -43,7 +45,50 @@ export class ChallengeLauncher {
     this.open = false;
   }
 
+  /** Shows one challenge (a link); an id that names none shows the list with a notice. */
+  async openChallenge(id: string): Promise<void> {
+    this.open = true;
+    const ui = await this.load();
+    if (!ui) return;
+    const c = ui.board.challenges.find((x) => x.id === id);
+    if (c) ui.board.open(c);
+    else {
+      ui.board.showList();
+      ui.board.notice = `There is no challenge called "${id.slice(0, 80)}" (the link may be mistyped or older than the challenges). Here are the challenges.`;
+    }
+  }
+
+  /**
+   * Follows challenge links now (once `ready`) and on every hashchange; `opening` is told first
+   * (the lessons share the column). A hash that starts like one but names no id shows the list.
+   * Returns the function that stops following.
+   */
+  follow(ready: Promise<unknown>, opening: () => void): () => void {
+    const onHash = () => {
+      const hash = location.hash;
+      if (!hash.startsWith('#/challenge/')) return;
+      opening();
+      const id = parseChallengeHash(hash);
+      void this.openChallenge(id ?? safeDecode(hash.slice('#/challenge/'.length)));
+    };
+    let live = true;
+    void ready.then(() => live && onHash());
+    addEventListener('hashchange', onHash);
+    return () => {
+      live = false;
+      removeEventListener('hashchange', onHash);
+    };
+  }
+
   destroy(): void {
     this.ui?.board.destroy();
+  }
+}
+
+function safeDecode(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
   }
 }

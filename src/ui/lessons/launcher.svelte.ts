@@ -71,14 +71,16 @@ export class LessonLauncher {
   }
 
   /**
-   * Follows lesson links: now (once `ready`) and on every hashchange. A hash that starts
-   * like a lesson link but names no valid lesson id opens the course map with a notice.
+   * Follows lesson links: now (once `ready`) and on every hashchange; `opening` is told first
+   * (the challenges share the column). A hash that starts like a lesson link but names no
+   * valid lesson id opens the course map with a notice.
    * Returns the function that stops following.
    */
-  follow(ready: Promise<unknown>): () => void {
+  follow(ready: Promise<unknown>, opening: () => void = () => {}): () => void {
     const onHash = () => {
       const hash = location.hash;
       const link = parseLessonHash(hash);
+      if (link || hash.startsWith('#/lesson/')) opening();
       if (link) void this.openLesson(link);
       else if (hash.startsWith('#/lesson/')) void this.notFound(hash.slice('#/lesson/'.length));
     };
