@@ -3,6 +3,7 @@
 // the producer send it again to the new leader. Then the learner fails and brings back
 // brokers by hand from the break-it panel, and sets an impossible min.insync.replicas.
 import { test, expect } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
 import { failOnConsoleProblems, goal, playToEnd, rowsOf, runToEnd, saved, selectNode } from './support.ts';
 
 failOnConsoleProblems();
@@ -35,6 +36,10 @@ test('lesson 39: acks=1 loses an acknowledged order in a failover; acks=all send
 
   // By hand: fail the leader (b2 now); b1, back in sync, takes over; then bring b2 back.
   await selectNode(page, 'orders');
+  // The topic's node, its replication fields and the brokers in the break-it panel pass axe.
+  for (const part of ['[data-testid="node-orders"]', '[data-testid="inspect-replication"]', '[data-testid="brokers"]']) {
+    expect((await new AxeBuilder({ page }).include(part).analyze()).violations.map((v) => `${part}: ${v.id}`)).toEqual([]);
+  }
   await expect(page.getByTestId('replicas-orders-p0')).toContainText('Leader b2 · in sync b1, b2, b3 · high watermark 10');
   await page.getByTestId('broker-fail-b2').click();
   await expect(rowsOf(page, 'broker-fail').last()).toContainText('Broker b2 of orders failed');
