@@ -26,6 +26,10 @@ export interface FakeBroker {
   /** Committed offsets: `${group} ${topic} ${partition}` → the next offset to read. */
   committed: Map<string, string>;
   commits: { group: string; topic: string; partition: number; offset: string }[];
+  /** How each transaction ended, in order. */
+  transactions: ('committed' | 'aborted')[];
+  /** Set to make the next sendOffsets fail (a broker error between a transaction's emits and its commit). */
+  failNextSendOffsets: boolean;
   /** Delivers everything pending; a handler error propagates (the test sees it). */
   drain(): Promise<void>;
 }
@@ -35,6 +39,7 @@ export function fakeKafka(): FakeBroker {
   const log: FakeRecord[] = [];
   const committed = new Map<string, string>();
   const commits: FakeBroker['commits'] = [];
+  const transactions: FakeBroker['transactions'] = [];
   const groups = new Map<string, { topics: Set<string>; each: EachMessage | null; delivered: Set<FakeRecord> }>();
   const partition = Partitioners.DefaultPartitioner();
 
@@ -47,10 +52,50 @@ export function fakeKafka(): FakeBroker {
       return true;
     },
   });
+  type Msg = { key?: string | null; value: string | null; headers?: IHeaders };
+  type Offsets = { consumerGroupId: string; topics: { topic: string; partitions: { partition: number; offset: string }[] }[] };
+  const commit = (group: string, o: { topic: string; partition: number; offset: string }) => {
+    committed.set(`${group} ${o.topic} ${o.partition}`, o.offset);
+    commits.push({ group, ...o });
+  };
   const producer = () => ({
     connect: async () => {},
     disconnect: async () => {},
-    send: async ({ topic, messages }: { topic: string; acks?: number; messages: { key?: string | null; value: string | null; headers?: IHeaders }[] }) => {
+    /** A transaction: what it sends and the offsets it commits land together at commit(), or never. */
+    transaction: async () => {
+      const sends: { topic: string; messages: Msg[] }[] = [];
+      const offsets: Offsets[] = [];
+      let open = true;
+      const check = () => {
+        if (!open) throw new Error('the transaction is already committed or aborted');
+      };
+      return {
+        send: async (r: { topic: string; messages: Msg[] }) => (check(), sends.push(r), []),
+        sendOffsets: async (o: Offsets) => {
+          check();
+          if (broker.failNextSendOffsets) {
+            broker.failNextSendOffsets = false;
+            throw new Error('the group coordinator is not available (a fake broker error)');
+          }
+          offsets.push(o);
+        },
+        commit: async () => {
+          check();
+          open = false;
+          for (const r of sends) await send(r);
+          for (const o of offsets) for (const t of o.topics) for (const p of t.partitions) commit(o.consumerGroupId, { topic: t.topic, ...p });
+          transactions.push('committed');
+        },
+        abort: async () => {
+          check();
+          open = false;
+          transactions.push('aborted');
+        },
+      };
+    },
+    send: async (r: { topic: string; acks?: number; messages: Msg[] }) => send(r),
+  });
+  async function send({ topic, messages }: { topic: string; acks?: number; messages: Msg[] }) {
       if (!topics.has(topic)) topics.set(topic, 1);
       const count = topics.get(topic)!;
       const partitionMetadata = Array.from({ length: count }, (_, partitionId) => ({ partitionId, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 }));
@@ -60,8 +105,7 @@ export function fakeKafka(): FakeBroker {
         log.push({ topic, partition: p, offset, key: m.key ?? null, value: m.value, headers: m.headers ?? {} });
         return { topicName: topic, partition: p, errorCode: 0, baseOffset: String(offset) };
       });
-    },
-  });
+  }
   const consumer = ({ groupId }: { groupId: string }) => {
     if (!groups.has(groupId)) groups.set(groupId, { topics: new Set(), each: null, delivered: new Set() });
     const g = groups.get(groupId)!;
@@ -77,10 +121,7 @@ export function fakeKafka(): FakeBroker {
         g.each = eachMessage;
       },
       commitOffsets: async (offsets: { topic: string; partition: number; offset: string }[]) => {
-        for (const o of offsets) {
-          committed.set(`${groupId} ${o.topic} ${o.partition}`, o.offset);
-          commits.push({ group: groupId, ...o });
-        }
+        for (const o of offsets) commit(groupId, o);
       },
     };
   };
@@ -108,5 +149,6 @@ export function fakeKafka(): FakeBroker {
   }
 
   const kafka = { admin, producer, consumer } as unknown as Kafka;
-  return { kafka, topics, log, committed, commits, drain };
+  const broker: FakeBroker = { kafka, topics, log, committed, commits, transactions, failNextSendOffsets: false, drain };
+  return broker;
 }

@@ -103,7 +103,9 @@ if (!mixed.ok) throw new Error(JSON.stringify(mixed.errors));
 const keeping = ['29-retention-offset-reset', '30-compacted-changelog', '31-schema-registry'].map((l) => scenarioOf(`lessons/${l}/solution.json`));
 /** Lesson 37's start: a replicated topic and a producer with acks=1 ([KR4]). */
 const replicated = scenarioOf('lessons/39-replicas-and-acks/start.json');
-const scenarios: Scenario[] = [...exampleSessions().map((s) => s.scenario), fixtureScenario.value, hostile.value, ...generated, ...amqpScenarios, mixed.value, ...keeping, replicated];
+/** Lesson 37 as solved: a transactional read-process-write consumer and read_committed readers ([TX1]). */
+const transactional = scenarioOf('lessons/37-exactly-once/solution.json');
+const scenarios: Scenario[] = [...exampleSessions().map((s) => s.scenario), fixtureScenario.value, hostile.value, ...generated, ...amqpScenarios, mixed.value, ...keeping, replicated, transactional];
 
 const written: { scenario: Scenario; project: Project; dir: string }[] = [];
 
@@ -314,6 +316,42 @@ describe('generated handlers do what the simulation’s rules do', () => {
       }
     }
     expect(compared).toBeGreaterThan(15);
+  });
+});
+
+describe('a transactional consumer on a fake KafkaJS ([TX1])', () => {
+  it('emits and commits its offset in one transaction per event; a failure aborts both and nothing lands', async () => {
+    const w = written.find((x) => x.scenario === transactional)!;
+    expect(w.project.notGenerated.join('\n')).not.toContain('transaction');
+    const load = (p: string) => import(pathToFileURL(join(w.dir, p)).href);
+    const { TOPICS, PRODUCERS, CONSUMERS } = await load('src/scenario.ts');
+    expect(CONSUMERS.map((c: { spec: object }) => c.spec)).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id: 'ledger-writer', transactional: true }), expect.objectContaining({ id: 'balances', isolation: 'read_committed' })]),
+    );
+    const { createTopics, runConsumer, openProducer, fire } = await load('src/kafka.ts');
+    const broker = fakeKafka();
+    await createTopics(broker.kafka, TOPICS);
+    const writer = CONSUMERS.find((c: { spec: { id: string } }) => c.spec.id === 'ledger-writer');
+    const running = await runConsumer(broker.kafka, writer.spec, writer.handle, () => {});
+    const producer = await openProducer(broker.kafka, false);
+    for (let i = 0; i < 3; i++) await fire(producer, PRODUCERS[0], 0);
+    await broker.drain();
+    expect(broker.transactions).toEqual(['committed', 'committed', 'committed']);
+    expect(broker.log.filter((r) => r.topic === 'ledger')).toHaveLength(3);
+    // The offsets went in the transactions (sendOffsets), for the group, after each record.
+    expect(broker.commits.filter((c) => c.group === 'ledger-writer').map((c) => c.offset)).toEqual(['1', '2', '3']);
+    await running.stop();
+
+    // A broker error after the emit, before the commit: the transaction is aborted, the emit never lands, the offset is not committed.
+    const failing = fakeKafka();
+    await createTopics(failing.kafka, TOPICS);
+    await runConsumer(failing.kafka, writer.spec, writer.handle, () => {});
+    await fire(await openProducer(failing.kafka, false), PRODUCERS[0], 0);
+    failing.failNextSendOffsets = true;
+    await expect(failing.drain()).rejects.toThrow('the group coordinator is not available');
+    expect(failing.transactions).toEqual(['aborted']);
+    expect(failing.log.filter((r) => r.topic === 'ledger')).toHaveLength(0);
+    expect(failing.commits).toHaveLength(0);
   });
 });
 

@@ -225,9 +225,8 @@ export function generateProject(s: Scenario): Project {
     if (c?.deadLetter && groups.length > 0) dlTopics.add(c.deadLetter);
     if (c && c.upcasters.length > 0) notGenerated.push(`${n.label}: its upcasters are not generated (events reach the handler as they were written).`);
     if (n.kind === 'projection' && n.config.upcasters.length > 0) notGenerated.push(`${n.label}: its upcasters are not generated.`);
-    // [TX1] KafkaJS has transactions (sendOffsets), but the generated consumers do not use them yet.
-    if (c && c.transactional) notGenerated.push(`${n.label}: its transaction is not generated: it emits and commits at-least-once, so a crash between the two writes its events again.`);
-    if (c && c.isolation === 'read_committed') notGenerated.push(`${n.label}: read_committed is not generated: it reads with KafkaJS's default (read_committed), which matters only once producers write in transactions.`);
+    // [TX1] A transactional consumer is generated with a KafkaJS transaction (send + sendOffsets + commit), unless its emits may go to RabbitMQ too.
+    if (c && c.transactional && amqp) notGenerated.push(`${n.label}: its transaction is not generated in a project that also runs RabbitMQ (an emit there cannot join a Kafka transaction): it emits and commits at-least-once.`);
     if (c && c.ordering === 'skip' && groups.length > 0) notGenerated.push(`${n.label}: ordering "skip" is not generated: a retried event blocks its partition, as Kafka does.`);
     if (c && c.retry.maxAttempts > 1 && rabbitQueues.length > 0) notGenerated.push(`${n.label}: on a RabbitMQ queue its retries (${c.retry.maxAttempts} attempts) do not apply, as in the simulation: a failure is a nack, and the queue decides (requeue, delivery limit, dead-lettering).`);
     return [
@@ -243,6 +242,8 @@ export function generateProject(s: Scenario): Project {
         idempotency: c?.idempotency ?? 'none',
         retry: c ? { maxAttempts: c.retry.maxAttempts, backoff: c.retry.backoff, initialMs: c.retry.initialMs, maxMs: c.retry.maxMs } : { maxAttempts: 1, backoff: 'immediate' as const, initialMs: 0, maxMs: 0 },
         deadLetter: c?.deadLetter ?? null,
+        ...(c?.transactional ? { transactional: true } : {}),
+        ...(c?.isolation === 'read_committed' ? { isolation: 'read_committed' as const } : {}),
       },
     ];
   });
@@ -385,7 +386,7 @@ export function generateProject(s: Scenario): Project {
   const consumerSpecs = readers.flatMap((r) =>
     r.groups.map((g) => ({
       handler: r.ident,
-      spec: { id: r.node.id, group: g.group, topics: g.topics, commit: r.commit, idempotency: r.idempotency, retry: r.retry, deadLetter: r.deadLetter },
+      spec: { id: r.node.id, group: g.group, topics: g.topics, commit: r.commit, idempotency: r.idempotency, retry: r.retry, deadLetter: r.deadLetter, ...(r.transactional ? { transactional: r.transactional } : {}), ...(r.isolation ? { isolation: r.isolation } : {}) },
       label: r.node.label,
     })),
   );

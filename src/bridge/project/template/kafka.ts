@@ -122,6 +122,10 @@ export interface ConsumerSpec {
   idempotency: 'none' | 'processed-ids' | 'processed-ids-separate' | 'version' | 'natural';
   retry: { maxAttempts: number; backoff: 'immediate' | 'exponential'; initialMs: number; maxMs: number };
   deadLetter: string | null;
+  /** Read-process-write in a Kafka transaction: its emits and its offset commit together, or neither ([TX1]). */
+  transactional?: boolean;
+  /** Reads only committed transactions; left out, everything appended (read_uncommitted, Kafka's default). */
+  isolation?: 'read_committed';
 }
 
 export interface RunningConsumer {
@@ -162,8 +166,12 @@ export async function handleOne(spec: ConsumerSpec, handle: Handler, event: Clou
  * brokers too (an emit to a RabbitMQ exchange).
  */
 export async function runConsumer(kafka: KafkaClient, spec: ConsumerSpec, handle: Handler, log: (line: string) => void = console.log, route?: Send): Promise<RunningConsumer> {
-  const consumer = kafka.consumer({ groupId: spec.group });
-  const producer = await openProducer(kafka, false);
+  // KafkaJS reads read_committed unless told otherwise; Kafka's (and the simulation's) default is read_uncommitted.
+  const consumer = kafka.consumer({ groupId: spec.group, readUncommitted: spec.isolation !== 'read_committed' });
+  // A transactional consumer writes with a transactional producer: its id fences an older instance of itself.
+  const transactional = spec.transactional === true && route === undefined;
+  const producer = transactional ? kafka.producer({ transactionalId: `${spec.id}-tx`, idempotent: true, maxInFlightRequests: 1 }) : await openProducer(kafka, false);
+  if (transactional) await producer.connect();
   const store = new Store();
   const stats = newStats();
   await consumer.connect();
@@ -178,6 +186,21 @@ export async function runConsumer(kafka: KafkaClient, spec: ConsumerSpec, handle
     eachMessage: async ({ topic, partition, message }) => {
       const next = [{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }];
       const event = fromRecord(topic, partition, message);
+      if (transactional) {
+        // [TX1] Emits and the offset commit in one transaction: a crash before commit() aborts
+        // both (read_committed readers never see the emits) and the event is handled again.
+        // The handler's own writes and effects are not part of it.
+        const tx = await producer.transaction();
+        try {
+          await handleOne(spec, handle, event, store, stats, async (to, e) => void (await tx.send({ topic: to, messages: [toRecord(e)] })), log);
+          await tx.sendOffsets({ consumerGroupId: spec.group, topics: [{ topic, partitions: [{ partition, offset: next[0].offset }] }] });
+          await tx.commit();
+        } catch (err) {
+          await tx.abort();
+          throw err;
+        }
+        return;
+      }
       // At-most-once commits first: a crash while handling loses the event.
       if (spec.commit === 'before') await consumer.commitOffsets(next);
       await handleOne(spec, handle, event, store, stats, send, log);
