@@ -45,20 +45,12 @@ interface Rep {
   pending: number[];
 }
 
-interface RepState {
-  up: boolean[];
-  upNo: number[];
-  leader: number[];
-  failures: number[];
-  isr: number[];
-  leo: Int32Array[];
-  hw: Int32Array;
+/** A replicated topic's mutable state as a checkpoint keeps it ([T5]). */
+type RepState = Pick<Rep, 'up' | 'upNo' | 'leader' | 'failures' | 'isr' | 'leo' | 'hw' | 'fetching' | 'pending'> & {
   readEnd: Int32Array;
-  fetching: number[];
-  pending: number[];
   /** The log slots from the HW to the log end: a later failover may overwrite them. */
   tail: number[][];
-}
+};
 
 const b = (i: number) => `b${i + 1}`;
 const members = (set: number, rf: number) => Array.from({ length: rf }, (_, i) => i).filter((i) => set & (1 << i));

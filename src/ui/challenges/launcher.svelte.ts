@@ -4,6 +4,7 @@
 // links (`#/challenge/<id>`) are followed on start and on every hashchange.
 import type { Component } from 'svelte';
 import { parseChallengeHash } from '../../challenges/link.ts';
+import { followHash } from '../hash-links.ts';
 import type { BoardDeps, ChallengeBoard } from './board.svelte.ts';
 
 type PanelProps = { board: ChallengeBoard; onclose: () => void };
@@ -64,20 +65,11 @@ export class ChallengeLauncher {
    * Returns the function that stops following.
    */
   follow(ready: Promise<unknown>, opening: () => void): () => void {
-    const onHash = () => {
-      const hash = location.hash;
+    return followHash(ready, (hash) => {
       if (!hash.startsWith('#/challenge/')) return;
       opening();
-      const id = parseChallengeHash(hash);
-      void this.openChallenge(id ?? safeDecode(hash.slice('#/challenge/'.length)));
-    };
-    let live = true;
-    void ready.then(() => live && onHash());
-    addEventListener('hashchange', onHash);
-    return () => {
-      live = false;
-      removeEventListener('hashchange', onHash);
-    };
+      void this.openChallenge(parseChallengeHash(hash) ?? safeDecode(hash.slice('#/challenge/'.length)));
+    });
   }
 
   destroy(): void {

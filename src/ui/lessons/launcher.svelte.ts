@@ -5,6 +5,7 @@
 // every hashchange; they never look like share links (those start `#s1z.`).
 import type { Component } from 'svelte';
 import { parseLessonHash, type LessonLink } from '../../lessons/link.ts';
+import { followHash } from '../hash-links.ts';
 import type { GuideDeps, LessonGuide } from './guide.svelte.ts';
 
 type PanelProps = { guide: LessonGuide; onclose: () => void };
@@ -77,20 +78,13 @@ export class LessonLauncher {
    * Returns the function that stops following.
    */
   follow(ready: Promise<unknown>, opening: () => void = () => {}): () => void {
-    const onHash = () => {
-      const hash = location.hash;
+    return followHash(ready, (hash) => {
+      if (!hash.startsWith('#/lesson/')) return;
+      opening();
       const link = parseLessonHash(hash);
-      if (link || hash.startsWith('#/lesson/')) opening();
       if (link) void this.openLesson(link);
-      else if (hash.startsWith('#/lesson/')) void this.notFound(hash.slice('#/lesson/'.length));
-    };
-    let live = true;
-    void ready.then(() => live && onHash());
-    addEventListener('hashchange', onHash);
-    return () => {
-      live = false;
-      removeEventListener('hashchange', onHash);
-    };
+      else void this.notFound(hash.slice('#/lesson/'.length));
+    });
   }
 
   private async notFound(raw: string): Promise<void> {

@@ -1,0 +1,15 @@
+// Links inside the app's URL fragment (`#/lesson/…`, `#/challenge/…`): each launcher reads the
+// hash once the app is ready and again on every hashchange. They never look like share links,
+// whose payload starts `#s1z.`.
+
+/** Calls `onHash` once `ready` resolves and on every hashchange; returns the function that stops. */
+export function followHash(ready: Promise<unknown>, onHash: (hash: string) => void): () => void {
+  const read = () => onHash(location.hash);
+  let live = true;
+  void ready.then(() => live && read());
+  addEventListener('hashchange', read);
+  return () => {
+    live = false;
+    removeEventListener('hashchange', read);
+  };
+}
