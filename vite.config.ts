@@ -37,6 +37,8 @@ export default defineConfig({
           environment: 'node',
           include: ['src/**/*.test.ts', 'tests/unit/**/*.test.ts'],
           exclude: ['**/*.browser.test.ts'],
+          // Every optional engine module (the worker loads them on demand; Node has them all).
+          setupFiles: ['src/engine/kinds/all.ts'],
         },
       },
       {

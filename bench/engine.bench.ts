@@ -29,6 +29,7 @@ import { createEngine, partitionForKey, restoreScenario, type Engine, type Scena
 import { Prng } from '../src/engine/prng.ts';
 import { Explorer } from '../src/engine/explore.ts';
 import type { Input } from '../src/engine/inputs.ts';
+import '../src/engine/kinds/all.ts'; // every optional engine module (kinds/index.ts OPTIONAL)
 
 // ---------------------------------------------------------------------------- settings
 

@@ -5,6 +5,7 @@
 // it directly and src/cli/sim.ts stays a few lines.
 import { createEngine, describeErrors, restoreSessionOrScenario, type ConsumerView, type Engine, type FieldError, type NodeView, type TraceStep } from '../engine/index.ts';
 import type { Json } from '../engine/json.ts';
+import '../engine/kinds/all.ts'; // every optional engine module (kinds/index.ts OPTIONAL)
 
 export const USAGE = 'usage: npm run sim -- <scenario-or-session.json> [--seed N] [--steps N | --until T] [--max-steps N] [--json]';
 

@@ -10,7 +10,7 @@ import type { Alert } from './scenario.ts';
 import { S_ALERT, S_ERROR, S_HANDLE, fmtMs } from './steps.ts';
 import { ConsumerGroups } from './kinds/consumer.ts';
 import { QueueKind } from './kinds/queue.ts';
-import { Replication } from './kinds/replication.ts';
+import type { Replication } from './kinds/replication.ts';
 
 export type AlertState = 'ok' | 'pending' | 'firing';
 
@@ -76,7 +76,7 @@ export class Alerts implements Module, StepWatcher {
   private s: State;
   private groups!: ConsumerGroups;
   private queues!: QueueKind;
-  private replicas!: Replication;
+  private replicas!: Replication | null;
   private readonly A_FIRE: number;
   private readonly A_CLEAR: number;
 
@@ -111,7 +111,7 @@ export class Alerts implements Module, StepWatcher {
   link(): void {
     this.groups = this.k.get(ConsumerGroups);
     this.queues = this.k.get(QueueKind);
-    this.replicas = this.k.get(Replication);
+    this.replicas = this.k.optional<Replication>('replication');
   }
 
   start(): void {
@@ -167,7 +167,7 @@ export class Alerts implements Module, StepWatcher {
       return Math.round((errors / t.length) * 1000) / 10;
     }
     // Kafka's UnderReplicatedPartitions: partitions whose ISR is smaller than the replication factor.
-    if (a.metric === 'under-replicated') return this.replicas.underReplicated(this.k.records.channelOfNode.get(node)!);
+    if (a.metric === 'under-replicated') return this.replicas?.underReplicated(this.k.records.channelOfNode.get(node)!) ?? 0;
     const g = this.groups;
     const m = g.members[g.memberOfNode.get(node)!];
     let lag = g.groupLag(g.groups[m.group]);

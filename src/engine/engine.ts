@@ -2,7 +2,7 @@
 // questions the app asks of the whole world (its view, a past view, dead letters, a stream's
 // fold). Pure: runs in Node and in the worker. Every rule cited as [X#] is in SPEC.md.
 import { Kernel, type EngineOptions } from './kernel.ts';
-import { MODULES } from './kinds/index.ts';
+import { modulesFor } from './kinds/index.ts';
 import { Network } from './network.ts';
 import { Invariants } from './invariants.ts';
 import { Alerts, type AlertStatus } from './alerts.ts';
@@ -24,7 +24,7 @@ export type { AlertStatus };
 
 export class Engine extends Kernel {
   constructor(scenario: Scenario, options: EngineOptions = {}) {
-    super(scenario, options, MODULES);
+    super(scenario, options, modulesFor(scenario));
   }
 
   /** Everything the UI shows about the world at the playhead, as plain data. */

@@ -1,4 +1,6 @@
 // The engine's front door. Pure TypeScript: runs in Node (tests, CLI, bench) and in the worker.
+// Optional modules (kinds/index.ts OPTIONAL) are not loaded here: Node code imports
+// kinds/all.ts once; the worker loads them on demand.
 export { createEngine, Engine, STEP_KINDS, EPOCH_MS } from './engine.ts';
 export type { CloudEvent, EngineOptions, EngineView, NodeView, TopicView, ConsumerView, ProducerView, TraceStep, StepKind, ActResult } from './engine.ts';
 export { restoreScenario, parseScenarioText, describeErrors, connectionProblem, SCENARIO_FORMAT, SCENARIO_VERSION, KIND_INFO } from './scenario.ts';

@@ -111,6 +111,7 @@ export class Kernel {
 
   private readonly modules: Module[] = [];
   private readonly byClass = new Map<ModuleClass, Module>();
+  private readonly byName = new Map<string, Module>();
   private readonly moduleOfNode: (Module | undefined)[];
   private readonly anyNode = new Map<string, IntentHandler>();
   private readonly handlers: ActionHandler[] = [];
@@ -174,6 +175,7 @@ export class Kernel {
       const m = new M(this);
       this.modules.push(m);
       this.byClass.set(M, m);
+      if (m.optionalName) this.byName.set(m.optionalName, m);
       for (const kind of m.kinds) byKind.set(kind, m);
       for (const [intent, h] of Object.entries(m.anyNodeIntents ?? {})) this.anyNode.set(intent, h as IntentHandler);
     }
@@ -186,6 +188,11 @@ export class Kernel {
   }
 
   // -------------------------------------------------------------------------- for modules
+
+  /** An optional module (kinds/index.ts OPTIONAL) by name, or null when this engine's scenario does not need it. */
+  optional<M extends Module>(name: string): M | null {
+    return (this.byName.get(name) as M | undefined) ?? null;
+  }
 
   /** The module instance of a class the engine was built with. */
   get<M extends Module>(cls: ModuleClass<M>): M {

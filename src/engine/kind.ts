@@ -46,6 +46,8 @@ export interface StepInfo {
 export interface Module {
   /** The scenario node kinds whose nodes this module runs (none for a part of the world). */
   readonly kinds: readonly string[];
+  /** An optional module's name (kinds/index.ts OPTIONAL), by which others find it. */
+  readonly optionalName?: string;
   /** Intents this module applies to its own nodes. */
   readonly intents?: IntentHandlers;
   /** Intents this module applies to any node (the network's partition, heal, link). */

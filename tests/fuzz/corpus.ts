@@ -19,6 +19,7 @@ import { restoreSession, restoreSessionOrScenario, SESSION_FORMAT, SESSION_VERSI
 import { toBase64url } from '../../src/share/base64url.ts';
 import { encodeShareLink, LINK_PREFIX } from '../../src/share/codec.ts';
 import { prepareForRestore } from '../../src/share/compact.ts';
+import '../../src/engine/kinds/all.ts'; // every optional engine module (kinds/index.ts OPTIONAL)
 
 // ---------------------------------------------------------------------------- sources
 

@@ -18,6 +18,7 @@ import { restoreSessionOrScenario } from '../../src/engine/session.ts';
 import { generateProject } from '../../src/bridge/project/generate.ts';
 import { simulate } from './simulate.ts';
 import type { RunningQueueConsumer } from '../../src/bridge/project/template/amqp.ts';
+import '../../src/engine/kinds/all.ts'; // every optional engine module (kinds/index.ts OPTIONAL)
 
 const url = process.env.RABBITMQ_URL;
 const run = Date.now().toString(36);

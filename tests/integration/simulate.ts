@@ -1,6 +1,7 @@
 // What the simulation says a scenario ends with after some fires: each consumer's state
 // tables and side-effect counts, to compare a generated project's run with.
 import { createEngine, type Engine, type Scenario } from '../../src/engine/index.ts';
+import '../../src/engine/kinds/all.ts'; // every optional engine module (kinds/index.ts OPTIONAL)
 
 export interface Outcome {
   state: Record<string, Record<string, unknown>>;

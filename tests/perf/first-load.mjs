@@ -62,6 +62,20 @@ export async function measureLoad(page, { url, reload = false, timeout = 60_000 
     workerUrls.add(w.url());
     for (const name of await w.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name)).catch(() => [])) workerUrls.add(name);
   }
+  // A module worker's static imports (a chunk it shares with its lazy parts) are fetched as
+  // it starts, and Chromium lists them in no resource timing: follow its `from "./x.js"`.
+  for (const todo = [...workerUrls]; todo.length > 0; ) {
+    const u = todo.pop();
+    if (!/\.js(\?|$)/.test(u)) continue;
+    const text = await (await page.request.get(u)).text().catch(() => '');
+    for (const m of text.matchAll(/(?:^|[;}\s])(?:import|export)[^"'`]*?from\s*["'](\.\.?\/[^"']+\.js)["']/g)) {
+      const dep = new URL(m[1], u).href;
+      if (!workerUrls.has(dep)) {
+        workerUrls.add(dep);
+        todo.push(dep);
+      }
+    }
+  }
 
   const before = [];
   for (const r of requests) {

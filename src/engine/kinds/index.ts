@@ -21,12 +21,65 @@ import { PubSubKind } from './pubsub.ts';
 import { RegistryKind } from './registry.ts';
 import { ServiceKind } from './service.ts';
 import { StreamKind } from './stream.ts';
-import { Replication } from './replication.ts';
+import type { Scenario } from '../scenario.ts';
 import { Alerts } from '../alerts.ts';
 
 // FIFO queues, SNS topics and pub/sub channels come last (their channels after the others'),
 // then the schema registry (no channel, no action of its own), services ([RR1]) and stream
 // processors (no channel: they listen to the topics they read); the alerts, which watch every
-// other module's steps ([AL2]), are the very last. Replication ([KR1]) only plugs into topics'
-// channels, so it can come late.
-export const MODULES: readonly ModuleClass[] = [Network, DeadLetters, Invariants, TopicKind, AggregateKind, QueueKind, ExchangeKind, ConsumerGroups, ProjectionKind, SagaKind, ProducerKind, EventBusKind, Fifo, SnsKind, PubSubKind, RegistryKind, ServiceKind, StreamKind, Replication, Alerts];
+// other module's steps ([AL2]), are the very last.
+export const MODULES: readonly ModuleClass[] = [Network, DeadLetters, Invariants, TopicKind, AggregateKind, QueueKind, ExchangeKind, ConsumerGroups, ProjectionKind, SagaKind, ProducerKind, EventBusKind, Fifo, SnsKind, PubSubKind, RegistryKind, ServiceKind, StreamKind, Alerts];
+
+/**
+ * Modules only some scenarios need. An engine includes one exactly when its scenario `needs`
+ * it (so what else happens to be loaded never changes a run), right after the core module
+ * `after`. Other modules reach it by name (`Kernel.optional`) and import its class as a type
+ * only, so it is not in their bundle: the worker loads it on demand (engine.worker.ts, when a
+ * call mentions its `marker`: the dynamic import is there, not here, so the page's bundle,
+ * which also reaches this file, never splits around it), and Node code gets them all from
+ * `all.ts` (imported once by the test setup, the CLI, the bench and the fuzz corpus).
+ */
+export interface OptionalModule {
+  name: string;
+  after: ModuleClass;
+  needs(s: Scenario): boolean;
+  /** A word a scenario that needs it must contain (a config field), to spot it in any JSON. */
+  marker: string;
+}
+
+export const OPTIONAL: readonly OptionalModule[] = [
+  {
+    // [KR1] Only a topic kept on several brokers needs it; it only plugs into topics' channels, so it comes late.
+    name: 'replication',
+    after: StreamKind,
+    needs: (s) => s.nodes.some((n) => n.kind === 'topic' && (n.config.replicationFactor ?? 1) > 1),
+    marker: 'replicationFactor',
+  },
+];
+
+const loaded = new Map<string, ModuleClass>();
+
+/** Makes an optional module's class available (all.ts does this for every one, synchronously). */
+export function provideModule(name: string, cls: ModuleClass): void {
+  loaded.set(name, cls);
+}
+
+/** Loads the optional modules whose marker `text` contains (JSON of a scenario, a session, an edit), with `load` by name. */
+export async function loadModules(text: string, load: (name: string) => Promise<ModuleClass>): Promise<void> {
+  for (const o of OPTIONAL) if (!loaded.has(o.name) && text.includes(o.marker)) loaded.set(o.name, await load(o.name));
+}
+
+/** The modules an engine for `s` is built from, in build order. */
+export function modulesFor(s: Scenario): ModuleClass[] {
+  const out: ModuleClass[] = [];
+  for (const M of MODULES) {
+    out.push(M);
+    for (const o of OPTIONAL) {
+      if (o.after !== M || !o.needs(s)) continue;
+      const cls = loaded.get(o.name);
+      if (!cls) throw new Error(`this scenario needs the ${o.name} module, which is not loaded: await loadModules(<the scenario's JSON>) first (in Node, import src/engine/kinds/all.ts)`);
+      out.push(cls);
+    }
+  }
+  return out;
+}

@@ -58,6 +58,7 @@ const names = (set: number, rf: number) => members(set, rf).map(b).join(', ') ||
 
 export class Replication implements Module {
   readonly kinds = [] as const;
+  readonly optionalName = 'replication';
   private reps: Rep[] = [];
   private readonly repOf = new Map<number, number>();
   private net!: Network;

@@ -10,7 +10,7 @@ import type { TopicView } from '../views.ts';
 import { Network } from '../network.ts';
 import { DeadLetters } from '../deadletters.ts';
 import { ConsumerGroups } from './consumer.ts';
-import { Replication } from './replication.ts';
+import type { Replication } from './replication.ts';
 import { S_COMPACT, S_EXPIRE, fmtMs } from '../steps.ts';
 
 /** How many of the latest records of each partition a view carries. */
@@ -59,7 +59,7 @@ export class TopicKind implements Module {
   }
 
   get intents() {
-    return { outage: this.k.get(Network).outageIntent, redrive: this.k.get(DeadLetters).redriveIntent, ...this.k.get(Replication).intents };
+    return { outage: this.k.get(Network).outageIntent, redrive: this.k.get(DeadLetters).redriveIntent, ...this.k.optional<Replication>('replication')?.intents };
   }
 
   build(): void {
@@ -188,7 +188,7 @@ export class TopicKind implements Module {
       })),
       retention: { ms: cfg?.retentionMs ?? null, records: cfg?.retentionRecords ?? null },
       compactEveryMs: cfg?.compactEveryMs ?? null,
-      replication: this.k.get(Replication).replicationOf(c),
+      replication: this.k.optional<Replication>('replication')?.replicationOf(c) ?? null,
     };
   }
 

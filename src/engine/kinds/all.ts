@@ -1,0 +1,7 @@
+// Every optional module (kinds/index.ts OPTIONAL), loaded at once: for Node (tests, the CLI,
+// the bench), where nothing is downloaded and an engine is built synchronously. The worker
+// loads them on demand instead.
+import { provideModule } from './index.ts';
+import { Replication } from './replication.ts';
+
+provideModule('replication', Replication);
