@@ -4,7 +4,7 @@
 // brokers by hand from the break-it panel, and sets an impossible min.insync.replicas.
 import { test, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { failOnConsoleProblems, goal, playToEnd, rowsOf, runToEnd, saved, selectNode } from './support.ts';
+import { failOnConsoleProblems, goal, openExample, playToEnd, rowsOf, runToEnd, saved, selectNode } from './support.ts';
 
 failOnConsoleProblems();
 test.describe.configure({ timeout: 90_000 });
@@ -100,4 +100,24 @@ test('lesson 40: lag stays flat while a broker is down; an alert on under-replic
   await saved(page);
   await page.reload();
   await expect(goal(page, 'no-refusals')).toHaveAttribute('data-ok', 'true');
+});
+
+test('a topic kept once becomes replicated from its form: the worker loads replication then, and a reload keeps it', async ({ page }) => {
+  await openExample(page, 'fan-out');
+  await selectNode(page, 'orders');
+  await expect(page.getByTestId('broker-orders-b1')).toHaveCount(0);
+  // Load it only when needed: before this edit, no scenario on screen was replicated.
+  const chunks: string[] = [];
+  page.on('request', (r) => chunks.push(new URL(r.url()).pathname));
+  await page.getByTestId('inspect-replication-factor').fill('3');
+  await page.getByTestId('inspect-replication-factor').press('Enter');
+  await expect(page.getByTestId('broker-orders-b3')).toBeVisible();
+  expect(chunks.some((c) => /\/replication-[^/]*\.js$/.test(c))).toBe(true);
+  await expect(page.getByTestId('leader-orders-p2')).toHaveText('b3');
+  await page.getByTestId('broker-fail-b1').click();
+  await expect(rowsOf(page, 'broker-fail').last()).toContainText('Broker b1 of orders failed: p0 loses its leader');
+  await saved(page);
+  await page.reload();
+  await expect(page.getByTestId('broker-orders-b3')).toBeVisible();
+  await expect(page.getByTestId('broker-orders-b1')).toContainText('✗');
 });
