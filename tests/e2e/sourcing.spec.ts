@@ -70,6 +70,8 @@ test('the order saga: the payment fails, the stock is released and the order can
     const at = Number(/step (\d+)/.exec((await counter.textContent()) ?? '')![1]);
     if (at <= seq) break;
     await back.click();
+    // Read the counter again only once this click has moved it (a loaded machine answers late).
+    await expect(counter).toContainText(`step ${at - 1} /`);
   }
   await expect(instances).toContainText('evt-0: running');
   await expect(instances).toContainText('ahead: charge payment → ship');

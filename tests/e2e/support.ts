@@ -58,6 +58,9 @@ export async function runToEnd(page: Page, maxSteps = 300): Promise<void> {
 
 /** Selects a node on the canvas; the break-it panel shows its tools. */
 export async function selectNode(page: Page, id: string): Promise<void> {
-  await page.getByTestId(`node-${id}`).click();
-  await expect(page.getByTestId('tools')).toBeVisible();
+  // Right after a workspace opens, the canvas may still be drawing it: click again until selected.
+  await expect(async () => {
+    await page.getByTestId(`node-${id}`).click();
+    await expect(page.locator(`[data-testid="tools"][data-node="${id}"]`)).toBeVisible({ timeout: 3_000 });
+  }).toPass({ timeout: 20_000 });
 }
