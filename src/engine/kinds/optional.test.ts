@@ -14,7 +14,7 @@ const scenario = (rf?: number): Scenario => {
 };
 
 describe('optional engine modules', () => {
-  it('are in an engine only when its scenario needs them, right after their core module', () => {
+  it('[K11] are in an engine only when its scenario needs them, right after their core module', () => {
     // The test setup loaded every optional module (kinds/all.ts): loaded is not the same as included.
     expect(modulesFor(scenario())).toEqual(MODULES);
     const mods = modulesFor(scenario(3));
