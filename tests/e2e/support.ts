@@ -37,8 +37,12 @@ export async function playToEnd(page: Page): Promise<void> {
   const play = page.getByTestId('play');
   if ((await play.getAttribute('aria-label')) === 'Play') await play.click();
   await expect(page.getByTestId('next-action')).toContainText('nothing is pending', { timeout: 30_000 });
-  await play.click();
-  await expect(play).toHaveAttribute('aria-label', 'Play');
+  // Pause; on a loaded machine a click on the button while the play loop redraws it can be
+  // lost, so look again and click until it says Play (it never plays on by itself when idle).
+  await expect(async () => {
+    if ((await play.getAttribute('aria-label')) === 'Pause') await play.click();
+    await expect(play).toHaveAttribute('aria-label', 'Play', { timeout: 2_000 });
+  }).toPass({ timeout: 20_000 });
 }
 
 export const rowsOf = (page: Page, kind: string) => page.locator(`[data-testid="trace-row"][data-kind="${kind}"]`);
