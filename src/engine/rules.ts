@@ -57,7 +57,8 @@ function compileExpr(e: Expr): Eval {
 
 function readStaged(ctx: Ctx, table: string, key: string): Json | undefined {
   // A scan over a few staged writes beats building a `table\0key` string per lookup.
-  for (const w of ctx.staged) if (w.key === key && w.table === table) return w.value;
+  const staged = ctx.staged;
+  for (let i = 0; i < staged.length; i++) if (staged[i].key === key && staged[i].table === table) return staged[i].value;
   return ctx.input.read(table, key);
 }
 
@@ -197,13 +198,14 @@ function toJson(x: unknown): Json {
 }
 
 function stage(ctx: Ctx, table: string, key: string, value: Json): void {
-  for (const w of ctx.staged) {
-    if (w.key === key && w.table === table) {
-      w.value = value;
+  const staged = ctx.staged;
+  for (let i = 0; i < staged.length; i++) {
+    if (staged[i].key === key && staged[i].table === table) {
+      staged[i].value = value;
       return;
     }
   }
-  ctx.staged.push({ table, key, value });
+  staged.push({ table, key, value });
 }
 
 /** A condition on its own (a consumer's `failWhen`), evaluated against an event and a store. */
