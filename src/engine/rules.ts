@@ -57,7 +57,8 @@ function compileExpr(e: Expr): Eval {
 
 function readStaged(ctx: Ctx, table: string, key: string): Json | undefined {
   // A scan over a few staged writes beats building a `table\0key` string per lookup.
-  for (const w of ctx.staged) if (w.key === key && w.table === table) return w.value;
+  const staged = ctx.staged;
+  for (let i = 0; i < staged.length; i++) if (staged[i].key === key && staged[i].table === table) return staged[i].value;
   return ctx.input.read(table, key);
 }
 
@@ -197,13 +198,14 @@ function toJson(x: unknown): Json {
 }
 
 function stage(ctx: Ctx, table: string, key: string, value: Json): void {
-  for (const w of ctx.staged) {
-    if (w.key === key && w.table === table) {
-      w.value = value;
+  const staged = ctx.staged;
+  for (let i = 0; i < staged.length; i++) {
+    if (staged[i].key === key && staged[i].table === table) {
+      staged[i].value = value;
       return;
     }
   }
-  ctx.staged.push({ table, key, value });
+  staged.push({ table, key, value });
 }
 
 /** A condition on its own (a consumer's `failWhen`), evaluated against an event and a store. */
@@ -232,8 +234,28 @@ export function newOutcome(): Outcome {
 }
 
 /** Compiles a consumer's rules. The first rule whose type and condition match applies ([H1]). */
+/**
+ * A rule that only adds a number written in it to one row keyed by an event field: a
+ * counter, the commonest handler. `run` applies it without the general interpreter when the
+ * key is text (or a number) and the row holds a number or nothing; anything else goes the
+ * general way, which says what is wrong.
+ */
+interface Count {
+  table: string;
+  path: readonly string[];
+  delta: number;
+}
+
+function countOf(r: Rule): Count | null {
+  const a = r.do[0];
+  if (r.when || r.do.length !== 1 || (a.do !== 'increment' && a.do !== 'decrement') || typeof a.by !== 'number') return null;
+  const key = a.key;
+  if (key === null || typeof key !== 'object' || !('event' in key)) return null;
+  return { table: a.table, path: key.event.split('.'), delta: a.do === 'increment' ? a.by : -1 * a.by };
+}
+
 export function compileRules(rules: readonly Rule[]): CompiledRules {
-  const compiled = rules.map((r) => ({ on: r.on, when: r.when ? compileCond(r.when) : null, steps: r.do.map(compileAction) }));
+  const compiled = rules.map((r) => ({ on: r.on, when: r.when ? compileCond(r.when) : null, steps: r.do.map(compileAction), count: countOf(r) }));
   // One context per compiled rule set, reused: a run never re-enters its own rules.
   const ctx: Ctx = { input: null as unknown as RuleInput, staged: [] };
   return {
@@ -252,6 +274,16 @@ export function compileRules(rules: readonly Rule[]): CompiledRules {
           if (r.on !== '*' && r.on !== type) continue;
           if (r.when && !r.when(ctx)) continue;
           out.rule = i;
+          const count = r.count;
+          if (count !== null) {
+            const raw = input.field(count.path);
+            const key = typeof raw === 'string' && raw !== '' ? raw : typeof raw === 'number' ? String(raw) : null;
+            const current = key === null ? null : (input.read(count.table, key) ?? 0);
+            if (typeof current === 'number') {
+              out.writes.push({ table: count.table, key: key!, value: current + count.delta });
+              break;
+            }
+          }
           const steps = r.steps;
           for (let j = 0; j < steps.length; j++) steps[j](ctx, out);
           break;

@@ -424,8 +424,8 @@ export class ConsumerGroups implements Module {
     const groups = gs;
     const c = this.k.records.channels[t];
     c.listeners.push((_offset, p) => {
-      for (const g of groups) {
-        const owner = this.groups[g].owner[t][p];
+      for (let i = 0; i < groups.length; i++) {
+        const owner = this.groups[groups[i]].owner[t][p];
         if (owner >= 0) this.wake(owner);
       }
     });
@@ -492,14 +492,22 @@ export class ConsumerGroups implements Module {
     return owner !== undefined && owner[L.evPartition.get(rec)] === m;
   }
 
+  // The polling and handling paths run for every record each group reads: they loop by index,
+  // not `for…of` with destructuring, which costs an iterator per loop on this path (issue #11).
   private hasRecords(m: number): boolean {
     const mem = this.members[m];
     const g = this.groups[mem.group];
     const L = this.k.records;
-    for (const rec of g.readyRec) if (this.owns(m, rec) && this.canRead(mem, L.evTopic.get(rec))) return true;
     if (mem.buffer.length > 0 || mem.pushed.length > 0) return true;
-    for (const [t, p] of mem.assigned) if (mem.position[t][p] < (mem.readCommitted ? this.stableEnd(t, p) : L.channels[t].readEnd[p]) && this.canRead(mem, t)) return true;
-    for (const q of mem.queues) if (this.queues.hasReady(q) && this.canRead(mem, q)) return true;
+    const ready = g.readyRec;
+    for (let i = 0; i < ready.length; i++) if (this.owns(m, ready[i]) && this.canRead(mem, L.evTopic.get(ready[i]))) return true;
+    const assigned = mem.assigned;
+    for (let i = 0; i < assigned.length; i++) {
+      const t = assigned[i][0];
+      const p = assigned[i][1];
+      if (mem.position[t][p] < (mem.readCommitted ? this.stableEnd(t, p) : L.channels[t].readEnd[p]) && this.canRead(mem, t)) return true;
+    }
+    for (let i = 0; i < mem.queues.length; i++) if (this.queues.hasReady(mem.queues[i]) && this.canRead(mem, mem.queues[i])) return true;
     return false;
   }
 
@@ -544,7 +552,8 @@ export class ConsumerGroups implements Module {
     // Round-robin over assigned partitions, starting after the last one served ([C4]).
     for (let j = 0; j < n; j++) {
       const idx = (mem.rr + j) % n;
-      const [t, p] = mem.assigned[idx];
+      const t = mem.assigned[idx][0];
+      const p = mem.assigned[idx][1];
       const pos = mem.position[t];
       const topic = L.channels[t];
       // [KR3] Nothing past the high watermark of a replicated topic (its log end otherwise).
@@ -711,7 +720,8 @@ export class ConsumerGroups implements Module {
     reader.upcast = null;
 
     // Side effects happen in the outside world first; they cannot be rolled back ([X1]).
-    for (const e of out.effects) {
+    for (let i = 0; i < out.effects.length; i++) {
+      const e = out.effects[i];
       const table = writableTable(group.effects, e.name, e.key);
       const n = ((table.get(e.key) as number | undefined) ?? 0) + 1;
       table.set(e.key, n);
@@ -722,7 +732,8 @@ export class ConsumerGroups implements Module {
       return;
     }
 
-    for (const w of out.writes) {
+    for (let i = 0; i < out.writes.length; i++) {
+      const w = out.writes[i];
       writableTable(group.store, w.table, w.key).set(w.key, w.value);
       this.inv.checkState(group.watchers, w.table, w.key, w.value);
     }
@@ -734,11 +745,13 @@ export class ConsumerGroups implements Module {
     if (group.attempts.size > 0) group.attempts.delete(rec);
     this.releaseKey(group, rec);
 
-    for (const c of out.commands) {
+    for (let i = 0; i < out.commands.length; i++) {
+      const c = out.commands[i];
       this.aggregates.send(c.aggregate, c.stream, c.command, c.data, rec, mem.node);
     }
     const tx = mem.transactional && out.emits.length > 0 && mem.busyKind !== D_QUEUE && mem.busyKind !== D_PUSH ? this.txFor(m, rec) : -1;
-    for (const e of out.emits) {
+    for (let i = 0; i < out.emits.length; i++) {
+      const e = out.emits[i];
       const topic = k.channelIndex(e.topic);
       const child = L.createEvent(e.type, e.key, e.data, mem.node, topic, rec, 1, -1);
       if (tx >= 0) {
