@@ -45,7 +45,7 @@ export interface EngineOptions {
   inputs?: readonly Input[];
   /** Steps between checkpoints at the start; doubles as the run grows ([T5]). */
   checkpointEvery?: number;
-  /** Most checkpoints kept. */
+  /** Most checkpoints kept (128: a seek re-executes at most 1/64 of a long run, for about 2 bytes a step; `npm run bench` seek and memory). */
   maxCheckpoints?: number;
 }
 
@@ -152,7 +152,7 @@ export class Kernel {
     this.checkpointEvery = Math.max(1, options.checkpointEvery ?? 1024);
     this.adaptive = options.checkpointEvery === undefined;
     this.nextCheckpoint = this.checkpointEvery;
-    this.maxCheckpoints = Math.max(4, options.maxCheckpoints ?? 64);
+    this.maxCheckpoints = Math.max(4, options.maxCheckpoints ?? 128);
     this.nodes = scenario.nodes;
     this.nodes.forEach((n, i) => this.nodeIndex.set(n.id, i));
     this.invariants = scenario.invariants ?? [];

@@ -233,7 +233,6 @@ export function newOutcome(): Outcome {
   return { rule: -1, writes: [], emits: [], effects: [], commands: [] };
 }
 
-/** Compiles a consumer's rules. The first rule whose type and condition match applies ([H1]). */
 /**
  * A rule that only adds a number written in it to one row keyed by an event field: a
  * counter, the commonest handler. `run` applies it without the general interpreter when the
@@ -254,6 +253,7 @@ function countOf(r: Rule): Count | null {
   return { table: a.table, path: key.event.split('.'), delta: a.do === 'increment' ? a.by : -1 * a.by };
 }
 
+/** Compiles a consumer's rules. The first rule whose type and condition match applies ([H1]). */
 export function compileRules(rules: readonly Rule[]): CompiledRules {
   const compiled = rules.map((r) => ({ on: r.on, when: r.when ? compileCond(r.when) : null, steps: r.do.map(compileAction), count: countOf(r) }));
   // One context per compiled rule set, reused: a run never re-enters its own rules.
