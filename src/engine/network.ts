@@ -242,7 +242,11 @@ export class Network implements Module {
   resend(rec: number, s: number, epoch: number, gone: boolean): string {
     const k = this.k;
     const who = k.nodes[this.k.records.evSource.get(rec)].id;
-    if (this.senders[s].lifeEpoch !== epoch) return `${who} is no longer waiting for it (it went down)`;
+    if (this.senders[s].lifeEpoch !== epoch) {
+      // It went down meanwhile: nothing will send it again, and if the new leader lacks it, it is gone.
+      if (gone) this.groups?.lostOn(this.k.records.evTopic.get(rec), rec, `${who} went down before its acks=all write was acknowledged, and the leader that took it failed too`);
+      return `${who} is no longer waiting for it (it went down)${gone ? ': lost' : ''}`;
+    }
     (gone ? this.resent : this.ackLost).add(rec);
     k.schedule(k.now + this.senderBackoff[s], this.A_PUBLISH, rec, s, epoch);
     return `${who} never got its ack and sends it again in ${fmtMs(this.senderBackoff[s])}`;

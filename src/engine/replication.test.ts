@@ -254,3 +254,16 @@ describe('[AL4] an alert on under-replicated partitions', () => {
   });
 });
 
+
+describe('[KR5] a producer that went down does not resend', () => {
+  it('its unacknowledged acks=all write cut by a failover is lost, and no-loss says so', () => {
+    const s = sim(shop({}));
+    s.fire('shop');
+    s.act({ kind: 'crash', node: 'shop' });
+    s.act({ kind: 'broker-fail', node: 'orders' }).run();
+    expect(s.stepsOf('elect', 'orders')[0].text).toContain('shop is no longer waiting for it (it went down): lost');
+    expect(got(s)).toEqual([]);
+    expect(s.engine.view().invariants[0]).toMatchObject({ status: 'broken' });
+    expect(s.engine.view().invariants[0].message).toContain('went down before its acks=all write was acknowledged');
+  });
+});
