@@ -3,9 +3,9 @@
 // fork that injects a duplicate at step N differs first at N or later, never before.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createEngine, type Engine } from './engine.ts';
+import type { Engine } from './engine.ts';
 import { restoreScenario, type Scenario } from './scenario.ts';
-import { diffRuns, type Run } from './diff.ts';
+import { diffRuns, engineOf, type Run } from './diff.ts';
 
 interface World {
   partitions: number;
@@ -58,12 +58,8 @@ function scenarioOf(w: World): Scenario {
   return r.value;
 }
 
-function open(run: Run, step = 0): Engine {
-  const e = createEngine(run.scenario, { seed: run.seed, inputs: run.inputs });
-  e.runUntil(0);
-  if (step > e.step) e.seek(step);
-  return e;
-}
+/** An engine as the app opens a session: time 0 applied, then to its step. */
+const open = engineOf;
 
 /** The original: the ops played as a learner would (refused actions are not recorded). */
 function original(w: World, ops: Op[]): Run {

@@ -1,9 +1,9 @@
 // Fork and diff ([FD1]–[FD6]) on the examples a learner forks: the payments example (a card
 // charged per order, the idempotency lesson) and the ledger (projections and state tables).
 import { describe, expect, it } from 'vitest';
-import { createEngine, type Engine } from './engine.ts';
+import type { Engine } from './engine.ts';
 import { restoreScenario, type Scenario } from './scenario.ts';
-import { diffRuns, FIELDS_PER_NODE, type Run } from './diff.ts';
+import { diffRuns, engineOf, FIELDS_PER_NODE, type Run } from './diff.ts';
 import type { Intent } from './inputs.ts';
 import payments from '../examples/payments.json';
 import ledger from '../examples/ledger.json';
@@ -15,12 +15,7 @@ function scenario(raw: unknown): Scenario {
 }
 
 /** An engine as the app opens a session: time 0 applied, then to its step. */
-function open(run: Run, step = 0): Engine {
-  const e = createEngine(run.scenario, { seed: run.seed, inputs: run.inputs });
-  e.runUntil(0);
-  if (step > e.step) e.seek(step);
-  return e;
-}
+const open = engineOf;
 const runOf = (e: Engine, s: Scenario): Run => ({ scenario: s, seed: e.session().seed, inputs: e.session().inputs });
 
 /** The original: two orders fired and handled, then run to the end. */

@@ -106,10 +106,11 @@ export const FIELDS_PER_NODE = 40;
 export const MAX_TABLE_ROWS = 200;
 const CHUNK = 2048;
 
-/** A fresh engine for a run: time 0 applied, as the app opens a session ([G1]). */
-function engineOf(run: Run): Engine {
+/** A fresh engine for a run as the app opens a session: time 0 applied ([G1]), then at `step`. */
+export function engineOf(run: Run, step = 0): Engine {
   const e = createEngine(run.scenario, { seed: run.seed, inputs: run.inputs });
   e.runUntil(0);
+  if (step > e.step) e.seek(step);
   return e;
 }
 
