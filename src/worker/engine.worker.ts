@@ -34,7 +34,8 @@ expose(
     Object.entries(api).map(([name, f]) => [
       name,
       async (...args: unknown[]) => {
-        await loadModules(mentioned(args), load);
+        // Each argument is turned to JSON only while an optional module is still to be loaded.
+        await loadModules(() => mentioned(args), load);
         return (f as (...a: unknown[]) => unknown)(...args);
       },
     ]),

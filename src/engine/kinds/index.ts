@@ -64,9 +64,15 @@ export function provideModule(name: string, cls: ModuleClass): void {
   loaded.set(name, cls);
 }
 
-/** Loads the optional modules whose marker `text` contains (JSON of a scenario, a session, an edit), with `load` by name. */
-export async function loadModules(text: string, load: (name: string) => Promise<ModuleClass>): Promise<void> {
-  for (const o of OPTIONAL) if (!loaded.has(o.name) && text.includes(o.marker)) loaded.set(o.name, await load(o.name));
+/**
+ * Loads, with `load` by name, the optional modules whose marker the text contains (JSON of a
+ * scenario, a session, an edit); `text` is asked for only while one is still to be loaded.
+ */
+export async function loadModules(text: () => string, load: (name: string) => Promise<ModuleClass>): Promise<void> {
+  const missing = OPTIONAL.filter((o) => !loaded.has(o.name));
+  if (missing.length === 0) return;
+  const t = text();
+  for (const o of missing) if (t.includes(o.marker)) loaded.set(o.name, await load(o.name));
 }
 
 /** The modules an engine for `s` is built from, in build order. */
@@ -77,7 +83,7 @@ export function modulesFor(s: Scenario): ModuleClass[] {
     for (const o of OPTIONAL) {
       if (o.after !== M || !o.needs(s)) continue;
       const cls = loaded.get(o.name);
-      if (!cls) throw new Error(`this scenario needs the ${o.name} module, which is not loaded: await loadModules(<the scenario's JSON>) first (in Node, import src/engine/kinds/all.ts)`);
+      if (!cls) throw new Error(`this scenario needs the ${o.name} module, which is not loaded: await loadModules(() => <the scenario's JSON>, load) first (in Node, import src/engine/kinds/all.ts)`);
       out.push(cls);
     }
   }
