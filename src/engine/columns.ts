@@ -74,3 +74,84 @@ export class Column<A extends TypedArray> {
 export const i32 = (capacity?: number) => new Column(Int32Array, capacity);
 export const f64 = (capacity?: number) => new Column(Float64Array, capacity);
 export const u8 = (capacity?: number) => new Column(Uint8Array, capacity);
+
+/**
+ * The kernel's trace: per step its kind, node, event and aux (four int32s side by side) and its
+ * time. Packed, a step finds its chunk once: as five columns it did so five times, and recording
+ * cost about twice as much (issue #11). Grows like a Column: the first chunk doubles up to full
+ * size, then whole chunks are added; recordings are never truncated on seek (SPEC [T4]).
+ */
+export class TraceColumns {
+  private ints: Int32Array[];
+  private times: Float64Array[];
+  /** Number of recorded steps. */
+  length = 0;
+
+  constructor(capacity = 1024) {
+    const n = Math.min(CHUNK, Math.max(1, capacity));
+    this.ints = [new Int32Array(4 * n)];
+    this.times = [new Float64Array(n)];
+  }
+
+  write(i: number, kind: number, time: number, node: number, event: number, aux: number): void {
+    const c = i >>> SHIFT;
+    const j = i & MASK;
+    let ints = this.ints[c];
+    if (ints === undefined || (c === 0 && j >= this.times[0].length)) ints = this.grow(i);
+    const o = j << 2;
+    ints[o] = kind;
+    ints[o + 1] = node;
+    ints[o + 2] = event;
+    ints[o + 3] = aux;
+    this.times[c][j] = time;
+    if (i >= this.length) this.length = i + 1;
+  }
+
+  kind(i: number): number {
+    return this.ints[i >>> SHIFT][(i & MASK) << 2];
+  }
+  node(i: number): number {
+    return this.ints[i >>> SHIFT][((i & MASK) << 2) + 1];
+  }
+  event(i: number): number {
+    return this.ints[i >>> SHIFT][((i & MASK) << 2) + 2];
+  }
+  aux(i: number): number {
+    return this.ints[i >>> SHIFT][((i & MASK) << 2) + 3];
+  }
+  time(i: number): number {
+    return this.times[i >>> SHIFT][i & MASK];
+  }
+
+  truncate(length: number): void {
+    if (length < this.length) this.length = length;
+  }
+
+  /** Bytes held by the backing store (for the memory benchmark). */
+  get bytes(): number {
+    let b = 0;
+    for (let c = 0; c < this.ints.length; c++) b += this.ints[c].byteLength + this.times[c].byteLength;
+    return b;
+  }
+
+  private grow(i: number): Int32Array {
+    const c = i >>> SHIFT;
+    const first = this.times[0].length;
+    if (c === 0 || first < CHUNK) {
+      let cap = first * 2;
+      while (cap <= i) cap *= 2;
+      cap = Math.min(CHUNK, cap);
+      const ints = new Int32Array(4 * cap);
+      ints.set(this.ints[0]);
+      const times = new Float64Array(cap);
+      times.set(this.times[0]);
+      this.ints[0] = ints;
+      this.times[0] = times;
+    }
+    while (this.ints.length <= c) {
+      this.ints.push(new Int32Array(4 * CHUNK));
+      this.times.push(new Float64Array(CHUNK));
+    }
+    return this.ints[c];
+  }
+}

@@ -5,7 +5,7 @@
 // intents here and keeps its own state behind capture/restore. Pure: no DOM, no clock, no
 // Math.random. Same scenario, seed and inputs: same trace, byte for byte. Rules cited as
 // [X#] are in SPEC.md.
-import { f64, i32, u8 } from './columns.ts';
+import { TraceColumns } from './columns.ts';
 import { Prng, type PrngState } from './prng.ts';
 import { ActionQueue, type QueuedAction } from './queue.ts';
 import { EventReader, Log, type CloudEvent, type LogState } from './log.ts';
@@ -120,11 +120,7 @@ export class Kernel {
   // Recordings: written at the playhead, truncated only on a fork ([T4]).
   private inputs: Input[];
   private horizonSteps = 0;
-  private tKind = u8(1024);
-  private tTime = f64(1024);
-  private tNode = i32(1024);
-  private tEvent = i32(1024);
-  private tAux = i32(1024);
+  private trace = new TraceColumns(1024);
   private notes = new Map<number, string>();
   /** Steps applied from the scenario's schedule rather than by the learner. */
   private scheduledSteps = new Set<number>();
@@ -222,11 +218,7 @@ export class Kernel {
     if (this.watcher !== null) this.watcher.recorded(kind, node, event);
     if (!this.traceOn) return;
     const i = this.stepCount;
-    this.tKind.set(i, kind);
-    this.tTime.set(i, this.now);
-    this.tNode.set(i, node);
-    this.tEvent.set(i, event);
-    this.tAux.set(i, aux);
+    this.trace.write(i, kind, this.now, node, event, aux);
     // Re-execution rewrites the same note; a fork drops the notes of the old future.
     if (note !== undefined) this.notes.set(i, note);
   }
@@ -354,24 +346,25 @@ export class Kernel {
   /** The trace steps in [from, to), clamped to what is recorded. */
   steps(from = 0, to = this.horizon): TraceStep[] {
     if (!this.traceOn) return [];
-    const end = Math.min(to, this.tKind.length);
+    const end = Math.min(to, this.trace.length);
     const out: TraceStep[] = [];
     for (let i = Math.max(0, from); i < end; i++) out.push(this.describeStep(i));
     return out;
   }
 
   describeStep(i: number): TraceStep {
-    if (!this.traceOn || i < 0 || i >= this.tKind.length) throw new RangeError(`no recorded step ${i}`);
-    const kind = this.tKind.get(i);
-    const node = this.tNode.get(i);
-    const ev = this.tEvent.get(i);
-    const aux = this.tAux.get(i);
+    const t = this.trace;
+    if (!this.traceOn || i < 0 || i >= t.length) throw new RangeError(`no recorded step ${i}`);
+    const kind = t.kind(i);
+    const node = t.node(i);
+    const ev = t.event(i);
+    const aux = t.aux(i);
     const L = this.records;
     const hasEv = ev >= 0 && ev < L.evType.length;
     const text = this.explain({ i, kind, node, ev, aux, note: this.notes.get(i) });
     return {
       seq: i,
-      time: this.tTime.get(i),
+      time: t.time(i),
       kind: STEP_KINDS[kind],
       node: node >= 0 ? this.nodes[node].id : null,
       eventId: hasEv ? L.idOf(ev) : null,
@@ -414,7 +407,7 @@ export class Kernel {
   /** Approximate bytes held by the recordings (trace, events, logs), for the benchmark. */
   recordingBytes(): number {
     let b = this.records.bytes();
-    for (const c of [this.tKind, this.tTime, this.tNode, this.tEvent, this.tAux]) b += c.bytes;
+    b += this.trace.bytes;
     for (const m of this.modules) b += m.recordingBytes?.() ?? 0;
     return b;
   }
@@ -588,7 +581,7 @@ export class Kernel {
   private fork(): void {
     const step = this.stepCount;
     this.horizonSteps = step;
-    for (const c of [this.tKind, this.tTime, this.tNode, this.tEvent, this.tAux]) c.truncate(step);
+    this.trace.truncate(step);
     for (const k of [...this.notes.keys()]) if (k >= step) this.notes.delete(k);
     for (const k of [...this.scheduledSteps]) if (k >= step) this.scheduledSteps.delete(k);
     this.records.fork();

@@ -1,0 +1,55 @@
+// Columns and the packed trace read back exactly what was written, across the first chunk's
+// doubling and whole-chunk growth, and after a truncate and re-write (a fork, SPEC [T4]).
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { TraceColumns, f64, i32, u8 } from './columns.ts';
+
+const CHUNK = 1 << 15;
+
+describe('columns', () => {
+  it('an int, float and byte column keep every value across chunk boundaries', () => {
+    const a = i32(4);
+    const b = f64(4);
+    const c = u8(4);
+    const n = 2 * CHUNK + 5;
+    for (let i = 0; i < n; i++) {
+      a.set(i, i * 3 - 7);
+      b.set(i, i / 4);
+      c.set(i, i & 255);
+    }
+    expect(a.length).toBe(n);
+    for (const i of [0, 3, 4, 63, 64, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK, n - 1]) {
+      expect(a.get(i)).toBe(i * 3 - 7);
+      expect(b.get(i)).toBe(i / 4);
+      expect(c.get(i)).toBe(i & 255);
+    }
+  });
+});
+
+describe('TraceColumns', () => {
+  it('reads back each step as written, whatever the number of steps and the start capacity', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 * CHUNK + 100 }), fc.integer({ min: 1, max: 4096 }), (n, capacity) => {
+        const t = new TraceColumns(capacity);
+        for (let i = 0; i < n; i++) t.write(i, i % 200, i * 0.5, (i % 9) - 1, i - 1, -i - 1);
+        expect(t.length).toBe(n);
+        for (const i of [0, n >> 1, n - 1, Math.min(n - 1, CHUNK - 1), Math.min(n - 1, CHUNK)]) {
+          expect([t.kind(i), t.time(i), t.node(i), t.event(i), t.aux(i)]).toEqual([i % 200, i * 0.5, (i % 9) - 1, i - 1, -i - 1]);
+        }
+      }),
+      { numRuns: 12 },
+    );
+  });
+
+  it('after a truncate, writing again replaces the old future and keeps the past', () => {
+    const t = new TraceColumns(2);
+    for (let i = 0; i < CHUNK + 10; i++) t.write(i, 1, i, 2, 3, 4);
+    t.truncate(100);
+    expect(t.length).toBe(100);
+    t.write(100, 9, 0.25, -1, -1, 7);
+    expect(t.length).toBe(101);
+    expect([t.kind(99), t.time(99), t.node(99)]).toEqual([1, 99, 2]);
+    expect([t.kind(100), t.time(100), t.node(100), t.event(100), t.aux(100)]).toEqual([9, 0.25, -1, -1, 7]);
+    expect(t.bytes).toBeGreaterThanOrEqual((CHUNK + 10) * 24);
+  });
+});
