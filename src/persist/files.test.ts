@@ -7,6 +7,7 @@ import ledgerJson from '../examples/ledger.json';
 import { faultyBackend } from './backend.ts';
 import { exportEverything, exportFileName, exportText, exportWorkspace, importErrorMessage, importInto, parseImport, EXPORT_FORMAT, type WorkspaceExport } from './files.ts';
 import { createMemoryRepo } from './repo.ts';
+import { CHALLENGE_PROGRESS_KEY } from '../challenges/progress.ts';
 import type { Result } from './types.ts';
 
 const T0 = Date.UTC(2026, 10, 22, 9, 0, 0);
@@ -68,6 +69,63 @@ describe('export', () => {
       ['B', 'lesson', '02-ledger', 0],
     ]);
     expect(file.lessons).toEqual([{ id: 'fan-out', version: 1, state: 'done', withHelp: false, hintsShown: 0, step: 'watch' }]);
+  });
+});
+
+describe('challenge progress in a file', () => {
+  const pass = (schedules: number) => ({ revision: 1, schedules, at: T0 });
+
+  it('an export of everything carries the passes, and names each design by its index among the exported workspaces', async () => {
+    const repo = createMemoryRepo();
+    ok(await repo.create({ name: 'Notes', origin: 'blank', session: session(fanOutJson) }, T0));
+    const design = ok(await repo.create({ name: 'Challenge: poison message', origin: 'blank', session: session(ledgerJson) }, T0 + 1));
+    ok(await repo.setSetting(CHALLENGE_PROGRESS_KEY, { passed: { 'poison-message': pass(200) }, workspaces: { 'poison-message': design.id, 'saga-settles': 'ws-that-was-deleted' } }));
+    const { file } = ok(await exportEverything(repo, T0 + 2));
+    const at = file.workspaces.findIndex((w) => w.name === 'Challenge: poison message');
+    expect(file.workspaces).toHaveLength(2);
+    // The design of a challenge whose workspace is gone is left out, not exported as a dangling id.
+    expect(file.challenges).toEqual({ passed: { 'poison-message': pass(200) }, workspaces: { 'poison-message': at } });
+    // One workspace's file carries none.
+    expect(ok(await exportWorkspace(repo, design.id, T0)).challenges).toBeUndefined();
+  });
+
+  it('an import adds passes and designs only where this browser has none, pointing at the new workspaces', async () => {
+    const from = createMemoryRepo();
+    const a = ok(await from.create({ name: 'Poison', origin: 'blank', session: session(fanOutJson) }, T0));
+    const b = ok(await from.create({ name: 'Failover', origin: 'blank', session: session(ledgerJson) }, T0));
+    ok(await from.setSetting(CHALLENGE_PROGRESS_KEY, { passed: { 'poison-message': pass(200), failover: pass(150) }, workspaces: { 'poison-message': a.id, failover: b.id } }));
+    const text = exportText(ok(await exportEverything(from, T0)).file);
+
+    const to = createMemoryRepo();
+    const mine = ok(await to.create({ name: 'My failover', origin: 'blank', session: session(keyedCrashJson) }, T0));
+    ok(await to.setSetting(CHALLENGE_PROGRESS_KEY, { passed: { failover: pass(300) }, workspaces: { failover: mine.id } }));
+    const r = await importInto(to, plan(text), T0 + 1);
+    expect(r).toMatchObject({ ok: true, challengesAdded: 1 });
+    const list = ok(await to.list());
+    const poison = list.find((w) => w.name === 'Poison')!;
+    expect(ok(await to.getSetting(CHALLENGE_PROGRESS_KEY))).toEqual({
+      passed: { failover: pass(300), 'poison-message': pass(200) },
+      workspaces: { failover: mine.id, 'poison-message': poison.id },
+    });
+    // Again: nothing more to add.
+    expect(await importInto(to, plan(text), T0 + 2)).toMatchObject({ ok: true, challengesAdded: 0 });
+  });
+
+  it('drops a malformed pass, and a design whose workspace was skipped; refuses a challenges field that is not an object', () => {
+    const file = {
+      format: EXPORT_FORMAT,
+      version: 1,
+      scope: 'all',
+      exportedAt: '2026-12-03T09:00:00.000Z',
+      workspaces: [{ name: 'Bad', session: { scenario: { nodes: 'no' } } }, { name: 'Good', session: fanOutJson }],
+      lessons: [],
+      challenges: { passed: { 'poison-message': pass(200), 'No Such Id!': pass(1), failover: { revision: 'one' } }, workspaces: { 'poison-message': 0, failover: 1, 'saga-settles': 7 } },
+    };
+    const p = plan(JSON.stringify(file));
+    expect(p.workspaces.map((w) => w.name)).toEqual(['Good']);
+    // Index 1 in the file is the plan's first workspace; 0 was skipped, 7 is no workspace.
+    expect(p.challenges).toEqual({ passed: { 'poison-message': pass(200) }, workspaces: { failover: 0 } });
+    expect(refused(JSON.stringify({ ...file, challenges: ['poison-message'] }))).toEqual([{ path: 'challenges', message: 'must be an object with "passed" and "workspaces"' }]);
   });
 });
 

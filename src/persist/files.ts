@@ -1,13 +1,16 @@
-// Export and import as JSON files: one workspace, or every workspace with the lesson
-// progress. A file describes itself ({"format": "eventfold/workspace-export", "version": 1,
+// Export and import as JSON files: one workspace, or every workspace with the lesson and
+// challenge progress. A file describes itself ({"format": "eventfold/workspace-export", "version": 1,
 // …}); a bare session or scenario file imports too. Every session comes in through
 // restoreSessionOrScenario, so an error names its field
 // (`workspaces[1].session.scenario.nodes[0].kind: …`). An import only ever adds: new
-// workspaces with new ids (names made unique), and progress for lessons that have none.
+// workspaces with new ids (names made unique), and progress for lessons and challenges that
+// have none.
 import { restoreSessionOrScenario, type Session } from '../engine/session.ts';
 import { describeErrors, type FieldError, type Restored } from '../engine/scenario.ts';
+import type { Json } from '../engine/json.ts';
 import { withoutGeneratedEdgeIds, type WorkspaceRepo } from './repo.ts';
 import { restoreLessonProgress } from './progress.ts';
+import { CHALLENGE_PROGRESS_KEY, restoreChallengeProgress, type ChallengeProgress } from '../challenges/progress.ts';
 import { WORKSPACE_ORIGINS, type LessonProgress, type PersistError, type Result, type Workspace, type WorkspaceOrigin } from './types.ts';
 
 export const EXPORT_FORMAT = 'eventfold/workspace-export';
@@ -41,6 +44,17 @@ export interface WorkspaceExport {
   exportedAt: string;
   workspaces: ExportedWorkspace[];
   lessons: LessonProgress[];
+  /**
+   * The challenges passed, and the learner's design of each (scope `all` only): as in the
+   * settings store (src/challenges/progress.ts), except that a design is named by its index
+   * in `workspaces`, since an import gives every workspace a new id.
+   */
+  challenges?: ExportedChallenges;
+}
+
+export interface ExportedChallenges {
+  passed: ChallengeProgress['passed'];
+  workspaces: Record<string, number>;
 }
 
 /** One workspace as an export file (its in-memory copy, if its last save failed). */
@@ -63,17 +77,27 @@ export async function exportEverything(repo: WorkspaceRepo, now: number): Promis
   const list = await repo.list();
   if (!list.ok) return list;
   const workspaces: ExportedWorkspace[] = [];
+  const indexOf = new Map<string, number>();
   const skipped: { name: string; message: string }[] = [];
   for (const w of list.value) {
     const r = await repo.open(w.id);
-    if (r.ok) workspaces.push(exported(r.value.workspace, r.value.session));
-    else skipped.push({ name: w.name, message: r.error.message });
+    if (r.ok) {
+      indexOf.set(w.id, workspaces.length);
+      workspaces.push(exported(r.value.workspace, r.value.session));
+    } else skipped.push({ name: w.name, message: r.error.message });
   }
   const lessons = await repo.lessonProgress();
+  const setting = await repo.getSetting(CHALLENGE_PROGRESS_KEY);
+  const progress = restoreChallengeProgress(setting.ok ? setting.value : undefined);
+  const challenges: ExportedChallenges = { passed: progress.passed, workspaces: {} };
+  for (const [id, w] of Object.entries(progress.workspaces)) {
+    const i = indexOf.get(w);
+    if (i !== undefined) challenges.workspaces[id] = i;
+  }
   return {
     ok: true,
     value: {
-      file: { format: EXPORT_FORMAT, version: EXPORT_VERSION, scope: 'all', exportedAt: new Date(now).toISOString(), workspaces, lessons: lessons.ok ? lessons.value : [] },
+      file: { format: EXPORT_FORMAT, version: EXPORT_VERSION, scope: 'all', exportedAt: new Date(now).toISOString(), workspaces, lessons: lessons.ok ? lessons.value : [], challenges },
       skipped,
     },
   };
@@ -118,6 +142,8 @@ function slug(name: string): string {
 export interface ImportPlan {
   workspaces: { name: string; origin: WorkspaceOrigin; lesson?: string; session: Session }[];
   lessons: LessonProgress[];
+  /** Challenges passed, and designs named by their index in `workspaces` (of this plan, not the file). */
+  challenges: ExportedChallenges;
   /** Workspaces of the file that were refused, with the fields at fault. */
   skipped: { index: number; name: string; errors: FieldError[] }[];
 }
@@ -144,7 +170,7 @@ export function parseImport(text: string): Restored<ImportPlan> {
     // A session or a scenario file: one workspace.
     const r = restoreSessionOrScenario(withoutGeneratedEdgeIds(d));
     if (!r.ok) return r;
-    return { ok: true, value: { workspaces: [{ name: r.value.scenario.name, origin: 'file', session: r.value }], lessons: [], skipped: [] } };
+    return { ok: true, value: { workspaces: [{ name: r.value.scenario.name, origin: 'file', session: r.value }], lessons: [], challenges: noChallenges(), skipped: [] } };
   }
   if (typeof d.version !== 'number' || !Number.isInteger(d.version) || d.version < 1) return refuse('version', 'must be a whole number from 1 up');
   if (d.version > EXPORT_VERSION) {
@@ -153,7 +179,9 @@ export function parseImport(text: string): Restored<ImportPlan> {
   if (!Array.isArray(d.workspaces)) return refuse('workspaces', 'must be a list');
   if (d.workspaces.length > MAX_WORKSPACES) return refuse('workspaces', `must have at most ${MAX_WORKSPACES} workspaces`);
 
-  const plan: ImportPlan = { workspaces: [], lessons: [], skipped: [] };
+  const plan: ImportPlan = { workspaces: [], lessons: [], challenges: noChallenges(), skipped: [] };
+  /** File index → plan index, for the workspaces that were taken. */
+  const taken = new Map<number, number>();
   d.workspaces.forEach((w, i) => {
     const at = `workspaces[${i}]`;
     if (!w || typeof w !== 'object' || Array.isArray(w)) return plan.skipped.push({ index: i, name: `#${i + 1}`, errors: [{ path: at, message: 'must be an object' }] });
@@ -162,6 +190,7 @@ export function parseImport(text: string): Restored<ImportPlan> {
     const name = typeof x.name === 'string' && x.name.trim() ? x.name.trim().slice(0, 120) : r.ok ? r.value.scenario.name : `#${i + 1}`;
     if (!r.ok) return plan.skipped.push({ index: i, name, errors: r.errors.map((e) => ({ path: `${at}.session.${e.path}`, message: e.message })) });
     const origin = WORKSPACE_ORIGINS.includes(x.origin as WorkspaceOrigin) ? (x.origin as WorkspaceOrigin) : 'file';
+    taken.set(i, plan.workspaces.length);
     plan.workspaces.push({ name, origin, ...(typeof x.lesson === 'string' ? { lesson: x.lesson } : {}), session: r.value });
   });
   if (d.lessons !== undefined) {
@@ -175,7 +204,20 @@ export function parseImport(text: string): Restored<ImportPlan> {
       }
     });
   }
-  if (plan.workspaces.length === 0 && plan.lessons.length === 0 && plan.skipped.length > 0) return { ok: false, errors: plan.skipped.flatMap((s) => s.errors) };
+  if (d.challenges !== undefined) {
+    if (!d.challenges || typeof d.challenges !== 'object' || Array.isArray(d.challenges)) return refuse('challenges', 'must be an object with "passed" and "workspaces"');
+    const c = d.challenges as Record<string, unknown>;
+    // Through the same door as the settings store: a malformed entry is dropped. A design
+    // is kept when its index names a workspace of this file that was taken.
+    const indexes: Record<string, string> = {};
+    if (c.workspaces && typeof c.workspaces === 'object' && !Array.isArray(c.workspaces)) {
+      for (const [id, i] of Object.entries(c.workspaces as Record<string, unknown>)) if (typeof i === 'number' && taken.has(i)) indexes[id] = String(taken.get(i));
+    }
+    const restored = restoreChallengeProgress({ passed: c.passed, workspaces: indexes });
+    plan.challenges = { passed: restored.passed, workspaces: Object.fromEntries(Object.entries(restored.workspaces).map(([id, i]) => [id, Number(i)])) };
+  }
+  const challengeCount = Object.keys(plan.challenges.passed).length;
+  if (plan.workspaces.length === 0 && plan.lessons.length === 0 && challengeCount === 0 && plan.skipped.length > 0) return { ok: false, errors: plan.skipped.flatMap((s) => s.errors) };
   return { ok: true, value: plan };
 }
 
@@ -191,16 +233,21 @@ function tooDeep(value: unknown, max: number): boolean {
   return false;
 }
 
+function noChallenges(): ExportedChallenges {
+  return { passed: {}, workspaces: {} };
+}
+
 function refuse(path: string, message: string): Restored<ImportPlan> {
   return { ok: false, errors: [{ path, message }] };
 }
 
 /**
  * Adds what `plan` holds: each workspace as a new one (origin `file`, its name made unique
- * among the existing ones), and progress only for lessons that have none yet. Stops at the
- * first storage failure, answering it with what was added so far.
+ * among the existing ones), progress only for lessons that have none yet, and a challenge's
+ * pass or design only where this browser has none. Stops at the first storage failure,
+ * answering it with what was added so far.
  */
-export type ImportResult = { ok: true; added: Workspace[]; lessonsAdded: number } | { ok: false; error: PersistError; added: Workspace[] };
+export type ImportResult = { ok: true; added: Workspace[]; lessonsAdded: number; challengesAdded: number } | { ok: false; error: PersistError; added: Workspace[] };
 
 export async function importInto(repo: WorkspaceRepo, plan: ImportPlan, now: number): Promise<ImportResult> {
   const list = await repo.list();
@@ -227,7 +274,30 @@ export async function importInto(repo: WorkspaceRepo, plan: ImportPlan, now: num
       lessonsAdded++;
     }
   }
-  return { ok: true, added, lessonsAdded };
+  const c = plan.challenges;
+  let challengesAdded = 0;
+  if (Object.keys(c.passed).length > 0 || Object.keys(c.workspaces).length > 0) {
+    const setting = await repo.getSetting(CHALLENGE_PROGRESS_KEY);
+    if (!setting.ok) return { ok: false, error: setting.error, added };
+    const mine = restoreChallengeProgress(setting.value);
+    let changed = false;
+    for (const [id, pass] of Object.entries(c.passed)) {
+      if (mine.passed[id]) continue;
+      mine.passed[id] = pass;
+      challengesAdded++;
+      changed = true;
+    }
+    for (const [id, i] of Object.entries(c.workspaces)) {
+      if (mine.workspaces[id] || !added[i]) continue;
+      mine.workspaces[id] = added[i].id;
+      changed = true;
+    }
+    if (changed) {
+      const r = await repo.setSetting(CHALLENGE_PROGRESS_KEY, mine as unknown as Json);
+      if (!r.ok) return { ok: false, error: r.error, added };
+    }
+  }
+  return { ok: true, added, lessonsAdded, challengesAdded };
 }
 
 function uniqueName(name: string, taken: ReadonlySet<string>): string {

@@ -312,7 +312,8 @@ export class Workspaces implements WorkspaceHost {
     }
     const first = r.added[0];
     if (first) await this.open(first.id);
-    this.sim.notice = { tone: 'info', text: `Imported ${r.added.length} workspace${r.added.length === 1 ? '' : 's'}${r.lessonsAdded > 0 ? ` and progress of ${r.lessonsAdded} lesson(s)` : ''}; nothing was replaced.${skippedText}` };
+    const progress = [r.lessonsAdded > 0 ? `progress of ${r.lessonsAdded} lesson(s)` : '', r.challengesAdded > 0 ? `${r.challengesAdded} challenge pass(es)` : ''].filter(Boolean).join(' and ');
+    this.sim.notice = { tone: 'info', text: `Imported ${r.added.length} workspace${r.added.length === 1 ? '' : 's'}${progress ? ` and ${progress}` : ''}; nothing was replaced.${skippedText}` };
     return true;
   }
 

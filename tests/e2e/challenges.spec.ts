@@ -1,7 +1,8 @@
 // A graded challenge as a learner meets it ([Z6]–[Z8]): open the list, start "Exactly one
 // email per order", grade the broken design (it fails), open the breaking run at the
 // breaking step, go back, fix it in the break-it panel, grade again (it passes), and the pass
-// is still there after a reload.
+// is still there after a reload, and in another browser that imports the export of everything.
+import { readFile } from 'node:fs/promises';
 import { test, expect } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 import { failOnConsoleProblems, saved, selectNode } from './support.ts';
@@ -10,7 +11,7 @@ failOnConsoleProblems();
 
 const axe = async (page: import('@playwright/test').Page) => (await new AxeBuilder({ page }).include('#challenges').analyze()).violations;
 
-test('start a challenge, fail it, step to the break, fix it, pass it, and the pass is kept after a reload', async ({ page }) => {
+test('start a challenge, fail it, step to the break, fix it, pass it, and the pass is kept after a reload and through an export', async ({ page, browser, baseURL }) => {
   await page.goto('./?blank');
   await expect(page.getByTestId('canvas')).toBeVisible();
   await page.getByTestId('challenges-open').click();
@@ -67,6 +68,26 @@ test('start a challenge, fail it, step to the break, fix it, pass it, and the pa
   await expect(page.getByTestId('challenge-item-one-email-per-order')).toHaveAttribute('data-status', 'passed');
   await page.getByTestId('challenge-item-one-email-per-order').getByRole('button').click();
   await expect(page.getByTestId('challenge-grade')).toBeVisible();
+
+  // Export everything; another browser (its own, empty IndexedDB) imports the file: the pass
+  // comes with it, and the challenge opens the learner's design, not a fresh start.
+  await page.getByTestId('workspaces').click();
+  const download = page.waitForEvent('download');
+  await page.getByTestId('export-all').click();
+  const text = await readFile((await (await download).path())!, 'utf8');
+  const other = await browser.newContext({ baseURL });
+  const friend = await other.newPage();
+  await friend.goto('./?blank');
+  await expect(friend.getByTestId('canvas')).toBeVisible();
+  await friend.getByTestId('workspaces').click();
+  await friend.getByTestId('import-file').setInputFiles({ name: 'all.json', mimeType: 'application/json', buffer: Buffer.from(text) });
+  await expect(friend.getByTestId('notice')).toContainText(' and 1 challenge pass(es); nothing was replaced.');
+  await friend.getByTestId('challenges-open').click();
+  await expect(friend.getByTestId('challenge-item-one-email-per-order')).toHaveAttribute('data-status', 'passed');
+  await friend.getByTestId('challenge-item-one-email-per-order').getByRole('button').click();
+  await expect(friend.getByTestId('challenge-grade').or(friend.getByTestId('challenge-open-design'))).toBeVisible();
+  await expect(friend.getByTestId('challenge-start')).toHaveCount(0);
+  await other.close();
 });
 
 test('a challenge link opens that challenge (hiding a lesson); a link to no challenge shows the list and says so', async ({ page }) => {
