@@ -157,3 +157,27 @@ test('keep the fork as a workspace of its own, or discard it and go back to the 
   await expect(rowsOf(page, 'fire')).toHaveCount(1);
   expect(await workspaceNames(page)).toEqual([ORIGINAL, `${ORIGINAL} (fork at step 4)`]);
 });
+
+test('two forks of one original: the original lists both, the learner picks the older, and shows it', async ({ page }) => {
+  await toForkPoint(page);
+  await page.getByTestId('fork-here').click();
+  await expect(bar(page)).toContainText(`Fork of “${ORIGINAL}” at step 4`);
+  await page.getByTestId('fork-other').click();
+  await expect(bar(page)).toHaveAttribute('data-side', 'a');
+  await page.getByTestId('step-back').click();
+  await expect(counter(page)).toHaveText('step 3 / 4');
+  await page.getByTestId('fork-here').click();
+  await expect(bar(page)).toContainText(`Fork of “${ORIGINAL}” at step 3`);
+
+  await page.getByTestId('fork-other').click();
+  await expect(bar(page)).toContainText('Original of 2 forks.');
+  const choose = page.getByTestId('fork-choose');
+  await expect(choose.locator('option')).toHaveText([`${ORIGINAL} (fork at step 3)`, `${ORIGINAL} (fork at step 4)`]);
+  await expect(bar(page)).toContainText('(forked at step 3)');
+  await choose.selectOption({ label: `${ORIGINAL} (fork at step 4)` });
+  await expect(bar(page)).toContainText('(forked at step 4)');
+  expect(await new AxeBuilder({ page }).include('[data-testid="fork-bar"]').analyze().then((r) => r.violations)).toEqual([]);
+  await page.getByTestId('fork-other').click();
+  await expect(bar(page)).toContainText(`Fork of “${ORIGINAL}” at step 4`);
+  await expect(counter(page)).toHaveText('step 4 / 4');
+});

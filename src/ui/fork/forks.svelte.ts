@@ -1,10 +1,13 @@
 // Fork and diff, the app's side ([FD1]): "Fork here" saves the workspace on screen (the
 // original, kept as it is) and opens its session at the playhead as a new workspace named
-// "… (fork at step N)", which becomes the run on screen. The pair is remembered in two
-// settings, so it survives a reload and each side can find the other:
-//   `fork:<fork id>`       → { original: <original id>, step: N }
-//   `fork-latest:<orig id>` → <fork id> (the newest fork of that original)
-// Comparing reads the other side's saved session and asks the worker (api.compare) for the
+// "… (fork at step N)", which becomes the run on screen. The pair is remembered in settings,
+// so it survives a reload and each side can find the other:
+//   `fork:<fork id>`        → { original: <original id>, step: N }
+//   `forks-of:<orig id>`    → [<fork id>, …] (every fork of that original, oldest first)
+//   `fork-latest:<orig id>` → <fork id> (the newest; the only list before forks-of was kept)
+// An original with several forks shows one at a time, the newest unless the learner chose
+// another in the bar. A fork's own link is the truth: a list entry whose fork does not name
+// this original (or is gone) is ignored. Comparing reads the other side's saved session and asks the worker (api.compare) for the
 // diff; nothing here simulates. The bar and the Compare dialog load on use (index.ts).
 import { getContext, setContext } from 'svelte';
 import type { AsyncApi, Simulation } from '../simulation.svelte.ts';
@@ -26,10 +29,13 @@ export interface Pair {
   side: 'a' | 'b';
   original: Workspace;
   fork: Workspace;
+  /** Every fork of the original (newest first), `fork` among them. */
+  forks: Workspace[];
 }
 
 export const forkKey = (fork: string) => `fork:${fork}`;
 export const latestKey = (original: string) => `fork-latest:${original}`;
+export const forksOfKey = (original: string) => `forks-of:${original}`;
 const SUFFIX = / \(fork at step \d+\)$/;
 
 /** A stored link, if the setting holds one (settings are JSON anyone could have written). */
@@ -48,6 +54,8 @@ export class Forks {
   private api: AsyncApi;
   /** Counts refreshes, so a slow one never overwrites a newer answer. */
   private asked = 0;
+  /** Per original, the fork the learner chose to see in the bar (this tab only). */
+  private chosen = new Map<string, string>();
 
   constructor(keeper: Workspaces, sim: Simulation, api: AsyncApi) {
     this.keeper = keeper;
@@ -71,18 +79,52 @@ export class Forks {
     const list = await this.repo.list();
     if (!list.ok) return null;
     const byId = (id: string) => list.value.find((w) => w.id === id) ?? null;
-    const own = await this.repo.getSetting(forkKey(current.id));
-    const asFork = own.ok ? readLink(current.id, own.value) : null;
+    const linkOf = async (id: string) => {
+      const r = await this.repo.getSetting(forkKey(id));
+      return r.ok ? readLink(id, r.value) : null;
+    };
+    const asFork = await linkOf(current.id);
     if (asFork) {
       const original = byId(asFork.original);
-      return original ? { link: asFork, side: 'b', original, fork: current } : null;
+      if (!original) return null;
+      const forks = (await this.forksOf(original.id, byId, linkOf)).map((f) => f.workspace);
+      // A fork made before the list was kept is known by its own link only.
+      if (!forks.some((f) => f.id === current.id)) forks.unshift(current);
+      return { link: asFork, side: 'b', original, fork: current, forks };
     }
-    const latest = await this.repo.getSetting(latestKey(current.id));
-    if (!latest.ok || typeof latest.value !== 'string') return null;
-    const fork = byId(latest.value);
-    const theirs = fork ? await this.repo.getSetting(forkKey(fork.id)) : null;
-    const link = fork && theirs?.ok ? readLink(fork.id, theirs.value) : null;
-    return fork && link && link.original === current.id ? { link, side: 'a', original: current, fork } : null;
+    const forks = await this.forksOf(current.id, byId, linkOf);
+    if (forks.length === 0) return null;
+    const fork = forks.find((f) => f.workspace.id === this.chosen.get(current.id)) ?? forks[0];
+    return { link: fork.link, side: 'a', original: current, fork: fork.workspace, forks: forks.map((f) => f.workspace) };
+  }
+
+  /** The forks of `original` that still exist and still name it, newest first. */
+  private async forksOf(original: string, byId: (id: string) => Workspace | null, linkOf: (id: string) => Promise<ForkLink | null>): Promise<{ workspace: Workspace; link: ForkLink }[]> {
+    const ids = await this.forkIds(original);
+    const out: { workspace: Workspace; link: ForkLink }[] = [];
+    for (const id of ids) {
+      const workspace = byId(id);
+      const link = workspace ? await linkOf(id) : null;
+      if (workspace && link && link.original === original) out.push({ workspace, link });
+    }
+    return out.sort((x, y) => y.workspace.createdAt - x.workspace.createdAt || ids.indexOf(y.workspace.id) - ids.indexOf(x.workspace.id));
+  }
+
+  /** The ids the settings list as forks of `original` (unchecked), oldest first. */
+  private async forkIds(original: string): Promise<string[]> {
+    const of = await this.repo.getSetting(forksOfKey(original));
+    const ids = of.ok && Array.isArray(of.value) ? of.value.filter((x): x is string => typeof x === 'string') : [];
+    const latest = await this.repo.getSetting(latestKey(original));
+    if (latest.ok && typeof latest.value === 'string' && !ids.includes(latest.value)) ids.push(latest.value);
+    return ids;
+  }
+
+  /** Shows `fork` (one of the original's forks) in the bar of the original. */
+  async choose(fork: string): Promise<void> {
+    const p = this.pair;
+    if (!p || !p.forks.some((f) => f.id === fork)) return;
+    this.chosen.set(p.original.id, fork);
+    await this.refresh();
   }
 
   /**
@@ -100,7 +142,12 @@ export class Forks {
     const fork = this.keeper.current;
     if (!fork || fork.id === original.id) return false;
     const saved = await this.repo.setSetting(forkKey(fork.id), { original: original.id, step });
-    if (saved.ok) await this.repo.setSetting(latestKey(original.id), fork.id);
+    if (saved.ok) {
+      const ids = await this.forkIds(original.id);
+      await this.repo.setSetting(forksOfKey(original.id), [...ids.filter((id) => id !== fork.id), fork.id]);
+      await this.repo.setSetting(latestKey(original.id), fork.id);
+      this.chosen.delete(original.id);
+    }
     await this.refresh();
     this.sim.notice = saved.ok
       ? { tone: 'info', text: `This is a fork of '${original.name}' at step ${step}: change it, inject a fault, play it. The original is kept as it was; Compare shows the two side by side.` }
@@ -145,8 +192,9 @@ export class Forks {
 
   private async unlink(p: Pair): Promise<void> {
     await this.repo.setSetting(forkKey(p.fork.id), null);
-    const latest = await this.repo.getSetting(latestKey(p.original.id));
-    if (latest.ok && latest.value === p.fork.id) await this.repo.setSetting(latestKey(p.original.id), null);
+    const ids = (await this.forkIds(p.original.id)).filter((id) => id !== p.fork.id);
+    await this.repo.setSetting(forksOfKey(p.original.id), ids);
+    await this.repo.setSetting(latestKey(p.original.id), ids.at(-1) ?? null);
     await this.refresh();
   }
 

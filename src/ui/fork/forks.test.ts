@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { Simulation, type AsyncApi } from '../simulation.svelte.ts';
 import { Workspaces } from '../workspaces.svelte.ts';
-import { Forks, forkKey, latestKey, readLink } from './forks.svelte.ts';
+import { Forks, forkKey, forksOfKey, latestKey, readLink } from './forks.svelte.ts';
 import { makeWorkerApi } from '../../worker/api.ts';
 import { createMemoryRepo, MemoryStorage, type WorkspaceRepo } from '../../persist/index.ts';
 import payments from '../../examples/payments.json';
@@ -124,5 +124,46 @@ describe('Forks', () => {
     expect(await names()).toEqual(['Payments', 'Payments (fork at step 5)']);
     const l = await t.repo.list();
     expect(l.ok && l.value.some((w) => w.id === first)).toBe(true);
+  });
+
+  it('an original with several forks lists them all, newest first; the learner picks one, and discarding it shows the next', async () => {
+    const storage = new MemoryStorage();
+    const t = await withOriginal(createMemoryRepo({ storage }));
+    await t.forks.fork();
+    const first = t.keeper.current!.id;
+    await t.keeper.open(t.original);
+    await t.sim.fire();
+    await t.forks.fork();
+    const second = t.keeper.current!.id;
+    expect(t.keeper.current!.name).toBe('Payments (fork at step 6)');
+    // Junk in the list, and an id whose workspace names no original, are ignored.
+    const ids = await t.repo.getSetting(forksOfKey(t.original));
+    expect(ids.ok && ids.value).toEqual([first, second]);
+    await t.repo.setSetting(forksOfKey(t.original), [7, first, 'nobody', t.original, second]);
+
+    // A new tab (as after a reload) on the original.
+    const again = tab(createMemoryRepo({ storage }));
+    await again.keeper.open(t.original);
+    await again.forks.refresh();
+    expect(again.forks.pair).toMatchObject({ side: 'a', fork: { id: second }, link: { step: 6 } });
+    expect(again.forks.pair!.forks.map((f) => f.id)).toEqual([second, first]);
+
+    await again.forks.choose(first);
+    expect(again.forks.pair).toMatchObject({ side: 'a', fork: { id: first }, link: { step: 5 } });
+    expect(await again.forks.showOther()).toBe(true);
+    expect(again.keeper.current!.id).toBe(first);
+    expect(again.forks.pair).toMatchObject({ side: 'b', forks: [{ id: second }, { id: first }] });
+
+    // Discard the shown fork (the first): the original shows the other one.
+    expect(await again.forks.discard()).toBe(true);
+    expect(again.keeper.current!.id).toBe(t.original);
+    expect(again.forks.pair).toMatchObject({ side: 'a', fork: { id: second } });
+    expect(again.forks.pair!.forks.map((f) => f.id)).toEqual([second]);
+    // Keep the last: the original has no fork left.
+    await again.forks.showOther();
+    await again.forks.keep();
+    await again.keeper.open(t.original);
+    await again.forks.refresh();
+    expect(again.forks.pair).toBeNull();
   });
 });
