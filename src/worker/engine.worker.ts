@@ -11,6 +11,8 @@ import type { ModuleClass } from '../engine/kind.ts';
 
 /** Each optional engine module's own chunk. */
 const LOADERS: Record<string, () => Promise<ModuleClass>> = {
+  service: async () => (await import('../engine/kinds/service.ts')).ServiceKind,
+  stream: async () => (await import('../engine/kinds/stream.ts')).StreamKind,
   replication: async () => (await import('../engine/kinds/replication.ts')).Replication,
 };
 const load = (name: string) => {

@@ -65,11 +65,18 @@ test('lesson 36: a slow service fails its caller; a breaker fails fast; an event
 });
 
 test('services from the palette: a client request answered through a call, a loop of calls refused, a crash from the canvas menu', async ({ page }) => {
+  // The worker loads services' engine module (an optional one, [K11]) only once a service is on the canvas.
+  const chunks: string[] = [];
+  page.on('request', (r) => chunks.push(new URL(r.url()).pathname));
+  const serviceChunk = () => chunks.some((c) => /\/service-[^/]*\.js$/.test(c));
   await page.goto('./?blank');
   await page.getByTestId('palette-producer').click();
+  await expect(page.getByTestId('node-producer-1')).toBeVisible();
+  expect(serviceChunk()).toBe(false);
   await page.getByTestId('palette-service').click();
   await page.getByTestId('palette-service').click();
   await expect(page.getByTestId('service-slots-service-1')).toContainText('0/2');
+  expect(serviceChunk()).toBe(true);
 
   // producer-1 → service-1 → service-2, from the inspector's Connect menu.
   await page.getByTestId('node-producer-1').click();

@@ -3,5 +3,9 @@
 // loads them on demand instead.
 import { provideModule } from './index.ts';
 import { Replication } from './replication.ts';
+import { ServiceKind } from './service.ts';
+import { StreamKind } from './stream.ts';
 
+provideModule('service', ServiceKind);
+provideModule('stream', StreamKind);
 provideModule('replication', Replication);

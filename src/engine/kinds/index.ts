@@ -19,16 +19,15 @@ import { Fifo } from './fifo.ts';
 import { SnsKind } from './sns.ts';
 import { PubSubKind } from './pubsub.ts';
 import { RegistryKind } from './registry.ts';
-import { ServiceKind } from './service.ts';
-import { StreamKind } from './stream.ts';
 import type { Scenario } from '../scenario.ts';
 import { Alerts } from '../alerts.ts';
 
 // FIFO queues, SNS topics and pub/sub channels come last (their channels after the others'),
-// then the schema registry (no channel, no action of its own), services ([RR1]) and stream
-// processors (no channel: they listen to the topics they read); the alerts, which watch every
-// other module's steps ([AL2]), are the very last.
-export const MODULES: readonly ModuleClass[] = [Network, DeadLetters, Invariants, TopicKind, AggregateKind, QueueKind, ExchangeKind, ConsumerGroups, ProjectionKind, SagaKind, ProducerKind, EventBusKind, Fifo, SnsKind, PubSubKind, RegistryKind, ServiceKind, StreamKind, Alerts];
+// then the schema registry (no channel, no action of its own); after it, when a scenario needs
+// them (OPTIONAL below), services ([RR1]), stream processors (no channel: they listen to the
+// topics they read) and replication; the alerts, which watch every other module's steps
+// ([AL2]), are the very last.
+export const MODULES: readonly ModuleClass[] = [Network, DeadLetters, Invariants, TopicKind, AggregateKind, QueueKind, ExchangeKind, ConsumerGroups, ProjectionKind, SagaKind, ProducerKind, EventBusKind, Fifo, SnsKind, PubSubKind, RegistryKind, Alerts];
 
 /**
  * Modules only some scenarios need. An engine includes one exactly when its scenario `needs`
@@ -47,11 +46,26 @@ export interface OptionalModule {
   marker: string;
 }
 
+// Several after one core module come in the order of this list.
 export const OPTIONAL: readonly OptionalModule[] = [
+  {
+    // [RR1] Services: synchronous calls, their slots, timeouts and circuit breakers.
+    name: 'service',
+    after: RegistryKind,
+    needs: (s) => s.nodes.some((n) => n.kind === 'service'),
+    marker: '"service"',
+  },
+  {
+    // [WN1] Stream processors: windows, joins, late events.
+    name: 'stream',
+    after: RegistryKind,
+    needs: (s) => s.nodes.some((n) => n.kind === 'stream'),
+    marker: '"stream"',
+  },
   {
     // [KR1] Only a topic kept on several brokers needs it; it only plugs into topics' channels, so it comes late.
     name: 'replication',
-    after: StreamKind,
+    after: RegistryKind,
     needs: (s) => s.nodes.some((n) => n.kind === 'topic' && (n.config.replicationFactor ?? 1) > 1),
     marker: 'replicationFactor',
   },

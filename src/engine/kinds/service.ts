@@ -132,6 +132,7 @@ const BACKOFF_MS = 100;
 
 export class ServiceKind implements Module {
   readonly kinds = ['service'] as const;
+  readonly optionalName = 'service';
   private readonly svcs: SvcRt[] = [];
   private readonly svcOfNode = new Map<number, number>();
   private reqs: Req[] = [];

@@ -86,6 +86,7 @@ const RESULTS_SHOWN = 20;
 
 export class StreamKind implements Module {
   readonly kinds = ['stream'] as const;
+  readonly optionalName = 'stream';
   private readonly rts: StreamRt[] = [];
   private readonly rtOfNode = new Map<number, number>();
   private net!: Network;
