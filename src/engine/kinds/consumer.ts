@@ -13,7 +13,7 @@ import { DeadLetters } from '../deadletters.ts';
 import { QueueKind, D_QUEUE } from './queue.ts';
 import { AggregateKind } from './aggregate.ts';
 import { RegistryKind } from './registry.ts';
-import { compileCondition, compileRules, newOutcome, ruleText, type CompiledRules, type RuleInput } from '../rules.ts';
+import { compileCondition, compileRules, newOutcome, ruleText, type CompiledRules, type Outcome, type RuleInput } from '../rules.ts';
 import { copyJson, stableStringify, type Json } from '../json.ts';
 import { ConsumerPatch, consumerPatchProblem, describeErrors, formatPath, NO_LINK_FAULTS, type ConsumerSpec, type Invariant, type Link, type Upcaster } from '../scenario.ts';
 import type { CrashPoint, Intent } from '../inputs.ts';
@@ -549,9 +549,13 @@ export class ConsumerGroups implements Module {
       return true;
     }
     const n = mem.assigned.length;
-    // Round-robin over assigned partitions, starting after the last one served ([C4]).
+    // Round-robin over assigned partitions, starting after the last one served ([C4]). The
+    // index wraps by a subtraction: a division (`%`) per partition tried was a tenth of this
+    // function's time (issue #11). `rr` may be past a smaller assignment after a rebalance.
+    const from = mem.rr < n ? mem.rr : mem.rr % n;
     for (let j = 0; j < n; j++) {
-      const idx = (mem.rr + j) % n;
+      const idx = from + j < n ? from + j : from + j - n;
+      const after = idx + 1 < n ? idx + 1 : 0;
       const t = mem.assigned[idx][0];
       const p = mem.assigned[idx][1];
       const pos = mem.position[t];
@@ -559,7 +563,7 @@ export class ConsumerGroups implements Module {
       // [KR3] Nothing past the high watermark of a replicated topic (its log end otherwise).
       if (pos[p] >= topic.readEnd[p] || !this.canRead(mem, t)) continue;
       if (pos[p] < topic.logStart[p]) {
-        mem.rr = (idx + 1) % n;
+        mem.rr = after;
         this.outOfRange(m, t, p);
         return true;
       }
@@ -575,7 +579,7 @@ export class ConsumerGroups implements Module {
         const rec = topic.logs[p].get(pos[p]);
         if (this.txStatus[this.txOf.get(rec) ?? -1] === TX_ABORTED) {
           pos[p]++;
-          mem.rr = (idx + 1) % n;
+          mem.rr = after;
           this.account(group, rec);
           k.record(S_SKIP, mem.node, rec, 0, `${mem.id} skipped ${L.evText(rec)} at ${L.where(rec)}: ${this.members[this.txMember[this.txOf.get(rec)!]].id} wrote it in transaction tx-${this.txOf.get(rec)}, which was aborted, and ${mem.id} reads read_committed`);
           this.wake(m);
@@ -584,7 +588,7 @@ export class ConsumerGroups implements Module {
       }
       const ev = topic.logs[p].get(pos[p]);
       pos[p]++;
-      mem.rr = (idx + 1) % n;
+      mem.rr = after;
       mem.busy = ev;
       mem.busyKind = D_NORMAL;
       const committed = group.committed[t][p];
@@ -663,88 +667,134 @@ export class ConsumerGroups implements Module {
 
   // -------------------------------------------------------------------------- handling
 
+  // The handling path runs for every record each group handles. Each rarely-used feature is
+  // tested here by a field read and its work kept in a method of its own, so the common path
+  // makes few calls (V8 inlines little into a function this size; issue #11).
   private handle(m: number, rec: number): void {
-    const k = this.k;
-    const L = k.records;
     const mem = this.members[m];
-    const group = this.groups[mem.group];
-    const cfg = mem.spec.config;
-    const key = L.evKey[rec];
-    const normal = mem.busyKind === D_NORMAL;
-    if (mem.onHandle) {
+    if (mem.onHandle !== null) {
       mem.onHandle(rec);
       return;
     }
+    const k = this.k;
+    const L = k.records;
+    const group = this.groups[mem.group];
+    const cfg = mem.spec.config;
 
     // [R4] While a key is being retried, later events of that key wait behind it.
-    if (key !== null && group.blocked.size > 0 && cfg.ordering === 'block-key' && group.blocked.has(key) && group.blocked.get(key) !== rec && (normal || mem.busyKind === D_DUPLICATE)) {
-      let q = group.parked.get(key);
-      if (!q) group.parked.set(key, (q = []));
-      q.push(rec);
-      group.counters.parked++;
-      this.account(group, rec);
-      k.record(S_PARK, mem.node, rec, group.blocked.get(key)!);
-      this.finishDelivery(m, rec);
-      return;
-    }
+    if (group.blocked.size > 0 && cfg.ordering === 'block-key' && this.park(m, group, rec)) return;
 
-    if (mem.armed?.point === 'before-handle') {
+    if (mem.armed !== null && mem.armed.point === 'before-handle') {
       this.crashMember(m, 'before-handle');
       return;
     }
 
     // [D2] [D3] Idempotency: a duplicate is recognised and skipped.
     const id = L.evIdOf.get(rec);
-    const dup = this.duplicateReason(mem, group, rec, id);
-    if (dup) {
-      group.counters.duplicatesSkipped++;
-      this.account(group, rec);
-      group.attempts.delete(rec);
-      this.releaseKey(group, rec);
-      k.record(S_SKIP, mem.node, rec, 0, dup);
-      this.finishDelivery(m, rec);
-      return;
+    const mode = cfg.idempotency;
+    if (mode !== 'none') {
+      const dup = this.duplicateReason(mem, group, rec, id);
+      if (dup) {
+        this.skipDuplicate(m, group, rec, dup);
+        return;
+      }
     }
 
     const reader = k.reader;
     reader.ev = rec;
     reader.store = group.store;
-    const schemaProblem = this.upcastFor(mem, rec);
+    reader.upcast = null;
+    const schemaProblem = cfg.upcasters.length > 0 || cfg.schema !== null || this.registry.any ? this.upcastFor(mem, rec) : null;
     const out = schemaProblem || (mem.failWhen && mem.failWhen(reader)) ? null : mem.rules.run(L.evType[rec], reader, this.handleOut);
     mem.handled++;
+    reader.upcast = null;
     if (!out || out.error !== undefined) {
-      reader.upcast = null;
       this.fail(m, rec, out ? out.error! : (schemaProblem ?? 'the handler has a bug for events like this one (its failWhen condition matches): a poison message'));
       return;
     }
-    reader.upcast = null;
 
     // Side effects happen in the outside world first; they cannot be rolled back ([X1]).
-    for (let i = 0; i < out.effects.length; i++) {
-      const e = out.effects[i];
-      const table = writableTable(group.effects, e.name, e.key);
-      const n = ((table.get(e.key) as number | undefined) ?? 0) + 1;
-      table.set(e.key, n);
-      if (n > 1) this.inv.violate(group.watchers, 'at-most-once', (inv) => inv.kind === 'at-most-once' && inv.effect === e.name, `"${e.name}" happened ${n} times for ${e.key} (handling ${L.idOf(rec)})`);
-    }
-    if (mem.armed?.point === 'after-effects') {
+    if (out.effects.length > 0) this.applyEffects(group, rec, out.effects);
+    if (mem.armed !== null && mem.armed.point === 'after-effects') {
       this.crashMember(m, 'after-effects', out.effects.length);
       return;
     }
 
+    const watched = group.watchers.length > 0;
     for (let i = 0; i < out.writes.length; i++) {
       const w = out.writes[i];
       writableTable(group.store, w.table, w.key).set(w.key, w.value);
-      this.inv.checkState(group.watchers, w.table, w.key, w.value);
+      if (watched) this.inv.checkState(group.watchers, w.table, w.key, w.value);
     }
-    if (cfg.idempotency === 'processed-ids') this.saveProcessed(group, id);
-    if (cfg.idempotency === 'version' && key !== null) writableTable(group.store, VERSIONS_TABLE, key).set(key, L.evOffset.get(rec));
-    this.checkOrder(group, rec);
+    if (mode !== 'none') this.saveIdempotency(group, rec, id, mode);
+    if (watched) this.checkOrder(group, rec);
     group.counters.processed++;
-    this.account(group, rec);
+    if (watched) this.account(group, rec);
     if (group.attempts.size > 0) group.attempts.delete(rec);
-    this.releaseKey(group, rec);
+    if (group.blocked.size > 0) this.releaseKey(group, rec);
 
+    if (out.commands.length > 0 || out.emits.length > 0) this.sendOut(m, rec, out);
+    if (mem.armed !== null && mem.armed.point === 'after-save') {
+      this.crashMember(m, 'after-save');
+      return;
+    }
+    k.record(S_HANDLE, mem.node, rec, out.rule);
+    if (mode === 'processed-ids-separate') {
+      // [D4] The processed id is saved in a step of its own: a crash between loses it.
+      k.schedule(k.now, this.A_MARK, m, mem.workEpoch, rec);
+      return;
+    }
+    this.finishDelivery(m, rec);
+  }
+
+  /** [R4] Parks `rec` behind its key's record being retried, if it is one to park; says whether it did. */
+  private park(m: number, group: GroupRt, rec: number): boolean {
+    const mem = this.members[m];
+    const key = this.k.records.evKey[rec];
+    if (key === null || !group.blocked.has(key) || group.blocked.get(key) === rec || (mem.busyKind !== D_NORMAL && mem.busyKind !== D_DUPLICATE)) return false;
+    let q = group.parked.get(key);
+    if (!q) group.parked.set(key, (q = []));
+    q.push(rec);
+    group.counters.parked++;
+    this.account(group, rec);
+    this.k.record(S_PARK, mem.node, rec, group.blocked.get(key)!);
+    this.finishDelivery(m, rec);
+    return true;
+  }
+
+  /** [D2] [D3] A duplicate recognised: skipped, and its delivery finished. */
+  private skipDuplicate(m: number, group: GroupRt, rec: number, why: string): void {
+    group.counters.duplicatesSkipped++;
+    this.account(group, rec);
+    group.attempts.delete(rec);
+    this.releaseKey(group, rec);
+    this.k.record(S_SKIP, this.members[m].node, rec, 0, why);
+    this.finishDelivery(m, rec);
+  }
+
+  /** [X1] The handler's side effects, counted per key; a repeat breaks an at-most-once invariant. */
+  private applyEffects(group: GroupRt, rec: number, effects: Outcome['effects']): void {
+    for (let i = 0; i < effects.length; i++) {
+      const e = effects[i];
+      const table = writableTable(group.effects, e.name, e.key);
+      const n = ((table.get(e.key) as number | undefined) ?? 0) + 1;
+      table.set(e.key, n);
+      if (n > 1) this.inv.violate(group.watchers, 'at-most-once', (inv) => inv.kind === 'at-most-once' && inv.effect === e.name, `"${e.name}" happened ${n} times for ${e.key} (handling ${this.k.records.idOf(rec)})`);
+    }
+  }
+
+  /** [D2] [D3] What the idempotency mode keeps with the state: the processed id, or the key's version. */
+  private saveIdempotency(group: GroupRt, rec: number, id: number, mode: ConsumerSpec['config']['idempotency']): void {
+    if (mode === 'processed-ids') this.saveProcessed(group, id);
+    const key = this.k.records.evKey[rec];
+    if (mode === 'version' && key !== null) writableTable(group.store, VERSIONS_TABLE, key).set(key, this.k.records.evOffset.get(rec));
+  }
+
+  /** The commands to aggregates and the events the handler emits, in a transaction if the member has one open ([TX1]). */
+  private sendOut(m: number, rec: number, out: Outcome): void {
+    const k = this.k;
+    const L = k.records;
+    const mem = this.members[m];
     for (let i = 0; i < out.commands.length; i++) {
       const c = out.commands[i];
       this.aggregates.send(c.aggregate, c.stream, c.command, c.data, rec, mem.node);
@@ -761,17 +811,6 @@ export class ConsumerGroups implements Module {
       }
       this.net.send(child, mem.sender, this.net.latency(mem.node, L.channels[topic].node));
     }
-    if (mem.armed?.point === 'after-save') {
-      this.crashMember(m, 'after-save');
-      return;
-    }
-    k.record(S_HANDLE, mem.node, rec, out.rule);
-    if (cfg.idempotency === 'processed-ids-separate') {
-      // [D4] The processed id is saved in a step of its own: a crash between loses it.
-      k.schedule(k.now, this.A_MARK, m, mem.workEpoch, rec);
-      return;
-    }
-    this.finishDelivery(m, rec);
   }
 
   /**

@@ -58,6 +58,11 @@ export class RegistryKind implements Module {
   }
 
   /** Does the registry hold a schema for this event type? */
+  /** Does the registry hold any subject? (Otherwise it governs no type.) */
+  get any(): boolean {
+    return this.subjects.size > 0;
+  }
+
   governs(type: string): boolean {
     return this.subjects.size > 0 && this.subjects.has(type);
   }
