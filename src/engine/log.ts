@@ -292,8 +292,10 @@ export class EventReader implements RuleInput {
   upcast: { data: Json; version: number } | null = null;
   constructor(private readonly log: Log) {}
   field(path: readonly string[]): unknown {
-    if (this.upcast && path[0] === 'data') return readPath(this.upcast.data, path, 1);
-    if (this.upcast && path[0] === 'schemaversion') return this.upcast.version;
+    if (this.upcast !== null) {
+      if (path[0] === 'data') return readPath(this.upcast.data, path, 1);
+      if (path[0] === 'schemaversion') return this.upcast.version;
+    }
     return this.log.field(this.ev, path);
   }
   data(): Json {

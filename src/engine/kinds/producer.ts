@@ -200,7 +200,7 @@ export class ProducerKind implements Module {
       if (encoded === null) return -1;
       data = encoded;
     }
-    const rec = this.k.records.createEvent(t.type, key === null ? null : String(key), data, prod.node, tpl.topic, -1, t.schemaVersion, -1);
+    const rec = this.k.records.createEvent(t.type, key === null || typeof key === 'string' ? key : String(key), data, prod.node, tpl.topic, -1, t.schemaVersion, -1);
     // [FQ2] [FQ3] A FIFO queue's group and deduplication ids, drawn after the key and the data.
     if (t.messageGroupId !== undefined || t.deduplicationId !== undefined) {
       const group = tpl.group ? String(tpl.group(prod.fired, this.k.prng)) : t.messageGroupId;
