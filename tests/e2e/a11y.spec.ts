@@ -83,3 +83,32 @@ test('keyboard only: build producer → topic → consumer, add a rule, fire and
   await expect(page.getByTestId('state-consumer-1-orders')).toContainText('ORD-1 → 10');
   await expect(page.getByTestId('live')).toContainText('Step');
 });
+
+// Reflow: with a lesson open the inspector is narrow (about 270 px at 1280 px). Every node's
+// form and the panels under it fit that width: nothing makes the learner scroll sideways.
+test('in a lesson, each kind of node form fits the narrow inspector without sideways scrolling', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  const cases: [string, string[]][] = [
+    ['orchestrated-saga', ['order-saga', 'payment', 'order-status', 'shop', 'orders']],
+    ['event-sourcing', ['account']],
+    ['exchange-routing', ['orders', 'eu-orders']],
+  ];
+  for (const [lesson, nodes] of cases) {
+    await page.goto(`./#/lesson/${lesson}`);
+    await expect(page.getByTestId('lesson-panel')).toBeVisible();
+    for (const node of nodes) {
+      await expect(async () => {
+        await page.getByTestId(`node-${node}`).click();
+        await expect(page.locator(`[data-testid="tools"][data-node="${node}"]`)).toBeVisible({ timeout: 3_000 });
+      }).toPass({ timeout: 20_000 });
+      // Open every folded part, so what it hides is measured too.
+      await page.evaluate(() => document.querySelectorAll('aside.right details').forEach((d) => ((d as HTMLDetailsElement).open = true)));
+      const overflow = await page.locator('aside.right').evaluate((aside) => {
+        const edge = aside.getBoundingClientRect().left + aside.clientWidth + 1;
+        const out = [...aside.querySelectorAll('*')].filter((e) => e.getBoundingClientRect().right > edge && e.getBoundingClientRect().width > 0);
+        return { scroll: aside.scrollWidth - aside.clientWidth, past: out.slice(0, 3).map((e) => e.getAttribute('data-testid') ?? `${e.tagName} ${(e.textContent ?? '').trim().slice(0, 30)} ${Math.round(e.getBoundingClientRect().right - edge)}`) };
+      });
+      expect(overflow, `${lesson}: ${node}`).toEqual({ scroll: 0, past: [] });
+    }
+  }
+});
