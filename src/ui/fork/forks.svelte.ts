@@ -7,8 +7,9 @@
 //   `fork-latest:<orig id>` → <fork id> (the newest; the only list before forks-of was kept)
 // An original with several forks shows one at a time, the newest unless the learner chose
 // another in the bar. A fork's own link is the truth: a list entry whose fork does not name
-// this original (or is gone) is ignored. Comparing reads the other side's saved session and asks the worker (api.compare) for the
-// diff; nothing here simulates. The bar and the Compare dialog load on use (index.ts).
+// this original (or is gone) is ignored. Comparing reads the other side's saved session and
+// asks the worker (api.compare) for the diff; nothing here simulates. The bar and the
+// Compare dialog load on use (index.ts).
 import { getContext, setContext } from 'svelte';
 import type { AsyncApi, Simulation } from '../simulation.svelte.ts';
 import type { Workspaces } from '../workspaces.svelte.ts';
@@ -113,7 +114,7 @@ export class Forks {
   /** The ids the settings list as forks of `original` (unchecked), oldest first. */
   private async forkIds(original: string): Promise<string[]> {
     const of = await this.repo.getSetting(forksOfKey(original));
-    const ids = of.ok && Array.isArray(of.value) ? of.value.filter((x): x is string => typeof x === 'string') : [];
+    const ids = of.ok && Array.isArray(of.value) ? [...new Set(of.value.filter((x): x is string => typeof x === 'string'))] : [];
     const latest = await this.repo.getSetting(latestKey(original));
     if (latest.ok && typeof latest.value === 'string' && !ids.includes(latest.value)) ids.push(latest.value);
     return ids;

@@ -136,10 +136,10 @@ describe('Forks', () => {
     await t.forks.fork();
     const second = t.keeper.current!.id;
     expect(t.keeper.current!.name).toBe('Payments (fork at step 6)');
-    // Junk in the list, and an id whose workspace names no original, are ignored.
+    // Junk in the list, a repeated id, and an id whose workspace names no original, are ignored.
     const ids = await t.repo.getSetting(forksOfKey(t.original));
     expect(ids.ok && ids.value).toEqual([first, second]);
-    await t.repo.setSetting(forksOfKey(t.original), [7, first, 'nobody', t.original, second]);
+    await t.repo.setSetting(forksOfKey(t.original), [7, first, 'nobody', t.original, second, first]);
 
     // A new tab (as after a reload) on the original.
     const again = tab(createMemoryRepo({ storage }));
