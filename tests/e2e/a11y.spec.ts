@@ -111,4 +111,6 @@ test('in a lesson, each kind of node form fits the narrow inspector without side
       expect(overflow, `${lesson}: ${node}`).toEqual({ scroll: 0, past: [] });
     }
   }
+  // Nor is anything squeezed to nothing: the trace's search box keeps room to type in.
+  expect((await page.getByTestId('filter-text').boundingBox())!.width).toBeGreaterThan(100);
 });
