@@ -84,16 +84,19 @@ test('keyboard only: build producer → topic → consumer, add a rule, fire and
   await expect(page.getByTestId('live')).toContainText('Step');
 });
 
-// Reflow: with a lesson open the inspector is narrow (about 270 px at 1280 px). Every node's
-// form and the panels under it fit that width: nothing makes the learner scroll sideways.
+// Reflow: with a lesson open the side columns are narrow (the inspector about 270 px at
+// 1280 px, 255 px on a 1024 px laptop, where the palette is one kind a row). Every node's
+// form, the palette and the lists fit them: nothing makes the learner scroll sideways. On
+// the laptop the canvas keeps room to work in.
 test('in a lesson, each kind of node form fits the narrow inspector without sideways scrolling', async ({ page }) => {
-  await page.setViewportSize({ width: 1280, height: 800 });
-  const cases: [string, string[]][] = [
-    ['orchestrated-saga', ['order-saga', 'payment', 'order-status', 'shop', 'orders']],
-    ['event-sourcing', ['account']],
-    ['exchange-routing', ['orders', 'eu-orders']],
+  const cases: [number, string, string[]][] = [
+    [1280, 'orchestrated-saga', ['order-saga', 'payment', 'order-status', 'shop', 'orders']],
+    [1280, 'event-sourcing', ['account']],
+    [1280, 'exchange-routing', ['orders', 'eu-orders']],
+    [1024, 'orchestrated-saga', ['order-saga', 'payment']],
   ];
-  for (const [lesson, nodes] of cases) {
+  for (const [width, lesson, nodes] of cases) {
+    await page.setViewportSize({ width, height: 800 });
     await page.goto(`./#/lesson/${lesson}`);
     await expect(page.getByTestId('lesson-panel')).toBeVisible();
     for (const node of nodes) {
@@ -103,13 +106,21 @@ test('in a lesson, each kind of node form fits the narrow inspector without side
       }).toPass({ timeout: 20_000 });
       // Open every folded part, so what it hides is measured too.
       await page.evaluate(() => document.querySelectorAll('aside.right details').forEach((d) => ((d as HTMLDetailsElement).open = true)));
-      const overflow = await page.locator('aside.right').evaluate((aside) => {
-        const edge = aside.getBoundingClientRect().left + aside.clientWidth + 1;
-        const out = [...aside.querySelectorAll('*')].filter((e) => e.getBoundingClientRect().right > edge && e.getBoundingClientRect().width > 0);
-        return { scroll: aside.scrollWidth - aside.clientWidth, past: out.slice(0, 3).map((e) => e.getAttribute('data-testid') ?? `${e.tagName} ${(e.textContent ?? '').trim().slice(0, 30)} ${Math.round(e.getBoundingClientRect().right - edge)}`) };
+      // The build column (palette, nodes, connections) and the inspector column.
+      const overflow = await page.evaluate(() => {
+        const past: string[] = [];
+        let scroll = 0;
+        for (const aside of document.querySelectorAll<HTMLElement>('aside.left, aside.right')) {
+          const edge = aside.getBoundingClientRect().left + aside.clientWidth + 1;
+          scroll += aside.scrollWidth - aside.clientWidth;
+          for (const e of aside.querySelectorAll('*')) if (e.getBoundingClientRect().right > edge && e.getBoundingClientRect().width > 0) past.push(e.getAttribute('data-testid') ?? `${e.tagName} ${(e.textContent ?? '').trim().slice(0, 30)} ${Math.round(e.getBoundingClientRect().right - edge)}`);
+        }
+        return { scroll, past: past.slice(0, 3) };
       });
-      expect(overflow, `${lesson}: ${node}`).toEqual({ scroll: 0, past: [] });
+      expect(overflow, `${width} px, ${lesson}: ${node}`).toEqual({ scroll: 0, past: [] });
     }
+    // The palette, the lesson and the inspector leave the canvas more than a third of the screen.
+    expect((await page.getByTestId('canvas').boundingBox())!.width, `${width} px: the canvas`).toBeGreaterThan(width / 3);
   }
   // Nor is anything squeezed to nothing: the trace's search box keeps room to type in.
   expect((await page.getByTestId('filter-text').boundingBox())!.width).toBeGreaterThan(100);
