@@ -62,12 +62,17 @@ function readStaged(ctx: Ctx, table: string, key: string): Json | undefined {
   return ctx.input.read(table, key);
 }
 
+/** A row key from a value: text that is not empty, or a number as text; null for anything else. */
+function keyText(k: unknown): string | null {
+  return typeof k === 'string' && k !== '' ? k : typeof k === 'number' ? String(k) : null;
+}
+
 function compileKey(e: Expr, table: string): (ctx: Ctx) => string {
   const value = compileExpr(e);
   return (ctx) => {
     const k = value(ctx);
-    if (typeof k === 'string' && k !== '') return k;
-    if (typeof k === 'number') return String(k);
+    const key = keyText(k);
+    if (key !== null) return key;
     throw new HandlerError(`the key for ${table} is ${k === undefined ? 'missing' : JSON.stringify(k)} (${exprText(e)}): a key must be text or a number`);
   };
 }
@@ -276,8 +281,7 @@ export function compileRules(rules: readonly Rule[]): CompiledRules {
           out.rule = i;
           const count = r.count;
           if (count !== null) {
-            const raw = input.field(count.path);
-            const key = typeof raw === 'string' && raw !== '' ? raw : typeof raw === 'number' ? String(raw) : null;
+            const key = keyText(input.field(count.path));
             const current = key === null ? null : (input.read(count.table, key) ?? 0);
             if (typeof current === 'number') {
               out.writes.push({ table: count.table, key: key!, value: current + count.delta });
