@@ -13,3 +13,12 @@ export function followHash(ready: Promise<unknown>, onHash: (hash: string) => vo
     removeEventListener('hashchange', read);
   };
 }
+
+/** A part of a link as the learner typed it, decoded; as it came when it is not valid percent-encoding. */
+export function decodeLinkPart(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}

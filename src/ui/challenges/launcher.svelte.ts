@@ -4,7 +4,7 @@
 // links (`#/challenge/<id>`) are followed on start and on every hashchange.
 import type { Component } from 'svelte';
 import { parseChallengeHash } from '../../challenges/link.ts';
-import { followHash } from '../hash-links.ts';
+import { decodeLinkPart, followHash } from '../hash-links.ts';
 import type { BoardDeps, ChallengeBoard } from './board.svelte.ts';
 
 type PanelProps = { board: ChallengeBoard; onclose: () => void };
@@ -68,19 +68,11 @@ export class ChallengeLauncher {
     return followHash(ready, (hash) => {
       if (!hash.startsWith('#/challenge/')) return;
       opening();
-      void this.openChallenge(parseChallengeHash(hash) ?? safeDecode(hash.slice('#/challenge/'.length)));
+      void this.openChallenge(parseChallengeHash(hash) ?? decodeLinkPart(hash.slice('#/challenge/'.length)));
     });
   }
 
   destroy(): void {
     this.ui?.board.destroy();
-  }
-}
-
-function safeDecode(raw: string): string {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return raw;
   }
 }

@@ -5,7 +5,7 @@
 // every hashchange; they never look like share links (those start `#s1z.`).
 import type { Component } from 'svelte';
 import { parseLessonHash, type LessonLink } from '../../lessons/link.ts';
-import { followHash } from '../hash-links.ts';
+import { decodeLinkPart, followHash } from '../hash-links.ts';
 import type { GuideDeps, LessonGuide } from './guide.svelte.ts';
 
 type PanelProps = { guide: LessonGuide; onclose: () => void };
@@ -88,12 +88,7 @@ export class LessonLauncher {
   }
 
   private async notFound(raw: string): Promise<void> {
-    let name = raw;
-    try {
-      name = decodeURIComponent(raw);
-    } catch {
-      // keep it as it came
-    }
+    const name = decodeLinkPart(raw);
     await this.showMap();
     if (this.ui) this.ui.guide.notice = `There is no lesson called "${name.slice(0, 80)}" (the link may be mistyped or older than the course). Here is the course map.`;
   }
