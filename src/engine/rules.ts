@@ -63,7 +63,7 @@ function readStaged(ctx: Ctx, table: string, key: string): Json | undefined {
 }
 
 /** A row key from a value: text that is not empty, or a number as text; null for anything else. */
-function keyText(k: unknown): string | null {
+export function keyText(k: unknown): string | null {
   return typeof k === 'string' && k !== '' ? k : typeof k === 'number' ? String(k) : null;
 }
 
@@ -232,6 +232,12 @@ export interface CompiledRules {
    * the caller owns it, and it stays valid until the caller passes it again.
    */
   run(type: string, input: RuleInput, out?: Outcome): Outcome;
+  /**
+   * The rule `run` would apply to events of `type` when it is a counter with no condition
+   * (see Count), with its index; else null. A caller may then add to its store itself and
+   * skip `run`, as long as it falls back to `run` for a key or row the counter cannot take.
+   */
+  counterFor(type: string): Count | null;
 }
 
 export function newOutcome(): Outcome {
@@ -244,23 +250,25 @@ export function newOutcome(): Outcome {
  * key is text (or a number) and the row holds a number or nothing; anything else goes the
  * general way, which says what is wrong.
  */
-interface Count {
+export interface Count {
+  /** The rule's index, for Outcome.rule. */
+  rule: number;
   table: string;
   path: readonly string[];
   delta: number;
 }
 
-function countOf(r: Rule): Count | null {
+function countOf(r: Rule, rule: number): Count | null {
   const a = r.do[0];
   if (r.when || r.do.length !== 1 || (a.do !== 'increment' && a.do !== 'decrement') || typeof a.by !== 'number') return null;
   const key = a.key;
   if (key === null || typeof key !== 'object' || !('event' in key)) return null;
-  return { table: a.table, path: key.event.split('.'), delta: a.do === 'increment' ? a.by : -1 * a.by };
+  return { rule, table: a.table, path: key.event.split('.'), delta: a.do === 'increment' ? a.by : -1 * a.by };
 }
 
 /** Compiles a consumer's rules. The first rule whose type and condition match applies ([H1]). */
 export function compileRules(rules: readonly Rule[]): CompiledRules {
-  const compiled = rules.map((r) => ({ on: r.on, when: r.when ? compileCond(r.when) : null, steps: r.do.map(compileAction), count: countOf(r) }));
+  const compiled = rules.map((r, i) => ({ on: r.on, when: r.when ? compileCond(r.when) : null, steps: r.do.map(compileAction), count: countOf(r, i) }));
   // One context per compiled rule set, reused: a run never re-enters its own rules.
   const ctx: Ctx = { input: null as unknown as RuleInput, staged: [] };
   return {
@@ -297,6 +305,14 @@ export function compileRules(rules: readonly Rule[]): CompiledRules {
         return { rule: out.rule, writes: [], emits: [], effects: [], commands: [], error: e.message };
       }
       return out;
+    },
+    counterFor(type) {
+      for (let i = 0; i < compiled.length; i++) {
+        const r = compiled[i];
+        if (r.on !== '*' && r.on !== type) continue;
+        return r.when === null ? r.count : null;
+      }
+      return null;
     },
   };
 }

@@ -13,7 +13,7 @@ import { DeadLetters } from '../deadletters.ts';
 import { QueueKind, D_QUEUE } from './queue.ts';
 import { AggregateKind } from './aggregate.ts';
 import { RegistryKind } from './registry.ts';
-import { compileCondition, compileRules, newOutcome, ruleText, type CompiledRules, type Outcome, type RuleInput } from '../rules.ts';
+import { compileCondition, compileRules, keyText, newOutcome, ruleText, type CompiledRules, type Count, type Outcome, type RuleInput } from '../rules.ts';
 import { copyJson, stableStringify, type Json } from '../json.ts';
 import { ConsumerPatch, consumerPatchProblem, describeErrors, formatPath, NO_LINK_FAULTS, type ConsumerSpec, type Invariant, type Link, type Upcaster } from '../scenario.ts';
 import type { CrashPoint, Intent } from '../inputs.ts';
@@ -208,6 +208,12 @@ export class ConsumerGroups implements Module {
   private aggregates!: AggregateKind;
   /** The outcome buffer of handle(), reused for every handled event. */
   private readonly handleOut = newOutcome();
+  /** What a counter applied by addCount did: its rule, nothing staged or sent. */
+  private readonly countOut = newOutcome();
+  private counted(rule: number): Outcome {
+    this.countOut.rule = rule;
+    return this.countOut;
+  }
 
   // [TX1]–[TX4] Transactions, by number: the member, the record it was handling, the offset
   // it commits (-1: none, the record was not read from the log), the status, and the records
@@ -705,7 +711,15 @@ export class ConsumerGroups implements Module {
     reader.store = group.store;
     reader.upcast = null;
     const schemaProblem = cfg.upcasters.length > 0 || cfg.schema !== null || this.registry.any ? this.upcastFor(mem, rec) : null;
-    const out = schemaProblem || (mem.failWhen && mem.failWhen(reader)) ? null : mem.rules.run(L.evType[rec], reader, this.handleOut);
+    // A counter, the commonest handler, adds to the store straight away when nothing needs
+    // its write staged first (a crash armed between effects and writes, an invariant).
+    const counter = schemaProblem === null && mem.failWhen === null && mem.armed === null && group.watchers.length === 0 ? mem.rules.counterFor(L.evType[rec]) : null;
+    const out =
+      counter !== null && addCount(group.store, counter, reader)
+        ? this.counted(counter.rule)
+        : schemaProblem || (mem.failWhen && mem.failWhen(reader))
+          ? null
+          : mem.rules.run(L.evType[rec], reader, this.handleOut);
     mem.handled++;
     reader.upcast = null;
     if (!out || out.error !== undefined) {
@@ -1780,6 +1794,20 @@ function writableTable(store: Map<string, Map<string, Json>>, name: string, key:
   t?.forEach((x, k) => fresh.set(k, x));
   store.set(name, fresh);
   return fresh;
+}
+
+/**
+ * [H1] A counter rule applied straight to a store, as `run` would; false, having changed
+ * nothing, when its key or row is not one a counter can take (the interpreter then says why).
+ */
+function addCount(store: Map<string, Map<string, Json>>, c: Count, input: RuleInput): boolean {
+  const key = keyText(input.field(c.path));
+  if (key === null) return false;
+  const t = writableTable(store, c.table, key);
+  const current = t.get(key) ?? 0;
+  if (typeof current !== 'number') return false;
+  t.set(key, current + c.delta);
+  return true;
 }
 
 /** A row of `t` is about to change: every checkpoint still reading `t` gets its rows as they are now. */
