@@ -10,6 +10,8 @@
 type TypedArray = Int32Array | Float64Array | Uint8Array;
 type Ctor<A extends TypedArray> = { new (n: number): A; readonly BYTES_PER_ELEMENT: number };
 
+// The accessors below write SHIFT and MASK as literals (15, 0x7fff): a bundler turns a
+// module's `const` into a `var`, which the JIT then loads and checks on every access.
 const SHIFT = 15;
 const CHUNK = 1 << SHIFT;
 const MASK = CHUNK - 1;
@@ -28,15 +30,15 @@ export class Column<A extends TypedArray> {
 
   /** Writes `value` at `index` (≤ length); extends the recording when at its end. */
   set(index: number, value: number): void {
-    const c = index >>> SHIFT;
+    const c = index >>> 15;
     let chunk = this.chunks[c];
     if (chunk === undefined || (c === 0 && index >= chunk.length)) chunk = this.grow(index);
-    chunk[index & MASK] = value;
+    chunk[index & 0x7fff] = value;
     if (index >= this.length) this.length = index + 1;
   }
 
   get(index: number): number {
-    return this.chunks[index >>> SHIFT][index & MASK];
+    return this.chunks[index >>> 15][index & 0x7fff];
   }
 
   truncate(length: number): void {
@@ -94,8 +96,8 @@ export class TraceColumns {
   }
 
   write(i: number, kind: number, time: number, node: number, event: number, aux: number): void {
-    const c = i >>> SHIFT;
-    const j = i & MASK;
+    const c = i >>> 15;
+    const j = i & 0x7fff;
     let ints = this.ints[c];
     if (ints === undefined || (c === 0 && j >= this.times[0].length)) ints = this.grow(i);
     const o = j << 2;
@@ -108,19 +110,19 @@ export class TraceColumns {
   }
 
   kind(i: number): number {
-    return this.ints[i >>> SHIFT][(i & MASK) << 2];
+    return this.ints[i >>> 15][(i & 0x7fff) << 2];
   }
   node(i: number): number {
-    return this.ints[i >>> SHIFT][((i & MASK) << 2) + 1];
+    return this.ints[i >>> 15][((i & 0x7fff) << 2) + 1];
   }
   event(i: number): number {
-    return this.ints[i >>> SHIFT][((i & MASK) << 2) + 2];
+    return this.ints[i >>> 15][((i & 0x7fff) << 2) + 2];
   }
   aux(i: number): number {
-    return this.ints[i >>> SHIFT][((i & MASK) << 2) + 3];
+    return this.ints[i >>> 15][((i & 0x7fff) << 2) + 3];
   }
   time(i: number): number {
-    return this.times[i >>> SHIFT][i & MASK];
+    return this.times[i >>> 15][i & 0x7fff];
   }
 
   truncate(length: number): void {
