@@ -26,6 +26,8 @@ export class ActionQueue {
   private lane = new Int32Array(64);
   private laneHead = 0;
   private laneSize = 0;
+  /** The time of the lane's last action (meaningful while laneSize > 0). */
+  private laneLast = 0;
   private free: number[] = [];
   private slots = 0;
   private heapSize = 0;
@@ -44,10 +46,11 @@ export class ActionQueue {
     this.b[slot] = b;
     this.c[slot] = c;
     // The lane takes it when it keeps the lane sorted: not earlier than the lane's last.
-    if (this.laneSize === 0 || time >= this.time[this.lane[(this.laneHead + this.laneSize - 1) & (this.lane.length - 1)]]) {
+    if (this.laneSize === 0 || time >= this.laneLast) {
       if (this.laneSize === this.lane.length) this.growLane();
       this.lane[(this.laneHead + this.laneSize) & (this.lane.length - 1)] = slot;
       this.laneSize++;
+      this.laneLast = time;
       return;
     }
     if (this.heapSize >= this.heap.length) {
