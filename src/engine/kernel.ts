@@ -455,6 +455,20 @@ export class Kernel {
     }
   }
 
+  /**
+   * [K6] Drops every pending action whose handler says it has expired. A module calls this
+   * right after the change that expires them (an epoch it bumps), so its hot actions need
+   * no staleness test per step.
+   */
+  expire(): void {
+    const pending = this.queue.snapshot();
+    const live = pending.filter((q) => {
+      const h = this.handlers[q.kind];
+      return h.expired === undefined || !h.expired(q.a, q.b, q.c);
+    });
+    if (live.length < pending.length) this.queue.restore(live);
+  }
+
   /** Drops stale actions off the top of the queue; returns the first live slot or -1. */
   private peekLive(): number {
     const q = this.queue;

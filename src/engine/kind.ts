@@ -18,6 +18,13 @@ export interface ActionHandler {
    * resets) makes a run and its replay differ. Compare a number that only grows.
    */
   stale?(a: number, b: number, c: number): boolean;
+  /**
+   * Like `stale`, but asked only when the module calls `Kernel.expire()`, which it does right
+   * after each change that can make it true (an epoch it bumps): the agenda then drops every
+   * pending action it makes stale at once, so the kernel asks nothing per step ([K6]). Once
+   * true it must stay true. For the actions taken most often (a fetch, a handle, a commit).
+   */
+  expired?(a: number, b: number, c: number): boolean;
   /** "what happens next", ending with `at` ("at 12 ms"). */
   describe(a: number, b: number, c: number, at: string): string;
 }

@@ -244,14 +244,15 @@ export class ConsumerGroups implements Module {
 
   constructor(private readonly k: Kernel) {
     const L = k.records;
+    // A member's work epoch changes only in bumpWork, which expires its pending work at once.
     const work = (a: number, b: number) => this.members[a].workEpoch !== b;
     const mid = (m: number) => this.members[m].id;
     // a = member, b = work epoch (c = record, for the per-record ones)
-    this.A_DELIVER = k.action({ run: (a) => this.deliver(a), stale: work, describe: (a, _b, _c, at) => `${mid(a)} fetches its next record ${at}` });
-    this.A_HANDLE = k.action({ run: (a, _b, c) => (this.handle(a, c), true), stale: work, describe: (a, _b, c, at) => `${mid(a)} handles ${L.idOf(c)} ${at}` });
-    this.A_COMMIT = k.action({ run: (a, _b, c) => (this.commit(a, c), true), stale: work, describe: (a, _b, c, at) => `${mid(a)} commits after ${L.idOf(c)} ${at}` });
-    this.A_MARK = k.action({ run: (a, _b, c) => (this.mark(a, c), true), stale: work, describe: (a, _b, c, at) => `${mid(a)} saves ${L.idOf(c)} as processed ${at}` });
-    this.A_ACK = k.action({ run: (a, _b, c) => (this.ack(a, c), true), stale: work, describe: (a, _b, c, at) => `${mid(a)} acks ${L.idOf(c)} ${at}` });
+    this.A_DELIVER = k.action({ run: (a) => this.deliver(a), expired: work, describe: (a, _b, _c, at) => `${mid(a)} fetches its next record ${at}` });
+    this.A_HANDLE = k.action({ run: (a, _b, c) => (this.handle(a, c), true), expired: work, describe: (a, _b, c, at) => `${mid(a)} handles ${L.idOf(c)} ${at}` });
+    this.A_COMMIT = k.action({ run: (a, _b, c) => (this.commit(a, c), true), expired: work, describe: (a, _b, c, at) => `${mid(a)} commits after ${L.idOf(c)} ${at}` });
+    this.A_MARK = k.action({ run: (a, _b, c) => (this.mark(a, c), true), expired: work, describe: (a, _b, c, at) => `${mid(a)} saves ${L.idOf(c)} as processed ${at}` });
+    this.A_ACK = k.action({ run: (a, _b, c) => (this.ack(a, c), true), expired: work, describe: (a, _b, c, at) => `${mid(a)} acks ${L.idOf(c)} ${at}` });
     // a = group, b = reason, c = cause node
     this.A_REBALANCE = k.action({ run: (a, b, c) => (this.rebalance(a, b, c), true), describe: (a, _b, _c, at) => `group ${this.groups[a].name} rebalances ${at}` });
     // a = group, b = record
@@ -759,6 +760,12 @@ export class ConsumerGroups implements Module {
       return;
     }
     this.finishDelivery(m, rec);
+  }
+
+  /** [K6] The member's work in flight is abandoned: its pending fetch, handle, commit, mark or ack are dropped. */
+  bumpWork(mem: MemberRt): void {
+    mem.workEpoch++;
+    this.k.expire();
   }
 
   /** [R4] Parks `rec` behind its key's record being retried, if it is one to park; says whether it did. */
@@ -1299,7 +1306,7 @@ export class ConsumerGroups implements Module {
           this.requeueExtra(group, mem);
           mem.busy = -1;
           mem.busyKind = D_NORMAL;
-          mem.workEpoch++;
+          this.bumpWork(mem);
           mem.pollScheduled = false;
         }
       }
@@ -1358,7 +1365,7 @@ export class ConsumerGroups implements Module {
     mem.busy = -1;
     mem.busyKind = D_NORMAL;
     mem.pollScheduled = false;
-    mem.workEpoch++;
+    this.bumpWork(mem);
     mem.lifeEpoch++;
     const aux = (committed ? 1 : 0) | (CRASH_POINTS.indexOf(point) << 1) | (effects << 4);
     let txNote: string | undefined;

@@ -65,7 +65,7 @@ export class ProjectionKind implements Module {
           mem.busy = -1;
           mem.busyKind = D_NORMAL;
           mem.pollScheduled = false;
-          mem.workEpoch++;
+          groups.bumpWork(mem);
           k.record(S_REBUILD, i, -1, target);
           groups.wake(m);
         },
