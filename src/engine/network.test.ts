@@ -87,6 +87,18 @@ describe('the network', () => {
     expect(s.consumer('payment').effects.charged).toEqual({ 'evt-0': 1 });
   });
 
+  it('[N4] a consumer fetches nothing from a topic in an outage, though the event is in its log, and fetches it at the recovery', () => {
+    const s = sim(world()).fire('checkout');
+    expect(s.engine.log('orders', 0)).toEqual(['evt-0']);
+    s.act({ kind: 'outage', node: 'orders', durationMs: 100 }).run();
+    const recover = s.stepsOf('recover')[0];
+    const deliver = s.stepsOf('deliver', 'payment')[0];
+    expect(recover.time).toBe(100);
+    expect(deliver.time).toBeGreaterThanOrEqual(100);
+    expect(deliver.seq).toBeGreaterThan(recover.seq);
+    expect(s.consumer('payment').effects.charged).toEqual({ 'evt-0': 1 });
+  });
+
   it('[N4] lost acks make a plain producer publish twice; an idempotent producer does not', () => {
     const plain = sim(world({ retryBackoffMs: 200 })).run();
     plain.act({ kind: 'outage', node: 'orders', durationMs: 100, mode: 'acks-lost' }).fire('checkout').run();

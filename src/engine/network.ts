@@ -116,6 +116,7 @@ export class Network implements Module {
   link(): void {
     const n = this.k.records.channels.length;
     this.outageUntil = new Array<number>(n).fill(-1);
+    this.recheck();
     this.outageMode = new Array<OutageMode>(n).fill('down');
     this.outageNo = new Array<number>(n).fill(0);
   }
@@ -280,6 +281,7 @@ export class Network implements Module {
       const c = k.records.channelOfNode.get(i)!;
       this.outageUntil[c] = k.now + input.durationMs;
       this.outageMode[c] = input.mode ?? 'down';
+      this.recheck();
       this.outageNo[c]++;
       k.schedule(this.outageUntil[c], this.A_RECOVER, c, this.outageNo[c], 0);
       // [DU1] A restart: down like an outage, and its owner first loses what was not durable.
@@ -300,6 +302,7 @@ export class Network implements Module {
 
   private recover(c: number): void {
     this.outageUntil[c] = -1;
+    this.recheck();
     this.k.record(S_RECOVER, this.k.records.channels[c].node, -1, 0);
     wakeReaders(this.k.records.channels[c]);
   }
@@ -308,6 +311,7 @@ export class Network implements Module {
     const key = cutKey(a, b);
     if (!this.cuts.has(key) || (cutNo >= 0 && this.cuts.get(key) !== cutNo)) return;
     this.cuts.delete(key);
+    this.recheck();
     this.k.record(S_HEAL, a, -1, scheduled ? 1 : 0, this.k.nodes[b].id);
     for (const n of [a, b]) {
       this.groups?.healed(n);
@@ -324,6 +328,7 @@ export class Network implements Module {
         const j = k.nodeIndex.get(input.from)!;
         const no = ++this.cutNo;
         this.cuts.set(cutKey(i, j), no);
+        this.recheck();
         const healAt = input.durationMs !== undefined ? k.now + input.durationMs : -1;
         if (healAt >= 0) k.schedule(healAt, this.A_HEAL, i, j, no);
         k.record(S_CUT, i, -1, healAt, input.from);
@@ -413,6 +418,16 @@ export class Network implements Module {
     this.outageUntil = [...s.outageUntil];
     this.outageMode = [...s.outageMode];
     this.outageNo = [...s.outageNo];
+    this.recheck();
+  }
+
+  /**
+   * No channel is in an outage and no connection is cut, so every node reaches every channel:
+   * the common case, asked before each fetch (issue #11). Set by recheck after each change.
+   */
+  allClear = true;
+  private recheck(): void {
+    this.allClear = this.cuts.size === 0 && this.outageUntil.every((u) => u < 0);
   }
 
   /** [DU1] `c`'s owner loses what was not durable when its broker restarts; `hook` says what. */

@@ -490,7 +490,7 @@ export class ConsumerGroups implements Module {
 
   /** Can this member read from channel `t` now? ([N4], [N5]) */
   canRead(mem: MemberRt, t: number): boolean {
-    return this.net.unreachable(mem.node, t) === null;
+    return this.net.allClear || this.net.unreachable(mem.node, t) === null;
   }
 
   private owns(m: number, rec: number): boolean {
