@@ -255,6 +255,8 @@ export interface Count {
   rule: number;
   table: string;
   path: readonly string[];
+  /** The path is the event's key (`key`, `partitionkey` or `subject`): a caller may read it straight. */
+  byKey: boolean;
   delta: number;
 }
 
@@ -263,7 +265,9 @@ function countOf(r: Rule, rule: number): Count | null {
   if (r.when || r.do.length !== 1 || (a.do !== 'increment' && a.do !== 'decrement') || typeof a.by !== 'number') return null;
   const key = a.key;
   if (key === null || typeof key !== 'object' || !('event' in key)) return null;
-  return { rule, table: a.table, path: key.event.split('.'), delta: a.do === 'increment' ? a.by : -1 * a.by };
+  const path = key.event.split('.');
+  const byKey = path.length === 1 && (path[0] === 'key' || path[0] === 'partitionkey' || path[0] === 'subject');
+  return { rule, table: a.table, path, byKey, delta: a.do === 'increment' ? a.by : -1 * a.by };
 }
 
 /** Compiles a consumer's rules. The first rule whose type and condition match applies ([H1]). */
@@ -271,6 +275,8 @@ export function compileRules(rules: readonly Rule[]): CompiledRules {
   const compiled = rules.map((r, i) => ({ on: r.on, when: r.when ? compileCond(r.when) : null, steps: r.do.map(compileAction), count: countOf(r, i) }));
   // One context per compiled rule set, reused: a run never re-enters its own rules.
   const ctx: Ctx = { input: null as unknown as RuleInput, staged: [] };
+  let lastType: string | null = null;
+  let lastCount: Count | null = null;
   return {
     run(type, input, out = newOutcome()) {
       out.rule = -1;
@@ -307,12 +313,18 @@ export function compileRules(rules: readonly Rule[]): CompiledRules {
       return out;
     },
     counterFor(type) {
+      // The answer for the last type asked, kept: a run asks for the same few types over and
+      // over, mostly the very same string, which compares by reference.
+      if (type === lastType) return lastCount;
+      lastType = type;
+      lastCount = null;
       for (let i = 0; i < compiled.length; i++) {
         const r = compiled[i];
         if (r.on !== '*' && r.on !== type) continue;
-        return r.when === null ? r.count : null;
+        lastCount = r.when === null ? r.count : null;
+        break;
       }
-      return null;
+      return lastCount;
     },
   };
 }

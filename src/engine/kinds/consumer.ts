@@ -724,7 +724,7 @@ export class ConsumerGroups implements Module {
     // its write staged first (a crash armed between effects and writes, an invariant).
     const counter = schemaProblem === null && mem.failWhen === null && mem.armed === null && group.watchers.length === 0 ? mem.rules.counterFor(L.evType[rec]) : null;
     const out =
-      counter !== null && addCount(group.store, counter, reader)
+      counter !== null && addCount(group.store, counter, keyText(counter.byKey ? L.evKey[rec] : reader.field(counter.path)))
         ? this.counted(counter.rule)
         : schemaProblem || (mem.failWhen && mem.failWhen(reader))
           ? null
@@ -1816,8 +1816,7 @@ function writableTable(store: Map<string, Map<string, Json>>, name: string, key:
  * [H1] A counter rule applied straight to a store, as `run` would; false, having changed
  * nothing, when its key or row is not one a counter can take (the interpreter then says why).
  */
-function addCount(store: Map<string, Map<string, Json>>, c: Count, input: RuleInput): boolean {
-  const key = keyText(input.field(c.path));
+function addCount(store: Map<string, Map<string, Json>>, c: Count, key: string | null): boolean {
   if (key === null) return false;
   const t = writableTable(store, c.table, key);
   const current = t.get(key) ?? 0;
