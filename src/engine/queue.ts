@@ -14,6 +14,9 @@ export interface QueuedAction {
   c: number;
 }
 
+/** How many of the lane's last actions a push may step back over (insertNearTail). */
+const WALK = 4;
+
 export class ActionQueue {
   private time = new Float64Array(64);
   private seq = new Float64Array(64);
@@ -53,6 +56,7 @@ export class ActionQueue {
       this.laneLast = time;
       return;
     }
+    if (this.insertNearTail(slot, time)) return;
     if (this.heapSize >= this.heap.length) {
       const h = new Int32Array(this.heap.length * 2);
       h.set(this.heap);
@@ -67,6 +71,30 @@ export class ActionQueue {
       i = parent;
     }
     heap[i] = slot;
+  }
+
+  /**
+   * Puts `slot` into the lane just before the few actions at its end that are later than it
+   * (a handle "now" behind the producer's next tick a millisecond on), keeping the lane
+   * sorted: cheaper than the heap for the commonest out-of-order push. It has the largest
+   * sequence number, so it goes after every action not later than it. False when more than
+   * WALK of them are later (the heap takes it) or the lane is full.
+   */
+  private insertNearTail(slot: number, time: number): boolean {
+    const n = this.laneSize;
+    const lane = this.lane;
+    if (n === lane.length) return false;
+    const mask = lane.length - 1;
+    const head = this.laneHead;
+    let j = n - 1;
+    while (j >= 0 && this.time[lane[(head + j) & mask]] > time) {
+      j--;
+      if (n - 1 - j > WALK) return false;
+    }
+    for (let i = n - 1; i > j; i--) lane[(head + i + 1) & mask] = lane[(head + i) & mask];
+    lane[(head + j + 1) & mask] = slot;
+    this.laneSize = n + 1;
+    return true;
   }
 
   /** Slot of the earliest action, or -1. Read it with the accessors, then `pop()`. */
