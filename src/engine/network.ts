@@ -186,6 +186,13 @@ export class Network implements Module {
     const L = k.records;
     const c = L.evTopic.get(rec);
     const t = L.channels[c];
+    // The commonest case, as the general path below would take it: every channel reachable,
+    // no replicas, nothing to resend, no link faults (so no ack lost): the record is appended.
+    if (this.allClear && t.replicas === null && this.links.size === 0 && this.resent.size === 0 && this.ackLost.size === 0) {
+      L.append(rec);
+      this.senderPublished[s]?.(rec);
+      return null;
+    }
     const src = L.evSource.get(rec);
     const epoch = this.senders[s].lifeEpoch;
     const backoff = this.senderBackoff[s];

@@ -208,12 +208,6 @@ export class ConsumerGroups implements Module {
   private aggregates!: AggregateKind;
   /** The outcome buffer of handle(), reused for every handled event. */
   private readonly handleOut = newOutcome();
-  /** What a counter applied by addCount did: its rule, nothing staged or sent. */
-  private readonly countOut = newOutcome();
-  private counted(rule: number): Outcome {
-    this.countOut.rule = rule;
-    return this.countOut;
-  }
 
   // [TX1]–[TX4] Transactions, by number: the member, the record it was handling, the offset
   // it commits (-1: none, the record was not read from the log), the status, and the records
@@ -696,6 +690,9 @@ export class ConsumerGroups implements Module {
     const group = this.groups[mem.group];
     const cfg = mem.spec.config;
 
+    // The commonest handler, a counter, for a member with nothing that acts around its rules.
+    if (mem.armed === null && mem.failWhen === null && cfg.idempotency === 'none' && cfg.upcasters.length === 0 && cfg.schema === null && group.blocked.size === 0 && group.watchers.length === 0 && !this.registry.any && this.count(m, group, rec)) return;
+
     // [R4] While a key is being retried, later events of that key wait behind it.
     if (group.blocked.size > 0 && cfg.ordering === 'block-key' && this.park(m, group, rec)) return;
 
@@ -720,15 +717,7 @@ export class ConsumerGroups implements Module {
     reader.store = group.store;
     reader.upcast = null;
     const schemaProblem = cfg.upcasters.length > 0 || cfg.schema !== null || this.registry.any ? this.upcastFor(mem, rec) : null;
-    // A counter, the commonest handler, adds to the store straight away when nothing needs
-    // its write staged first (a crash armed between effects and writes, an invariant).
-    const counter = schemaProblem === null && mem.failWhen === null && mem.armed === null && group.watchers.length === 0 ? mem.rules.counterFor(L.evType[rec]) : null;
-    const out =
-      counter !== null && addCount(group.store, counter, keyText(counter.byKey ? L.evKey[rec] : reader.field(counter.path)))
-        ? this.counted(counter.rule)
-        : schemaProblem || (mem.failWhen && mem.failWhen(reader))
-          ? null
-          : mem.rules.run(L.evType[rec], reader, this.handleOut);
+    const out = schemaProblem || (mem.failWhen && mem.failWhen(reader)) ? null : mem.rules.run(L.evType[rec], reader, this.handleOut);
     mem.handled++;
     reader.upcast = null;
     if (!out || out.error !== undefined) {
@@ -774,6 +763,38 @@ export class ConsumerGroups implements Module {
   bumpWork(mem: MemberRt): void {
     mem.workEpoch++;
     this.k.expire();
+  }
+
+  /**
+   * [H1] Handles `rec` as the rest of handle would, when the rule for its type is a counter
+   * (rules.ts Count) and the member has no crash armed, no failWhen, no idempotency, no
+   * upcasters or schema (nor a registry), and its group no blocked key and no invariant: the
+   * count is added straight to the store, without the interpreter and a staged write. False,
+   * having changed nothing, for any other rule, or a key or row a counter cannot take (the
+   * interpreter then says why).
+   */
+  private count(m: number, group: GroupRt, rec: number): boolean {
+    const k = this.k;
+    const L = k.records;
+    const mem = this.members[m];
+    const counter = mem.rules.counterFor(L.evType[rec]);
+    if (counter === null) return false;
+    let key: unknown;
+    if (counter.byKey) key = L.evKey[rec];
+    else {
+      const reader = k.reader;
+      reader.ev = rec;
+      reader.store = group.store;
+      reader.upcast = null;
+      key = reader.field(counter.path);
+    }
+    if (!addCount(group.store, counter, keyText(key))) return false;
+    mem.handled++;
+    group.counters.processed++;
+    if (group.attempts.size > 0) group.attempts.delete(rec);
+    k.record(S_HANDLE, mem.node, rec, counter.rule);
+    this.finishDelivery(m, rec);
+    return true;
   }
 
   /** [R4] Parks `rec` behind its key's record being retried, if it is one to park; says whether it did. */
