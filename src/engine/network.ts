@@ -28,7 +28,7 @@ export interface GroupPeer {
 }
 
 interface NetworkState {
-  links: Map<string, Link>;
+  links: Map<number, Link>;
   cuts: Map<string, number>;
   cutNo: number;
   ackLost: Set<number>;
@@ -43,8 +43,11 @@ type OutageMode = 'down' | 'acks-lost' | 'restart';
 
 export class Network implements Module {
   readonly kinds = [] as const;
-  /** Network settings per connection, keyed `source>target` by node index ([N1]–[N3]). */
-  private links = new Map<string, Link>();
+  /**
+   * Network settings per connection, keyed by linkKey(source, target) ([N1]–[N3]): a number,
+   * not text, as it is looked up for every publish, fetch and commit of a run with link faults.
+   */
+  private links = new Map<number, Link>();
   /** Cut connections, keyed `a|b` (a < b), with the number of the cut ([N5]). */
   private cuts = new Map<string, number>();
   private cutNo = 0;
@@ -109,7 +112,7 @@ export class Network implements Module {
     const k = this.k;
     for (const e of k.scenario.edges) {
       const link = { ...NO_LINK_FAULTS, ...stripUndefined({ delayMs: e.delayMs, jitterMs: e.jitterMs, duplicateChance: e.duplicateChance, ackLossChance: e.ackLossChance }) };
-      if (link.delayMs || link.jitterMs || link.duplicateChance || link.ackLossChance) this.links.set(`${k.nodeIndex.get(e.source)}>${k.nodeIndex.get(e.target)}`, link);
+      if (link.delayMs || link.jitterMs || link.duplicateChance || link.ackLossChance) this.links.set(this.linkKey(k.nodeIndex.get(e.source)!, k.nodeIndex.get(e.target)!), link);
     }
   }
 
@@ -138,10 +141,14 @@ export class Network implements Module {
 
   // -------------------------------------------------------------------------- connections
 
+  private linkKey(from: number, to: number): number {
+    return from * this.k.nodes.length + to;
+  }
+
   linkOf(from: number, to: number): Link {
     // Most scenarios have no faulty connection: skip building a `from>to` key per message.
     if (this.links.size === 0) return NO_LINK_FAULTS;
-    return this.links.get(`${from}>${to}`) ?? NO_LINK_FAULTS;
+    return this.links.get(this.linkKey(from, to)) ?? NO_LINK_FAULTS;
   }
 
   get anyLinkFaults(): boolean {
@@ -356,7 +363,7 @@ export class Network implements Module {
         const j = this.k.nodeIndex.get(input.to)!;
         const before = this.linkOf(i, j);
         const link: Link = { ...before, ...stripUndefined({ delayMs: input.delayMs, jitterMs: input.jitterMs, duplicateChance: input.duplicateChance, ackLossChance: input.ackLossChance }) };
-        this.links.set(`${i}>${j}`, link);
+        this.links.set(this.linkKey(i, j), link);
         const parts = [`delay ${fmtMs(link.delayMs)}`, `jitter up to ${fmtMs(link.jitterMs)}`, `${Math.round(link.duplicateChance * 100)}% duplicate deliveries`, `${Math.round(link.ackLossChance * 100)}% lost acks`];
         this.k.record(S_LINK, i, -1, 0, `You changed the network on ${input.node} → ${input.to}: ${parts.join(', ')}`);
       },
@@ -394,10 +401,7 @@ export class Network implements Module {
     const k = this.k;
     return {
       cuts: [...this.cuts.keys()].map((key) => key.split('|').map((n) => k.nodes[Number(n)].id) as [string, string]),
-      links: [...this.links].map(([key, l]) => {
-        const [a, b] = key.split('>').map((n) => k.nodes[Number(n)].id);
-        return { source: a, target: b, ...l };
-      }),
+      links: [...this.links].map(([key, l]) => ({ source: k.nodes[Math.floor(key / k.nodes.length)].id, target: k.nodes[key % k.nodes.length].id, ...l })),
       outages: k.records.channels.flatMap((t, c) => (this.outageUntil[c] >= 0 ? [{ node: t.id, until: this.outageUntil[c], mode: this.outageMode[c] }] : [])),
     };
   }

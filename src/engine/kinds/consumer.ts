@@ -208,6 +208,12 @@ export class ConsumerGroups implements Module {
   private aggregates!: AggregateKind;
   /** The outcome buffer of handle(), reused for every handled event. */
   private readonly handleOut = newOutcome();
+  /** What a counter applied by addCount did: its rule, nothing staged or sent. */
+  private readonly countOut = newOutcome();
+  private counted(rule: number): Outcome {
+    this.countOut.rule = rule;
+    return this.countOut;
+  }
 
   // [TX1]–[TX4] Transactions, by number: the member, the record it was handling, the offset
   // it commits (-1: none, the record was not read from the log), the status, and the records
@@ -475,9 +481,11 @@ export class ConsumerGroups implements Module {
     const mem = this.members[m];
     const L = this.k.records;
     let worst: Link = NO_LINK_FAULTS;
-    for (const t of [...mem.topics, ...mem.queues]) {
-      const l = this.net.linkOf(L.channels[t].node, mem.node);
-      if (l.delayMs + l.jitterMs > worst.delayMs + worst.jitterMs) worst = l;
+    for (const channels of [mem.topics, mem.queues]) {
+      for (let i = 0; i < channels.length; i++) {
+        const l = this.net.linkOf(L.channels[channels[i]].node, mem.node);
+        if (l.delayMs + l.jitterMs > worst.delayMs + worst.jitterMs) worst = l;
+      }
     }
     return worst.delayMs + (worst.jitterMs ? Math.round(this.k.prng.next() * worst.jitterMs) : 0);
   }
@@ -717,7 +725,16 @@ export class ConsumerGroups implements Module {
     reader.store = group.store;
     reader.upcast = null;
     const schemaProblem = cfg.upcasters.length > 0 || cfg.schema !== null || this.registry.any ? this.upcastFor(mem, rec) : null;
-    const out = schemaProblem || (mem.failWhen && mem.failWhen(reader)) ? null : mem.rules.run(L.evType[rec], reader, this.handleOut);
+    let out: Outcome | null = null;
+    if (!schemaProblem && !(mem.failWhen && mem.failWhen(reader))) {
+      // A counter adds to the store straight away here too (see count), unless its write must
+      // wait: a crash armed between effects and writes, an invariant checking each write.
+      const counter = mem.armed === null && group.watchers.length === 0 ? mem.rules.counterFor(L.evType[rec]) : null;
+      out =
+        counter !== null && addCount(group.store, counter, keyText(counter.byKey ? L.evKey[rec] : reader.field(counter.path)))
+          ? this.counted(counter.rule)
+          : mem.rules.run(L.evType[rec], reader, this.handleOut);
+    }
     mem.handled++;
     reader.upcast = null;
     if (!out || out.error !== undefined) {
