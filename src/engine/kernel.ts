@@ -461,12 +461,11 @@ export class Kernel {
    * no staleness test per step.
    */
   expire(): void {
-    const pending = this.queue.snapshot();
-    const live = pending.filter((q) => {
-      const h = this.handlers[q.kind];
-      return h.expired === undefined || !h.expired(q.a, q.b, q.c);
+    const handlers = this.handlers;
+    this.queue.dropWhere((kind, a, b, c) => {
+      const h = handlers[kind];
+      return h.expired !== undefined && h.expired(a, b, c);
     });
-    if (live.length < pending.length) this.queue.restore(live);
   }
 
   /** Drops stale actions off the top of the queue; returns the first live slot or -1. */

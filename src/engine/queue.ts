@@ -122,22 +122,11 @@ export class ActionQueue {
 
   private popHeap(): void {
     const heap = this.heap;
-    const top = heap[0];
-    this.free.push(top);
+    this.free.push(heap[0]);
     const last = heap[--this.heapSize];
     if (this.heapSize === 0) return;
-    let i = 0;
-    const n = this.heapSize;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const child = r < n && this.less(heap[r], heap[l]) ? r : l;
-      if (!this.less(heap[child], last)) break;
-      heap[i] = heap[child];
-      i = child;
-    }
-    heap[i] = last;
+    heap[0] = last;
+    this.siftDown(0);
   }
 
   timeOf(slot: number): number {
@@ -154,6 +143,51 @@ export class ActionQueue {
   }
   cOf(slot: number): number {
     return this.c[slot];
+  }
+
+  /**
+   * Removes every pending action for which `drop(kind, a, b, c)` is true; the others keep
+   * their order. Allocates nothing but freed slots: it runs when a module expires actions.
+   */
+  dropWhere(drop: (kind: number, a: number, b: number, c: number) => boolean): void {
+    const gone = (slot: number) => {
+      if (!drop(this.kind[slot], this.a[slot], this.b[slot], this.c[slot])) return false;
+      this.free.push(slot);
+      return true;
+    };
+    // The lane, compacted in place from its head: still sorted.
+    const lane = this.lane;
+    const mask = lane.length - 1;
+    let kept = 0;
+    for (let i = 0; i < this.laneSize; i++) {
+      const slot = lane[(this.laneHead + i) & mask];
+      if (!gone(slot)) lane[(this.laneHead + kept++) & mask] = slot;
+    }
+    this.laneSize = kept;
+    if (kept > 0) this.laneLast = this.time[lane[(this.laneHead + kept - 1) & mask]];
+    // The heap, filtered, then rebuilt bottom-up.
+    const heap = this.heap;
+    let n = 0;
+    for (let i = 0; i < this.heapSize; i++) if (!gone(heap[i])) heap[n++] = heap[i];
+    this.heapSize = n;
+    for (let i = (n >> 1) - 1; i >= 0; i--) this.siftDown(i);
+  }
+
+  private siftDown(from: number): void {
+    const heap = this.heap;
+    const n = this.heapSize;
+    const item = heap[from];
+    let i = from;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const child = r < n && this.less(heap[r], heap[l]) ? r : l;
+      if (!this.less(heap[child], item)) break;
+      heap[i] = heap[child];
+      i = child;
+    }
+    heap[i] = item;
   }
 
   /** Every pending action, in no particular order (for checkpoints and views). */
