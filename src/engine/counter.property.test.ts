@@ -1,14 +1,15 @@
 // [H3] [H4] A consumer applies a counter rule straight to its group's store, skipping the rule
 // interpreter (issue #11). Whatever happens around it (text rows that cannot be incremented,
-// keyless events, crashes armed and not, checkpoints taken between writes and seeks back to
-// them), a run must be step for step what the general interpreter gives: the same counter
+// keyless events, retries that fail and then succeed, a key blocked behind a retry, processed
+// ids and duplicates, crashes armed and not, checkpoints taken between writes and seeks back
+// to them), a run must be step for step what the general interpreter gives: the same counter
 // behind a `when` that always holds goes the general way.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createEngine, type Engine } from './engine.ts';
 import { restoreScenario, type Scenario } from './scenario.ts';
 
-type Op = { op: 'fire'; template: number } | { op: 'crash'; member: number; point: 'after-effects' | 'after-save' | null } | { op: 'restart'; member: number } | { op: 'step'; n: number };
+type Op = { op: 'fire'; template: number } | { op: 'duplicate'; event: number } | { op: 'crash'; member: number; point: 'after-effects' | 'after-save' | null } | { op: 'restart'; member: number } | { op: 'step'; n: number };
 
 const MEMBERS = ['a0', 'a1', 'b0'];
 
@@ -47,7 +48,7 @@ function scenario(general: boolean, by: number, seed: number): Scenario {
       ...MEMBERS.map((id) => ({
         id,
         kind: 'consumer',
-        config: { group: id[0], rules, processingMs: 1, sessionTimeoutMs: 20, retry: { maxAttempts: 3, initialMs: 20, jitter: false }, ordering: id[0] === 'a' ? 'block-key' : 'skip' },
+        config: { group: id[0], rules, processingMs: 1, sessionTimeoutMs: 20, retry: { maxAttempts: 3, initialMs: 20, jitter: false }, ordering: id[0] === 'a' ? 'block-key' : 'skip', idempotency: id[0] === 'b' ? 'processed-ids' : 'none' },
       })),
     ],
     edges: [{ source: 'p', target: 't' }, ...MEMBERS.map((id) => ({ source: 't', target: id }))],
@@ -59,6 +60,7 @@ function scenario(general: boolean, by: number, seed: number): Scenario {
 function play(e: Engine, ops: Op[]): void {
   for (const o of ops) {
     if (o.op === 'fire') e.act({ kind: 'fire', node: 'p', template: o.template });
+    else if (o.op === 'duplicate') e.act({ kind: 'duplicate', node: MEMBERS[o.event % MEMBERS.length], event: `evt-${o.event}` });
     else if (o.op === 'crash') e.act(o.point === null ? { kind: 'crash', node: MEMBERS[o.member] } : { kind: 'crash', node: MEMBERS[o.member], point: o.point });
     else if (o.op === 'restart') e.act({ kind: 'restart', node: MEMBERS[o.member] });
     else e.stepForward(o.n);
@@ -70,6 +72,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ op: fc.constant('fire' as const), template: fc.integer({ min: 0, max: 5 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('crash' as const), member: fc.integer({ min: 0, max: 2 }), point: fc.constantFrom('after-effects' as const, 'after-save' as const, null) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('restart' as const), member: fc.integer({ min: 0, max: 2 }) }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('duplicate' as const), event: fc.integer({ min: 0, max: 30 }) }) },
   { weight: 4, arbitrary: fc.record({ op: fc.constant('step' as const), n: fc.integer({ min: 1, max: 15 }) }) },
 );
 
