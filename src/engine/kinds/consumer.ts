@@ -534,37 +534,7 @@ export class ConsumerGroups implements Module {
     const mem = this.members[m];
     const group = this.groups[mem.group];
     mem.pollScheduled = false;
-    // Records handed back (duplicates, due retries, released ones) come first ([X2], [R3]).
-    for (let i = 0; i < group.readyRec.length; i++) {
-      const rec = group.readyRec[i];
-      if (!this.owns(m, rec) || !this.canRead(mem, L.evTopic.get(rec))) continue;
-      const kind = group.readyKind[i];
-      group.readyRec.splice(i, 1);
-      group.readyKind.splice(i, 1);
-      mem.busy = rec;
-      mem.busyKind = kind;
-      k.record(S_DELIVER, mem.node, rec, -1 - kind);
-      k.schedule(k.now + mem.spec.config.processingMs, this.A_HANDLE, m, mem.workEpoch, rec);
-      return true;
-    }
-    if (mem.buffer.length > 0) {
-      const [rec, receipt] = mem.buffer.shift()!;
-      mem.busy = rec;
-      mem.busyKind = D_QUEUE;
-      mem.busyReceipt = receipt;
-      k.record(S_DELIVER, mem.node, rec, -1 - D_QUEUE);
-      k.schedule(k.now + mem.spec.config.processingMs, this.A_HANDLE, m, mem.workEpoch, rec);
-      return true;
-    }
-    if (mem.pushed.length > 0) {
-      // [PS2] The next message pushed to it, in the order they were pushed.
-      const rec = mem.pushed.shift()!;
-      mem.busy = rec;
-      mem.busyKind = D_PUSH;
-      k.record(S_DELIVER, mem.node, rec, -1 - D_PUSH);
-      k.schedule(k.now + mem.spec.config.processingMs, this.A_HANDLE, m, mem.workEpoch, rec);
-      return true;
-    }
+    if ((group.readyRec.length > 0 || mem.buffer.length > 0 || mem.pushed.length > 0) && this.deliverWaiting(m, group)) return true;
     const n = mem.assigned.length;
     // Round-robin over assigned partitions, starting after the last one served ([C4]). The
     // index wraps by a subtraction: a division (`%`) per partition tried was a tenth of this
@@ -617,6 +587,49 @@ export class ConsumerGroups implements Module {
       return true;
     }
     for (const q of mem.queues) if (this.canRead(mem, q) && this.receive(m, q)) return true;
+    return false;
+  }
+
+  /**
+   * Delivers a record waiting for the member, if one can go: handed back to its group
+   * (duplicates, due retries, released ones: first, [X2] [R3]), received from a queue, or
+   * pushed to it. False when none can.
+   */
+  private deliverWaiting(m: number, group: GroupRt): boolean {
+    const k = this.k;
+    const L = k.records;
+    const mem = this.members[m];
+    // Records handed back (duplicates, due retries, released ones) come first ([X2], [R3]).
+    for (let i = 0; i < group.readyRec.length; i++) {
+      const rec = group.readyRec[i];
+      if (!this.owns(m, rec) || !this.canRead(mem, L.evTopic.get(rec))) continue;
+      const kind = group.readyKind[i];
+      group.readyRec.splice(i, 1);
+      group.readyKind.splice(i, 1);
+      mem.busy = rec;
+      mem.busyKind = kind;
+      k.record(S_DELIVER, mem.node, rec, -1 - kind);
+      k.schedule(k.now + mem.spec.config.processingMs, this.A_HANDLE, m, mem.workEpoch, rec);
+      return true;
+    }
+    if (mem.buffer.length > 0) {
+      const [rec, receipt] = mem.buffer.shift()!;
+      mem.busy = rec;
+      mem.busyKind = D_QUEUE;
+      mem.busyReceipt = receipt;
+      k.record(S_DELIVER, mem.node, rec, -1 - D_QUEUE);
+      k.schedule(k.now + mem.spec.config.processingMs, this.A_HANDLE, m, mem.workEpoch, rec);
+      return true;
+    }
+    if (mem.pushed.length > 0) {
+      // [PS2] The next message pushed to it, in the order they were pushed.
+      const rec = mem.pushed.shift()!;
+      mem.busy = rec;
+      mem.busyKind = D_PUSH;
+      k.record(S_DELIVER, mem.node, rec, -1 - D_PUSH);
+      k.schedule(k.now + mem.spec.config.processingMs, this.A_HANDLE, m, mem.workEpoch, rec);
+      return true;
+    }
     return false;
   }
 
