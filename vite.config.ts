@@ -37,8 +37,9 @@ export default defineConfig({
           environment: 'node',
           include: ['src/**/*.test.ts', 'tests/unit/**/*.test.ts'],
           exclude: ['**/*.browser.test.ts'],
-          // Every optional engine module (the worker loads them on demand; Node has them all).
-          setupFiles: ['src/engine/kinds/all.ts'],
+          // Every optional engine module (the worker loads them on demand; Node has them all),
+          // and the kernel's check that no expired action runs (testing/strict.ts).
+          setupFiles: ['src/engine/kinds/all.ts', 'src/engine/testing/strict.ts'],
         },
       },
       {

@@ -442,6 +442,9 @@ export class Kernel {
       const c = q.cOf(slot);
       q.pop();
       if (h.stale !== undefined && h.stale(a, b, c)) continue;
+      if (this.checkExpiry && h.expired !== undefined && h.expired(a, b, c)) {
+        throw new Error(`an expired action was about to run (${h.describe(a, b, c, 'now')}): its module changed what its expired test reads without calling expire()`);
+      }
       const before = this.now;
       this.now = time;
       if (!h.run(a, b, c)) {
@@ -454,6 +457,14 @@ export class Kernel {
       return true;
     }
   }
+
+  /**
+   * Tests set this (testing/strict.ts): every action is then asked whether it has expired as
+   * it comes due, so a module that forgets to call expire() fails loudly instead of running
+   * stale work. Off in the app and the benchmark, where it would cost a test per step.
+   */
+  static checkExpiry = false;
+  private readonly checkExpiry = Kernel.checkExpiry;
 
   /**
    * [K6] Drops every pending action whose handler says it has expired. A module calls this

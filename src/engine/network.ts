@@ -436,9 +436,12 @@ export class Network implements Module {
    * No channel is in an outage and no connection is cut, so every node reaches every channel:
    * the common case, asked before each fetch (issue #11). Set by recheck after each change.
    */
-  allClear = true;
+  get allClear(): boolean {
+    return this.clear;
+  }
+  private clear = true;
   private recheck(): void {
-    this.allClear = this.cuts.size === 0 && this.outageUntil.every((u) => u < 0);
+    this.clear = this.cuts.size === 0 && this.outageUntil.every((u) => u < 0);
   }
 
   /** [DU1] `c`'s owner loses what was not durable when its broker restarts; `hook` says what. */

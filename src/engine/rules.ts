@@ -314,7 +314,7 @@ export function compileRules(rules: readonly Rule[]): CompiledRules {
     },
     counterFor(type) {
       // The answer for the last type asked, kept: a run asks for the same few types over and
-      // over, mostly the very same string, which compares by reference.
+      // over, mostly as the very same string object, which compares at once.
       if (type === lastType) return lastCount;
       lastType = type;
       lastCount = null;

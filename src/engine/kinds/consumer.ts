@@ -1864,8 +1864,9 @@ function writableTable(store: Map<string, Map<string, Json>>, name: string, key:
 }
 
 /**
- * [H1] A counter rule applied straight to a store, as `run` would; false, having changed
- * nothing, when its key or row is not one a counter can take (the interpreter then says why).
+ * [H1] A counter rule applied straight to a store, as `run` would; false, having changed no
+ * row, when its key or row is not one a counter can take (the interpreter then says why). It
+ * may have made the table writable first (writableTable): the same rows, held differently.
  */
 function addCount(store: Map<string, Map<string, Json>>, c: Count, key: string | null): boolean {
   if (key === null) return false;
