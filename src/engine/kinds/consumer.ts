@@ -503,8 +503,8 @@ export class ConsumerGroups implements Module {
 
   // The polling and handling paths run for every record each group reads: they loop by index,
   // not `for…of` with destructuring, which costs an iterator per loop on this path (issue #11).
-  // Its checks only say yes or no, so the commonest yes (a record past its position in a
-  // partition it was assigned) is asked first.
+  // hasRecords only says yes or no, so it asks about the commonest yes first: a record past
+  // the member's position in a partition it was assigned.
   private hasRecords(m: number): boolean {
     const mem = this.members[m];
     const L = this.k.records;
@@ -800,7 +800,7 @@ export class ConsumerGroups implements Module {
    * (rules.ts Count) and the member has no crash armed, no failWhen, no idempotency, no
    * upcasters or schema (nor a registry), and its group no blocked key and no invariant: the
    * count is added straight to the store, without the interpreter and a staged write. False,
-   * having changed nothing, for any other rule, or a key or row a counter cannot take (the
+   * having changed no row, for any other rule, or a key or row a counter cannot take (the
    * interpreter then says why).
    */
   private count(m: number, group: GroupRt, rec: number): boolean {
