@@ -596,8 +596,7 @@ export class ConsumerGroups implements Module {
    * pushed to it. False when none can.
    */
   private deliverWaiting(m: number, group: GroupRt): boolean {
-    const k = this.k;
-    const L = k.records;
+    const L = this.k.records;
     const mem = this.members[m];
     // Records handed back (duplicates, due retries, released ones) come first ([X2], [R3]).
     for (let i = 0; i < group.readyRec.length; i++) {
@@ -606,31 +605,27 @@ export class ConsumerGroups implements Module {
       const kind = group.readyKind[i];
       group.readyRec.splice(i, 1);
       group.readyKind.splice(i, 1);
-      mem.busy = rec;
-      mem.busyKind = kind;
-      k.record(S_DELIVER, mem.node, rec, -1 - kind);
-      k.schedule(k.now + mem.spec.config.processingMs, this.A_HANDLE, m, mem.workEpoch, rec);
-      return true;
+      return this.handOut(m, rec, kind);
     }
     if (mem.buffer.length > 0) {
       const [rec, receipt] = mem.buffer.shift()!;
-      mem.busy = rec;
-      mem.busyKind = D_QUEUE;
       mem.busyReceipt = receipt;
-      k.record(S_DELIVER, mem.node, rec, -1 - D_QUEUE);
-      k.schedule(k.now + mem.spec.config.processingMs, this.A_HANDLE, m, mem.workEpoch, rec);
-      return true;
+      return this.handOut(m, rec, D_QUEUE);
     }
-    if (mem.pushed.length > 0) {
-      // [PS2] The next message pushed to it, in the order they were pushed.
-      const rec = mem.pushed.shift()!;
-      mem.busy = rec;
-      mem.busyKind = D_PUSH;
-      k.record(S_DELIVER, mem.node, rec, -1 - D_PUSH);
-      k.schedule(k.now + mem.spec.config.processingMs, this.A_HANDLE, m, mem.workEpoch, rec);
-      return true;
-    }
+    // [PS2] The next message pushed to it, in the order they were pushed.
+    if (mem.pushed.length > 0) return this.handOut(m, mem.pushed.shift()!, D_PUSH);
     return false;
+  }
+
+  /** Hands member `m` a waiting record `rec` of delivery kind `kind`: a deliver step, and its handling scheduled. */
+  private handOut(m: number, rec: number, kind: number): true {
+    const k = this.k;
+    const mem = this.members[m];
+    mem.busy = rec;
+    mem.busyKind = kind;
+    k.record(S_DELIVER, mem.node, rec, -1 - kind);
+    k.schedule(k.now + mem.spec.config.processingMs, this.A_HANDLE, m, mem.workEpoch, rec);
+    return true;
   }
 
   /**
