@@ -29,6 +29,7 @@ import { createEngine, partitionForKey, restoreScenario, type Engine, type Scena
 import { Prng } from '../src/engine/prng.ts';
 import { Explorer } from '../src/engine/explore.ts';
 import type { Input } from '../src/engine/inputs.ts';
+import { GROUPS, KEYS, PARTITIONS, SEED, throughputDocument } from './scenarios.ts';
 import '../src/engine/kinds/all.ts'; // every optional engine module (kinds/index.ts OPTIONAL)
 
 // ---------------------------------------------------------------------------- settings
@@ -48,9 +49,6 @@ const EVENTS = Math.round(1_000_000 * scale);
 const SEEK_STEPS = Math.round(1_000_000 * scale);
 const MEM_STEPS = Math.round(1_000_000 * scale);
 const FAULT_EVENTS = Math.round(100_000 * scale);
-const KEYS = 1000;
-const PARTITIONS = 3;
-const GROUPS = 3;
 const REPEATS = 3;
 /** Rounds of the throughput section: each times the baselines and the engine in turn. */
 const ROUNDS = 5;
@@ -58,7 +56,6 @@ const ROUNDS = 5;
 const BASELINE_RUNS = 3;
 /** Rounds of the faults section: each times the clean run, then the fault run. */
 const FAULT_ROUNDS = 7;
-const SEED = 1;
 
 const gc: () => void =
   (globalThis as { gc?: () => void }).gc ??
@@ -129,29 +126,8 @@ const heapBytes = () => {
 
 // ---------------------------------------------------------------------------- the scenario
 
-/**
- * One producer at a rate (no per-event inputs), 1 topic with 3 partitions, 3 consumer groups
- * of one member each. Each handler increments a counter keyed by the event key, drawn from
- * KEYS distinct keys with the engine's seeded PRNG, and does nothing else.
- */
 function throughputScenario(events: number): Scenario {
-  const groups = Array.from({ length: GROUPS }, (_, g) => `g${g}`);
-  const r = restoreScenario({
-    format: 'eventfold/scenario',
-    version: 1,
-    name: 'bench: 1 topic × 3 partitions × 3 groups',
-    seed: SEED,
-    nodes: [
-      { id: 'producer', kind: 'producer', config: { templates: [{ type: 'Tick', key: `k{rand:0-${KEYS - 1}}` }], rate: { perSecond: 1000, limit: events } } },
-      { id: 'topic', kind: 'topic', config: { partitions: PARTITIONS } },
-      ...groups.map((g) => ({
-        id: g,
-        kind: 'consumer',
-        config: { processingMs: 0, rules: [{ on: 'Tick', do: [{ do: 'increment', table: 'count', key: { event: 'key' }, by: 1 }] }] },
-      })),
-    ],
-    edges: [{ source: 'producer', target: 'topic' }, ...groups.map((g) => ({ source: 'topic', target: g }))],
-  });
+  const r = restoreScenario(throughputDocument(events));
   if (!r.ok) throw new Error(`bench scenario refused: ${JSON.stringify(r.errors)}`);
   return r.value;
 }
