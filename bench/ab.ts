@@ -5,7 +5,8 @@
 // so two runs (or two processes) one after the other cannot tell a 4% change from the drift.
 // Here both engines are loaded into one process (the other from a git worktree of <ref>),
 // warmed, then timed in alternating pairs (which goes first alternates too), each pair within
-// a few seconds; the answer is the median of the pairs' ratios, with its quartiles. Both
+// a few seconds; the answer is the median of the pairs' ratios, with its quartiles, over
+// four such processes (see BATCHES). Both
 // engines must take the same number of steps on the benchmark's scenario (bench/scenarios.ts):
 // a change of speed is only comparable with the behaviour unchanged.
 //
@@ -46,17 +47,76 @@ if (!gc) throw new Error('run with node --expose-gc (npm run bench:ab does)');
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const progress = (line: string) => process.stderr.write(`[ab] ${line}\n`);
 
-const dir = mkdtempSync(join(tmpdir(), 'eventfold-ab-'));
-try {
-  execFileSync('git', ['-C', root, 'worktree', 'add', '--detach', '--quiet', dir, ref], { stdio: ['ignore', 'ignore', 'inherit'] });
-  // The engine imports a few packages (valibot): the worktree borrows this checkout's.
-  if (!existsSync(join(dir, 'node_modules'))) symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
+// One process per batch of pairs, the two engines loaded in turn first and second: an engine
+// loaded first ran about 5–10% slower than the same engine loaded second (an A/A run of one
+// commit against itself read 1.11 with a single load order), so each order takes half the pairs.
+const BATCHES = 4;
+const child = args.indexOf('--child');
+
+if (child >= 0) {
+  const [here, there, order] = args.slice(child + 1, child + 4);
+  const ratios = await timePairs(here, there, order === 'there-first', Math.max(1, Math.round(PAIRS / BATCHES)));
+  process.stdout.write(`${JSON.stringify(ratios)}\n`);
+} else {
+  // Both engines are loaded from git worktrees, so they differ in nothing but their code: with
+  // this checkout loaded from its own directory, an A/A run still read 1.04. This checkout's
+  // uncommitted changes to tracked files are included (git stash create); new files are not.
+  const here = mkdtempSync(join(tmpdir(), 'eventfold-ab-here-'));
+  const there = mkdtempSync(join(tmpdir(), 'eventfold-ab-there-'));
+  const git = (...a: string[]) => execFileSync('git', ['-C', root, ...a], { stdio: ['ignore', 'pipe', 'inherit'] }).toString().trim();
+  try {
+    const current = git('stash', 'create') || 'HEAD';
+    for (const [dir, rev] of [[here, current], [there, ref]]) {
+      git('worktree', 'add', '--detach', '--quiet', dir, rev);
+      // The engine imports a few packages (valibot): the worktree borrows this checkout's.
+      symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
+    }
+    progress(`${BATCHES} batches of ${Math.max(1, Math.round(PAIRS / BATCHES))} pairs of ${EVENTS} events, trace ${TRACE ? 'on' : 'off'}: this checkout against ${ref}`);
+    const pairs: Pair[] = [];
+    for (let b = 0; b < BATCHES; b++) {
+      const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...args, '--child', here, there, b % 2 === 0 ? 'here-first' : 'there-first'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      pairs.push(...(JSON.parse(out.toString()) as Pair[]));
+    }
+    const ratios = pairs.map((x) => x.here / x.there);
+    const result = {
+      ref,
+      events: EVENTS,
+      trace: TRACE,
+      pairs: pairs.length,
+      ratio: r4(quantile(ratios, 0.5)),
+      quartiles: [r4(quantile(ratios, 0.25)), r4(quantile(ratios, 0.75))],
+      fasterPairs: ratios.filter((x) => x < 1).length,
+      medianMs: { here: Math.round(quantile(pairs.map((x) => x.here), 0.5)), there: Math.round(quantile(pairs.map((x) => x.there), 0.5)) },
+    };
+    progress(`this checkout takes ${result.ratio} of ${ref}'s time in the median pair (quartiles ${result.quartiles.join('–')}); faster in ${result.fasterPairs} of ${pairs.length} pairs`);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    for (const dir of [here, there]) {
+      execFileSync('git', ['-C', root, 'worktree', 'remove', '--force', dir], { stdio: 'ignore' });
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+interface Pair {
+  here: number;
+  there: number;
+}
+
+/** Loads both engines (in the order given), warms them, checks they take the same steps, and times `n` pairs. */
+async function timePairs(here: string, there: string, thereFirst: boolean, n: number): Promise<Pair[]> {
   const load = async (at: string): Promise<EngineModule> => {
     const m = (await import(join(at, 'src/engine/index.ts'))) as EngineModule;
     await import(join(at, 'src/engine/kinds/all.ts'));
     return m;
   };
-  const engines = { here: await load(root), there: await load(dir) };
+  // Everything is done to the engine loaded first before the other: loading, warming, timing
+  // the first run of a pair (the next pair swaps); each order takes half the batches.
+  const first = await load(thereFirst ? there : here);
+  const second = await load(thereFirst ? here : there);
+  const engines = thereFirst ? { here: second, there: first } : { here: first, there: second };
+  const order = thereFirst ? (['there', 'here'] as const) : (['here', 'there'] as const);
+  const reverse = thereFirst ? (['here', 'there'] as const) : (['there', 'here'] as const);
   const scenario = (m: EngineModule, events: number) => {
     const r = m.restoreScenario(throughputDocument(events));
     if (!r.ok) throw new Error(`the benchmark's scenario was refused: ${JSON.stringify(r.errors)}`);
@@ -67,38 +127,32 @@ try {
     e.runUntilIdle(Infinity);
     return e.step;
   };
-  const full = { here: scenario(engines.here, EVENTS), there: scenario(engines.there, EVENTS) };
-  for (const side of ['here', 'there'] as const) run(engines[side], scenario(engines[side], Math.ceil(EVENTS / 10)));
-  const steps = { here: run(engines.here, full.here), there: run(engines.there, full.there) };
+  const full = { here: null as never, there: null as never };
+  for (const side of order) full[side] = scenario(engines[side], EVENTS);
+  for (const side of order) run(engines[side], scenario(engines[side], Math.ceil(EVENTS / 10)));
+  const steps = { here: 0, there: 0 };
+  for (const side of order) steps[side] = run(engines[side], full[side]);
   if (steps.here !== steps.there) throw new Error(`the two engines took ${steps.here} and ${steps.there} steps on the same scenario: their behaviour differs, so their speeds do not compare`);
-
-  progress(`${PAIRS} pairs of ${EVENTS} events (${steps.here} steps), trace ${TRACE ? 'on' : 'off'}: this checkout against ${ref}`);
-  const ratios: number[] = [];
-  const ms = { here: [] as number[], there: [] as number[] };
-  for (let i = 0; i < PAIRS; i++) {
-    for (const side of i % 2 === 0 ? (['here', 'there'] as const) : (['there', 'here'] as const)) {
-      gc();
+  const out: Pair[] = [];
+  for (let i = 0; i < n; i++) {
+    const pair = { here: 0, there: 0 };
+    for (const side of i % 2 === 0 ? order : reverse) {
+      gc!();
       const t0 = performance.now();
       run(engines[side], full[side]);
-      ms[side].push(performance.now() - t0);
+      pair[side] = performance.now() - t0;
     }
-    ratios.push(ms.here[i] / ms.there[i]);
+    out.push(pair);
   }
-  const q = (xs: number[], f: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(f * xs.length))];
-  const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
-  const result = {
-    ref,
-    events: EVENTS,
-    trace: TRACE,
-    pairs: PAIRS,
-    ratio: r4(q(ratios, 0.5)),
-    quartiles: [r4(q(ratios, 0.25)), r4(q(ratios, 0.75))],
-    fasterPairs: ratios.filter((x) => x < 1).length,
-    medianMs: { here: Math.round(q(ms.here, 0.5)), there: Math.round(q(ms.there, 0.5)) },
-  };
-  progress(`this checkout takes ${result.ratio} of ${ref}'s time in the median pair (quartiles ${result.quartiles.join('–')}); faster in ${result.fasterPairs} of ${PAIRS} pairs`);
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-} finally {
-  execFileSync('git', ['-C', root, 'worktree', 'remove', '--force', dir], { stdio: 'ignore' });
-  rmSync(dir, { recursive: true, force: true });
+  const m = quantile(out.map((x) => x.here / x.there), 0.5);
+  process.stderr.write(`[ab] batch (${thereFirst ? '<ref>' : 'this checkout'} loaded first): median pair ratio ${m.toFixed(4)}\n`);
+  return out;
+}
+
+function quantile(xs: number[], f: number): number {
+  return [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(f * xs.length))];
+}
+
+function r4(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
 }
