@@ -3,15 +3,15 @@
 // For deciding about a change to the engine's speed, where `npm run bench` is too coarse: the
 // machines are shared, and one run of the same code takes from 1.3 s to 1.8 s within minutes,
 // so two runs (or two processes) one after the other cannot tell a 4% change from the drift.
-// Here both engines are loaded into one process (the other from a git worktree of <ref>),
-// warmed, then timed in alternating pairs (which goes first alternates too), each pair within
-// a few seconds; the answer is the median of the pairs' ratios, with its quartiles, over
-// four such processes (see BATCHES). Both
-// engines must take the same number of steps on the benchmark's scenario (bench/scenarios.ts):
-// a change of speed is only comparable with the behaviour unchanged.
+// Here both engines (each from a git worktree: <ref>, and this checkout with its uncommitted
+// changes) are loaded into one process, warmed, then timed in alternating pairs, each pair
+// within a few seconds; the answer is the median of the pairs' ratios, with its quartiles,
+// over four such processes (see BATCHES). Both engines must take the same number of steps
+// on the benchmark's scenario (bench/scenarios.ts): speeds compare only with the behaviour
+// unchanged.
 //
-//   npm run bench:ab -- main~3                      # 30 pairs of 500,000 events, trace off
-//   npm run bench:ab -- b0f6af5 --pairs 60 --events 300000 --trace on
+//   npm run bench:ab -- main~3                      # 32 pairs of 500,000 events, trace off
+//   npm run bench:ab -- b0f6af5 --pairs 64 --events 300000 --trace on
 //
 // stdout: one JSON line (ratio = this checkout's time / <ref>'s); progress on stderr.
 import { execFileSync } from 'node:child_process';
@@ -35,12 +35,12 @@ const option = (name: string, fallback: number) => {
   return v;
 };
 if (!ref) {
-  process.stderr.write('usage: npm run bench:ab -- <git ref> [--pairs 30] [--events 500000] [--trace off|on]\n');
+  process.stderr.write('usage: npm run bench:ab -- <git ref> [--pairs 32] [--events 500000] [--trace off|on]\n');
   process.exit(2);
 }
-const PAIRS = option('pairs', 30);
+const PAIRS = option('pairs', 32);
 const EVENTS = option('events', 500_000);
-const TRACE = args[args.indexOf('--trace') + 1] === 'on' && args.includes('--trace');
+const TRACE = args.includes('--trace') && args[args.indexOf('--trace') + 1] === 'on';
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc (npm run bench:ab does)');
 
@@ -65,6 +65,11 @@ if (child >= 0) {
   const there = mkdtempSync(join(tmpdir(), 'eventfold-ab-there-'));
   const git = (...a: string[]) => execFileSync('git', ['-C', root, ...a], { stdio: ['ignore', 'pipe', 'inherit'] }).toString().trim();
   try {
+    try {
+      git('rev-parse', '--quiet', '--verify', `${ref}^{commit}`);
+    } catch {
+      throw new Error(`${ref} names no commit in this repository: give a branch, a tag or a commit (for example main~1)`);
+    }
     const current = git('stash', 'create') || 'HEAD';
     for (const [dir, rev] of [[here, current], [there, ref]]) {
       git('worktree', 'add', '--detach', '--quiet', dir, rev);
@@ -92,9 +97,14 @@ if (child >= 0) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     for (const dir of [here, there]) {
-      execFileSync('git', ['-C', root, 'worktree', 'remove', '--force', dir], { stdio: 'ignore' });
+      try {
+        execFileSync('git', ['-C', root, 'worktree', 'remove', '--force', dir], { stdio: 'ignore' });
+      } catch {
+        // Not a worktree yet (it failed before that): the directory goes all the same.
+      }
       rmSync(dir, { recursive: true, force: true });
     }
+    execFileSync('git', ['-C', root, 'worktree', 'prune'], { stdio: 'ignore' });
   }
 }
 
