@@ -132,7 +132,7 @@ export class Alerts implements Module, StepWatcher {
     for (let i = 0; i < this.alerts.length; i++) {
       if (this.nodeOf[i] !== node) continue;
       const m = this.alerts[i].metric;
-      if (m === 'latency' && kind === S_HANDLE && event >= 0) this.s.latency[i] = now - this.k.records.evTime.get(event);
+      if (m === 'latency' && kind === S_HANDLE && event >= 0) this.s.latency[i] = now - this.k.records.evTime(event);
       else if (m === 'error-rate') {
         this.s.winT[i].push(now);
         this.s.winE[i].push(kind === S_ERROR);

@@ -1,8 +1,8 @@
-// Columns and the packed trace read back exactly what was written, across the first chunk's
+// Columns, the packed trace and the packed event numbers read back exactly what was written, across the first chunk's
 // doubling and whole-chunk growth, and after a truncate and re-write (a fork, SPEC [T4]).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { TraceColumns, f64, i32, u8 } from './columns.ts';
+import { EventColumns, TraceColumns, f64, i32, u8 } from './columns.ts';
 
 const CHUNK = 1 << 15;
 
@@ -51,5 +51,38 @@ describe('TraceColumns', () => {
     expect([t.kind(99), t.time(99), t.node(99)]).toEqual([1, 99, 2]);
     expect([t.kind(100), t.time(100), t.node(100), t.event(100), t.aux(100)]).toEqual([9, 0.25, -1, -1, 7]);
     expect(t.bytes).toBeGreaterThanOrEqual((CHUNK + 10) * 24);
+  });
+});
+
+describe('EventColumns', () => {
+  const row = (i: number) => [i, i % 7, i * 2 + 1, i - 3, i % 5, i % 3, i * 4, (i % 4) - 1];
+  const read = (t: EventColumns, i: number) => [...Array.from({ length: 8 }, (_, f) => t.int(i, f)), t.time(i)];
+
+  it('reads back the eight numbers and the time of each record, whatever the count and the start capacity', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 * CHUNK + 100 }), fc.integer({ min: 1, max: 4096 }), (n, capacity) => {
+        const t = new EventColumns(capacity);
+        for (let i = 0; i < n; i++) {
+          const [a, b, c, d, e, f, g, h] = row(i);
+          t.write(i, a, b, i * 0.25, c, d, e, f, g, h);
+        }
+        expect(t.length).toBe(n);
+        for (const i of [0, n >> 1, n - 1, Math.min(n - 1, CHUNK - 1), Math.min(n - 1, CHUNK)]) expect(read(t, i)).toEqual([...row(i), i * 0.25]);
+      }),
+      { numRuns: 12 },
+    );
+  });
+
+  it('sets one number of a record (its offset, when appended) and leaves its neighbours', () => {
+    const t = new EventColumns(2);
+    for (let i = 0; i < CHUNK + 3; i++) t.write(i, i, 1, i, 2, 3, 4, 5, -1, 6);
+    t.setInt(CHUNK + 1, 6, 42);
+    expect(read(t, CHUNK + 1)).toEqual([CHUNK + 1, 1, 2, 3, 4, 5, 42, 6, CHUNK + 1]);
+    expect(t.int(CHUNK, 6)).toBe(-1);
+    expect(t.int(CHUNK + 2, 6)).toBe(-1);
+    t.truncate(10);
+    t.write(10, 0, 0, 0.5, 0, 0, 0, 0, 0, 0);
+    expect(t.length).toBe(11);
+    expect(read(t, 9)).toEqual([9, 1, 2, 3, 4, 5, -1, 6, 9]);
   });
 });

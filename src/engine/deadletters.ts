@@ -79,10 +79,10 @@ export class DeadLetters implements Module {
       for (const d of this.of(input.node)) {
         if (d.redriven || (input.events && !input.events.includes(d.eventId))) continue;
         const source = this.info.get(d.record)!.source;
-        const copy = L.copyOf(d.record, L.evSource.get(source), L.evTopic.get(source));
+        const copy = L.copyOf(d.record, L.evSource(source), L.evTopic(source));
         L.append(copy);
         this.redriven.add(d.record);
-        sent.push(`${d.eventId} → ${L.channels[L.evTopic.get(copy)].id} p${L.evPartition.get(copy)} @${L.evOffset.get(copy)}`);
+        sent.push(`${d.eventId} → ${L.channels[L.evTopic(copy)].id} p${L.evPartition(copy)} @${L.evOffset(copy)}`);
       }
       this.k.record(S_REDRIVE, i, -1, sent.length, `You redrove ${sent.length} event${sent.length > 1 ? 's' : ''} from ${input.node} back to where ${sent.length > 1 ? 'they' : 'it'} came from: ${sent.join('; ')}. Same ids, new offsets`);
     },

@@ -369,12 +369,12 @@ export class Kernel {
       node: node >= 0 ? this.nodes[node].id : null,
       eventId: hasEv ? L.idOf(ev) : null,
       record: hasEv ? ev : null,
-      correlationId: hasEv ? `evt-${L.evCorr.get(ev)}` : null,
+      correlationId: hasEv ? `evt-${L.evCorr(ev)}` : null,
       eventType: hasEv ? L.evType[ev] : null,
       key: hasEv ? L.evKey[ev] : null,
-      topic: hasEv ? L.channels[L.evTopic.get(ev)].id : null,
-      partition: hasEv ? L.evPartition.get(ev) : null,
-      offset: hasEv ? L.evOffset.get(ev) : null,
+      topic: hasEv ? L.channels[L.evTopic(ev)].id : null,
+      partition: hasEv ? L.evPartition(ev) : null,
+      offset: hasEv ? L.evOffset(ev) : null,
       text: this.scheduledSteps.has(i) ? text.replace(/^You /, 'As scheduled, the scenario ') : text,
     };
   }

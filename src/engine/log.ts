@@ -4,7 +4,7 @@
 // per-record state beside them; what they share is here. The event table and the logs are
 // "recordings": re-execution after a seek writes the same values at the same indices, so
 // they are cut only on a fork ([T4]).
-import { Column, f64, i32 } from './columns.ts';
+import { Column, EventColumns, i32 } from './columns.ts';
 import { partitionForKey } from './murmur2.ts';
 import { readPath, type RuleInput } from './rules.ts';
 import type { Json } from './json.ts';
@@ -85,17 +85,8 @@ export class Log {
   readonly evType: string[] = [];
   readonly evKey: (string | null)[] = [];
   readonly evData: Json[] = [];
-  readonly evIdOf = i32(1024);
-  readonly evSource = i32(1024);
-  readonly evTime = f64(1024);
-  readonly evCorr = i32(1024);
-  readonly evCause = i32(1024);
-  readonly evTopic = i32(1024);
-  readonly evPartition = i32(1024);
-  readonly evOffset = i32(1024);
-  readonly evSchema = i32(1024);
-
-  private readonly cols = [this.evIdOf, this.evSource, this.evTime, this.evCorr, this.evCause, this.evTopic, this.evPartition, this.evOffset, this.evSchema];
+  /** Each record's numbers (see EventColumns), read through evIdOf … evSchema below. */
+  private readonly nums = new EventColumns(1024);
 
   constructor(
     private readonly nodeIds: readonly string[],
@@ -130,42 +121,46 @@ export class Log {
     // Re-executing after a seek creates the same record again: its recorded offset (where a
     // later step appends it) stays, or a seek that stops between the two would leave "-1"
     // in the steps after it. Not yet appended is `offset >= logEnd` until then ([T4]).
-    const rerun = idx < this.evOffset.length;
+    const rerun = idx < this.nums.length;
     const copy = idOf >= 0;
-    this.evIdOf.set(idx, copy ? this.evIdOf.get(idOf) : idx);
-    this.evSource.set(idx, source);
-    this.evTime.set(idx, copy ? this.evTime.get(idOf) : this.clock.now);
-    this.evCorr.set(idx, copy ? this.evCorr.get(idOf) : cause >= 0 ? this.evCorr.get(cause) : idx);
-    this.evCause.set(idx, copy ? this.evCause.get(idOf) : cause);
-    this.evTopic.set(idx, topic);
-    this.evPartition.set(idx, partition);
-    if (!rerun) this.evOffset.set(idx, -1);
-    this.evSchema.set(idx, schema);
+    const n = this.nums;
+    n.write(
+      idx,
+      copy ? n.int(idOf, 0) : idx,
+      source,
+      copy ? n.time(idOf) : this.clock.now,
+      copy ? n.int(idOf, 2) : cause >= 0 ? n.int(cause, 2) : idx,
+      copy ? n.int(idOf, 3) : cause,
+      topic,
+      partition,
+      rerun ? n.int(idx, 6) : -1,
+      schema,
+    );
     return idx;
   }
 
   /** A copy of `rec` (same CloudEvents id, type, key, data, schema) headed for `topic`. */
   copyOf(rec: number, source: number, topic: number): number {
-    return this.createEvent(this.evType[rec], this.evKey[rec], this.evData[rec], source, topic, -1, this.evSchema.get(rec), rec);
+    return this.createEvent(this.evType[rec], this.evKey[rec], this.evData[rec], source, topic, -1, this.evSchema(rec), rec);
   }
 
   /** Appends a record at the end of its partition and tells the channel's listeners ([P1]). */
   append(ev: number): void {
-    const t = this.channels[this.evTopic.get(ev)];
-    const p = this.evPartition.get(ev);
+    const t = this.channels[this.evTopic(ev)];
+    const p = this.evPartition(ev);
     const offset = t.logEnd[p]++;
     t.logs[p].set(offset, ev);
-    this.evOffset.set(ev, offset);
+    this.nums.setInt(ev, 6, offset);
     const ls = t.listeners;
     for (let i = 0; i < ls.length; i++) ls[i](offset, p);
   }
 
   idOf(rec: number): string {
-    return rec >= 0 ? `evt-${this.evIdOf.get(rec)}` : 'none';
+    return rec >= 0 ? `evt-${this.evIdOf(rec)}` : 'none';
   }
 
   position(rec: number): { topic: string; partition: number; offset: number } {
-    return { topic: this.channels[this.evTopic.get(rec)].id, partition: this.evPartition.get(rec), offset: this.evOffset.get(rec) };
+    return { topic: this.channels[this.evTopic(rec)].id, partition: this.evPartition(rec), offset: this.evOffset(rec) };
   }
 
   /** "OrderPlaced evt-3 (key ORD-1)", as explanations name a record. */
@@ -175,7 +170,7 @@ export class Log {
 
   /** "orders p1 @4": where a record sits. */
   where(ev: number): string {
-    return ev >= 0 ? `${this.channels[this.evTopic.get(ev)].id} p${this.evPartition.get(ev)} @${this.evOffset.get(ev)}` : '';
+    return ev >= 0 ? `${this.channels[this.evTopic(ev)].id} p${this.evPartition(ev)} @${this.evOffset(ev)}` : '';
   }
 
   /** Why a record went to its partition. */
@@ -188,17 +183,17 @@ export class Log {
     const idx = typeof ref === 'number' ? ref : /^evt-(\d+)$/.exec(ref) ? Number(ref.slice(4)) : -1;
     if (idx < 0 || idx >= this.evType.length) return null;
     const key = this.evKey[idx];
-    const cause = this.evCause.get(idx);
+    const cause = this.evCause(idx);
     const e: CloudEvent = {
       specversion: '1.0',
       id: this.idOf(idx),
-      source: `/eventfold/${this.nodeIds[this.evSource.get(idx)]}`,
+      source: `/eventfold/${this.nodeIds[this.evSource(idx)]}`,
       type: this.evType[idx],
-      time: new Date(EPOCH_MS + this.evTime.get(idx)).toISOString(),
+      time: new Date(EPOCH_MS + this.evTime(idx)).toISOString(),
       datacontenttype: 'application/json',
       data: this.evData[idx],
-      correlationid: `evt-${this.evCorr.get(idx)}`,
-      schemaversion: this.evSchema.get(idx),
+      correlationid: `evt-${this.evCorr(idx)}`,
+      schemaversion: this.evSchema(idx),
     };
     if (key !== null) {
       e.subject = key;
@@ -222,19 +217,19 @@ export class Log {
       case 'id':
         return this.idOf(ev);
       case 'correlationid':
-        return `evt-${this.evCorr.get(ev)}`;
+        return `evt-${this.evCorr(ev)}`;
       case 'causationid':
-        return this.evCause.get(ev) >= 0 ? this.idOf(this.evCause.get(ev)) : undefined;
+        return this.evCause(ev) >= 0 ? this.idOf(this.evCause(ev)) : undefined;
       case 'source':
-        return `/eventfold/${this.nodeIds[this.evSource.get(ev)]}`;
+        return `/eventfold/${this.nodeIds[this.evSource(ev)]}`;
       case 'time':
-        return new Date(EPOCH_MS + this.evTime.get(ev)).toISOString();
+        return new Date(EPOCH_MS + this.evTime(ev)).toISOString();
       case 'schemaversion':
-        return this.evSchema.get(ev);
+        return this.evSchema(ev);
       case 'offset':
-        return this.evOffset.get(ev);
+        return this.evOffset(ev);
       case 'partition':
-        return this.evPartition.get(ev);
+        return this.evPartition(ev);
       default:
         return undefined;
     }
@@ -259,25 +254,50 @@ export class Log {
     this.evType.length = Math.min(this.evType.length, n);
     this.evKey.length = Math.min(this.evKey.length, n);
     this.evData.length = Math.min(this.evData.length, n);
-    for (const c of this.columns()) c.truncate(n);
+    this.nums.truncate(n);
     for (const t of this.channels) t.logs.forEach((log, p) => log.truncate(t.logEnd[p]));
     // Records created but not appended yet lose the offset the old future gave them.
-    const off = this.evOffset;
     for (let rec = 0; rec < n; rec++) {
-      const o = off.get(rec);
-      if (o >= 0 && o >= this.channels[this.evTopic.get(rec)].logEnd[this.evPartition.get(rec)]) off.set(rec, -1);
+      const o = this.evOffset(rec);
+      if (o >= 0 && o >= this.channels[this.evTopic(rec)].logEnd[this.evPartition(rec)]) this.nums.setInt(rec, 6, -1);
     }
   }
 
   bytes(): number {
-    let b = 0;
-    for (const c of this.columns()) b += c.bytes;
+    let b = this.nums.bytes;
     for (const t of this.channels) for (const l of t.logs) b += l.bytes;
     return b;
   }
 
-  private columns(): Column<Int32Array | Float64Array>[] {
-    return this.cols;
+  // A record's numbers. The CloudEvents id is the original's (a copy keeps it); correlation
+  // is the conversation's first record; cause the record whose handling emitted it, or -1;
+  // offset -1 until appended; schema the version its data was written in.
+  evIdOf(rec: number): number {
+    return this.nums.int(rec, 0);
+  }
+  evSource(rec: number): number {
+    return this.nums.int(rec, 1);
+  }
+  evCorr(rec: number): number {
+    return this.nums.int(rec, 2);
+  }
+  evCause(rec: number): number {
+    return this.nums.int(rec, 3);
+  }
+  evTopic(rec: number): number {
+    return this.nums.int(rec, 4);
+  }
+  evPartition(rec: number): number {
+    return this.nums.int(rec, 5);
+  }
+  evOffset(rec: number): number {
+    return this.nums.int(rec, 6);
+  }
+  evSchema(rec: number): number {
+    return this.nums.int(rec, 7);
+  }
+  evTime(rec: number): number {
+    return this.nums.time(rec);
   }
 }
 

@@ -82,11 +82,11 @@ export class Network implements Module {
       run: (a, b) => {
         const note = this.attempt(a, b);
         const kind = note === null ? S_PUBLISH : note.startsWith('!') ? S_SENDFAIL : note.startsWith('=') ? S_DEDUP : S_PUBLISH;
-        k.record(kind, L.evSource.get(a), a, b, note === null ? undefined : note.replace(/^[!=]/, ''));
+        k.record(kind, L.evSource(a), a, b, note === null ? undefined : note.replace(/^[!=]/, ''));
         return true;
       },
       stale: (_a, b, c) => this.senders[b].lifeEpoch !== c,
-      describe: (a, _b, _c, at) => `${L.evType[a]} (${L.idOf(a)}) is appended to ${L.channels[L.evTopic.get(a)].id} ${at}`,
+      describe: (a, _b, _c, at) => `${L.evType[a]} (${L.idOf(a)}) is appended to ${L.channels[L.evTopic(a)].id} ${at}`,
     });
     // a = channel, b = outage number
     this.A_RECOVER = k.action({
@@ -191,7 +191,7 @@ export class Network implements Module {
   attempt(rec: number, s: number): string | null {
     const k = this.k;
     const L = k.records;
-    const c = L.evTopic.get(rec);
+    const c = L.evTopic(rec);
     const t = L.channels[c];
     // The commonest case, as the general path below would take it: every channel reachable,
     // no replicas, nothing to resend, no link faults (so no ack lost): the record is appended.
@@ -200,12 +200,12 @@ export class Network implements Module {
       this.senderPublished[s]?.(rec);
       return null;
     }
-    const src = L.evSource.get(rec);
+    const src = L.evSource(rec);
     const epoch = this.senders[s].lifeEpoch;
     const backoff = this.senderBackoff[s];
     const who = k.nodes[src].id;
     const acks = this.senderAcks[s];
-    const why = this.unreachable(src, c) ?? (t.replicas !== null ? t.replicas.refuse(L.evPartition.get(rec), acks) : null);
+    const why = this.unreachable(src, c) ?? (t.replicas !== null ? t.replicas.refuse(L.evPartition(rec), acks) : null);
     if (why) {
       if (acks === 0) {
         // [KR4] acks=0: the producer never waits for an answer, so it never learns the write failed.
@@ -229,7 +229,7 @@ export class Network implements Module {
         return `=${who} retried ${L.idOf(rec)}, but the broker already had it: with an idempotent producer it recognises the same producer id and sequence number and drops the copy`;
       }
       out = L.copyOf(rec, src, c);
-      note = `${who} retried ${L.idOf(rec)} after a lost ack, and the broker appended it again at ${t.id} p${L.evPartition.get(out)}: a duplicate with the same id`;
+      note = `${who} retried ${L.idOf(rec)} after a lost ack, and the broker appended it again at ${t.id} p${L.evPartition(out)}: a duplicate with the same id`;
     }
     L.append(out);
     // [KR4] acks=all on a replicated topic: the ack waits until every in-sync replica has it.
@@ -237,7 +237,7 @@ export class Network implements Module {
     if (acks !== 0 && this.ackLostOn(src, c)) {
       this.ackLost.add(rec);
       k.schedule(k.now + backoff, this.A_PUBLISH, rec, s, epoch);
-      const lost = `the broker wrote ${L.idOf(rec)} to ${t.id} p${L.evPartition.get(out)} @${L.evOffset.get(out)}, but its acknowledgement was lost, so ${who} will send it again in ${fmtMs(backoff)}`;
+      const lost = `the broker wrote ${L.idOf(rec)} to ${t.id} p${L.evPartition(out)} @${L.evOffset(out)}, but its acknowledgement was lost, so ${who} will send it again in ${fmtMs(backoff)}`;
       return note ? `${note}; and again ${lost}` : lost;
     }
     return note;
@@ -256,10 +256,10 @@ export class Network implements Module {
    */
   resend(rec: number, s: number, epoch: number, gone: boolean): string {
     const k = this.k;
-    const who = k.nodes[this.k.records.evSource.get(rec)].id;
+    const who = k.nodes[this.k.records.evSource(rec)].id;
     if (this.senders[s].lifeEpoch !== epoch) {
       // It went down meanwhile: nothing will send it again, and if the new leader lacks it, it is gone.
-      if (gone) this.groups?.lostOn(this.k.records.evTopic.get(rec), rec, `${who} went down before its acks=all write was acknowledged, and the leader that took it failed too`);
+      if (gone) this.groups?.lostOn(this.k.records.evTopic(rec), rec, `${who} went down before its acks=all write was acknowledged, and the leader that took it failed too`);
       return `${who} is no longer waiting for it (it went down)${gone ? ': lost' : ''}`;
     }
     (gone ? this.resent : this.ackLost).add(rec);
@@ -274,14 +274,14 @@ export class Network implements Module {
    */
   cutFromLog(out: number): boolean {
     const L = this.k.records;
-    const id = L.evIdOf.get(out);
+    const id = L.evIdOf(out);
     for (const rec of this.ackLost) {
-      if (L.evIdOf.get(rec) !== id) continue;
+      if (L.evIdOf(rec) !== id) continue;
       this.ackLost.delete(rec);
       this.resent.add(rec);
       return true;
     }
-    for (const rec of this.resent) if (L.evIdOf.get(rec) === id) return true;
+    for (const rec of this.resent) if (L.evIdOf(rec) === id) return true;
     return false;
   }
 

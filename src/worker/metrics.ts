@@ -152,7 +152,7 @@ export function healthSeries(e: Engine, node: string, points: number): HealthSer
       }
       handled++;
       if (st.record !== null) {
-        const l = st.time - e.records.evTime.get(st.record);
+        const l = st.time - e.records.evTime(st.record);
         lastLatency = l;
         latency[b] = Math.max(latency[b] ?? 0, l);
       }

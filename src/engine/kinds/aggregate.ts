@@ -216,7 +216,7 @@ export class AggregateKind implements Module {
     for (const e of cmd.events!) {
       const rec = L.createEvent(e.type, cmd.stream, e.data, a.node, a.store, cmd.cause, 1, -1);
       L.append(rec);
-      offs.push(L.evOffset.get(rec));
+      offs.push(L.evOffset(rec));
       recs.push(rec);
       for (const t of a.targets) L.append(L.createEvent(e.type, cmd.stream, e.data, a.node, t, cmd.cause, 1, rec));
     }

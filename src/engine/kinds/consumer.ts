@@ -498,8 +498,8 @@ export class ConsumerGroups implements Module {
 
   private owns(m: number, rec: number): boolean {
     const L = this.k.records;
-    const owner = this.groups[this.members[m].group].owner[L.evTopic.get(rec)];
-    return owner !== undefined && owner[L.evPartition.get(rec)] === m;
+    const owner = this.groups[this.members[m].group].owner[L.evTopic(rec)];
+    return owner !== undefined && owner[L.evPartition(rec)] === m;
   }
 
   // The polling and handling paths run for every record each group reads: they loop by index,
@@ -524,7 +524,7 @@ export class ConsumerGroups implements Module {
     const L = this.k.records;
     if (mem.buffer.length > 0 || mem.pushed.length > 0) return true;
     const ready = this.groups[mem.group].readyRec;
-    for (let i = 0; i < ready.length; i++) if (this.owns(m, ready[i]) && this.canRead(mem, L.evTopic.get(ready[i]))) return true;
+    for (let i = 0; i < ready.length; i++) if (this.owns(m, ready[i]) && this.canRead(mem, L.evTopic(ready[i]))) return true;
     for (let i = 0; i < mem.queues.length; i++) if (this.queues.hasReady(mem.queues[i]) && this.canRead(mem, mem.queues[i])) return true;
     return false;
   }
@@ -602,7 +602,7 @@ export class ConsumerGroups implements Module {
     // Records handed back (duplicates, due retries, released ones) come first ([X2], [R3]).
     for (let i = 0; i < group.readyRec.length; i++) {
       const rec = group.readyRec[i];
-      if (!this.owns(m, rec) || !this.canRead(mem, L.evTopic.get(rec))) continue;
+      if (!this.owns(m, rec) || !this.canRead(mem, L.evTopic(rec))) continue;
       const kind = group.readyKind[i];
       group.readyRec.splice(i, 1);
       group.readyKind.splice(i, 1);
@@ -657,7 +657,7 @@ export class ConsumerGroups implements Module {
     const taken = this.queues.take(q, m, mem.spec.config.prefetch, mem.commitBefore);
     if (!taken) return false;
     const { got, dead, deadLetterTo } = taken;
-    const note = `${dead.length ? `${dead.join(', ')} went to ${deadLetterTo}; ` : ''}${got.map(([r]) => `${L.idOf(r)} (receive ${this.queues.receives(q, L.evOffset.get(r))})`).join(', ')}`;
+    const note = `${dead.length ? `${dead.join(', ')} went to ${deadLetterTo}; ` : ''}${got.map(([r]) => `${L.idOf(r)} (receive ${this.queues.receives(q, L.evOffset(r))})`).join(', ')}`;
     if (got.length === 0) {
       k.record(S_RECEIVE, mem.node, -1, 0, note);
       this.wake(m);
@@ -677,10 +677,10 @@ export class ConsumerGroups implements Module {
   private ack(m: number, rec: number): void {
     const L = this.k.records;
     const mem = this.members[m];
-    const q = L.evTopic.get(rec);
+    const q = L.evTopic(rec);
     const reachable = !this.net.isCut(mem.node, L.channels[q].node);
-    const held = reachable && this.queues.ack(q, L.evOffset.get(rec), mem.busyReceipt);
-    const why = held || !reachable || !this.queues.restarted(q) ? undefined : this.queues.lostInRestart(q, L.evOffset.get(rec)) ? 'the broker restarted while it was handled, and the message was not durable: it is gone, so there is nothing to delete (it was handled once, and nobody will get it again)' : 'this receipt no longer holds it (a broker restart closed the channel it came on, or its visibility timeout ran out): it is back in the queue and will be handled again';
+    const held = reachable && this.queues.ack(q, L.evOffset(rec), mem.busyReceipt);
+    const why = held || !reachable || !this.queues.restarted(q) ? undefined : this.queues.lostInRestart(q, L.evOffset(rec)) ? 'the broker restarted while it was handled, and the message was not durable: it is gone, so there is nothing to delete (it was handled once, and nobody will get it again)' : 'this receipt no longer holds it (a broker restart closed the channel it came on, or its visibility timeout ran out): it is back in the queue and will be handled again';
     this.k.record(S_ACK, mem.node, rec, held ? 1 : reachable ? 0 : -1, why);
     this.finish(m);
   }
@@ -719,7 +719,7 @@ export class ConsumerGroups implements Module {
     }
 
     // [D2] [D3] Idempotency: a duplicate is recognised and skipped.
-    const id = L.evIdOf.get(rec);
+    const id = L.evIdOf(rec);
     const mode = cfg.idempotency;
     if (mode !== 'none') {
       const dup = this.duplicateReason(mem, group, rec, id);
@@ -863,7 +863,7 @@ export class ConsumerGroups implements Module {
   private saveIdempotency(group: GroupRt, rec: number, id: number, mode: ConsumerSpec['config']['idempotency']): void {
     if (mode === 'processed-ids') this.saveProcessed(group, id);
     const key = this.k.records.evKey[rec];
-    if (mode === 'version' && key !== null) writableTable(group.store, VERSIONS_TABLE, key).set(key, this.k.records.evOffset.get(rec));
+    if (mode === 'version' && key !== null) writableTable(group.store, VERSIONS_TABLE, key).set(key, this.k.records.evOffset(rec));
   }
 
   /** The commands to aggregates and the events the handler emits, in a transaction if the member has one open ([TX1]). */
@@ -900,12 +900,12 @@ export class ConsumerGroups implements Module {
     // [SR3] A type the schema registry holds is read with the consumer's own version.
     const type = L.evType[rec];
     if (this.registry.governs(type)) {
-      const r = this.registry.read(type, L.evSchema.get(rec), mem.spec.config.schema, L.evData[rec]);
+      const r = this.registry.read(type, L.evSchema(rec), mem.spec.config.schema, L.evData[rec]);
       if ('problem' in r) return `${mem.id} cannot read ${L.evText(rec)}: ${r.problem}`;
       reader.upcast = { data: r.data, version: r.version };
       return null;
     }
-    let version = L.evSchema.get(rec);
+    let version = L.evSchema(rec);
     const ups = mem.spec.config.upcasters;
     if (ups.length > 0) {
       let data = L.evData[rec];
@@ -919,7 +919,7 @@ export class ConsumerGroups implements Module {
           changed = true;
         }
       }
-      if (version !== L.evSchema.get(rec)) reader.upcast = { data, version };
+      if (version !== L.evSchema(rec)) reader.upcast = { data, version };
     }
     const max = mem.spec.config.schema;
     if (max !== null && version > max) {
@@ -937,7 +937,7 @@ export class ConsumerGroups implements Module {
     const key = L.evKey[rec];
     if (mode === 'version' && key !== null) {
       const seen = group.store.get(VERSIONS_TABLE)?.get(key);
-      const offset = L.evOffset.get(rec);
+      const offset = L.evOffset(rec);
       if (typeof seen === 'number' && seen >= offset) {
         return `${mem.id} skipped evt-${id}: ${key} is already at version ${seen} (offset), and this record is offset ${offset}, so it changes nothing`;
       }
@@ -952,7 +952,7 @@ export class ConsumerGroups implements Module {
 
   private mark(m: number, rec: number): void {
     const mem = this.members[m];
-    this.saveProcessed(this.groups[mem.group], this.k.records.evIdOf.get(rec));
+    this.saveProcessed(this.groups[mem.group], this.k.records.evIdOf(rec));
     this.k.record(S_MARK, mem.node, rec, 0);
     this.finishDelivery(m, rec);
   }
@@ -989,7 +989,7 @@ export class ConsumerGroups implements Module {
     const tx = this.txStatus.length;
     this.txMember.push(m);
     this.txInput.push(rec);
-    this.txNext.push(mem.busyKind === D_NORMAL ? this.k.records.evOffset.get(rec) + 1 : -1);
+    this.txNext.push(mem.busyKind === D_NORMAL ? this.k.records.evOffset(rec) + 1 : -1);
     this.txStatus.push(TX_OPEN);
     this.txRecs.push([]);
     this.txReady.push(0);
@@ -1001,8 +1001,8 @@ export class ConsumerGroups implements Module {
   /** Has record `rec` been appended (by now)? */
   private appended(rec: number): boolean {
     const L = this.k.records;
-    const o = L.evOffset.get(rec);
-    return o >= 0 && o < L.channels[L.evTopic.get(rec)].logEnd[L.evPartition.get(rec)];
+    const o = L.evOffset(rec);
+    return o >= 0 && o < L.channels[L.evTopic(rec)].logEnd[L.evPartition(rec)];
   }
 
   /** A record member `m` sent was appended: its transaction may be complete. */
@@ -1023,8 +1023,8 @@ export class ConsumerGroups implements Module {
     let end = L.channels[t].readEnd[p];
     for (const tx of this.txOpen) {
       for (const r of this.txRecs[tx]) {
-        if (L.evTopic.get(r) !== t || L.evPartition.get(r) !== p) continue;
-        const o = L.evOffset.get(r);
+        if (L.evTopic(r) !== t || L.evPartition(r) !== p) continue;
+        const o = L.evOffset(r);
         if (o >= 0 && o < end) end = o;
       }
     }
@@ -1040,8 +1040,8 @@ export class ConsumerGroups implements Module {
     for (let tx = 0; tx < this.txStatus.length; tx++) {
       if (this.txStatus[tx] === TX_COMMITTED) continue;
       for (const r of this.txRecs[tx]) {
-        if (L.evTopic.get(r) !== t || L.evPartition.get(r) !== p || !this.appended(r)) continue;
-        (this.txStatus[tx] === TX_ABORTED ? aborted : open).push(L.evOffset.get(r));
+        if (L.evTopic(r) !== t || L.evPartition(r) !== p || !this.appended(r)) continue;
+        (this.txStatus[tx] === TX_ABORTED ? aborted : open).push(L.evOffset(r));
       }
     }
     return { aborted: aborted.sort((a, b) => a - b), open: open.sort((a, b) => a - b) };
@@ -1064,7 +1064,7 @@ export class ConsumerGroups implements Module {
   private txEnded(tx: number): void {
     this.txOpen = this.txOpen.filter((x) => x !== tx);
     const L = this.k.records;
-    const channels = new Set(this.txRecs[tx].map((r) => L.evTopic.get(r)));
+    const channels = new Set(this.txRecs[tx].map((r) => L.evTopic(r)));
     for (const c of channels) for (const g of this.groupsOfChannel.get(c) ?? []) for (const mm of this.groups[g].members) if (this.members[mm].readCommitted) this.wake(mm);
   }
 
@@ -1080,8 +1080,8 @@ export class ConsumerGroups implements Module {
     }
     const rec = this.txInput[tx];
     const next = this.txNext[tx];
-    const t = L.evTopic.get(rec);
-    const p = L.evPartition.get(rec);
+    const t = L.evTopic(rec);
+    const p = L.evPartition(rec);
     const written = this.txWritten(tx);
     mem.tx = -1;
     if (next >= 0 && this.net.isCut(mem.node, L.channels[t].node)) {
@@ -1127,9 +1127,9 @@ export class ConsumerGroups implements Module {
       return;
     }
     const group = this.groups[mem.group];
-    const t = L.evTopic.get(ev);
-    const p = L.evPartition.get(ev);
-    const next = L.evOffset.get(ev) + 1;
+    const t = L.evTopic(ev);
+    const p = L.evPartition(ev);
+    const next = L.evOffset(ev) + 1;
     const committed = group.committed[t];
     const before = committed[p];
     const net = this.net;
@@ -1198,8 +1198,8 @@ export class ConsumerGroups implements Module {
     if (mem.busyKind === D_QUEUE) {
       // [Q4] A queue consumer nacks: the message is ready again at once; the queue's
       // maxReceiveCount, not the consumer's retry settings, decides when it is dead-lettered.
-      const q = L.evTopic.get(rec);
-      const off = L.evOffset.get(rec);
+      const q = L.evTopic(rec);
+      const off = L.evOffset(rec);
       const held = this.queues.nack(q, off, mem.busyReceipt);
       const receives = this.queues.receives(q, off);
       this.account(group, rec);
@@ -1229,7 +1229,7 @@ export class ConsumerGroups implements Module {
       const copy = this.dead.deadLetter(rec, mem.node, dl, error, attempts);
       group.counters.deadLettered++;
       this.account(group, rec);
-      k.record(S_DEAD, mem.node, copy, attempts, `${error}. After ${attempts} attempt${attempts > 1 ? 's' : ''} ${mem.id} moved it to ${dl} p${L.evPartition.get(copy)} @${L.evOffset.get(copy)}`);
+      k.record(S_DEAD, mem.node, copy, attempts, `${error}. After ${attempts} attempt${attempts > 1 ? 's' : ''} ${mem.id} moved it to ${dl} p${L.evPartition(copy)} @${L.evOffset(copy)}`);
     } else {
       // [H6] No attempts left and no dead-letter topic: the event is dropped.
       this.inv.lost(group.watchers, rec, `${mem.id} gave up on it after ${attempts} attempt${attempts > 1 ? 's' : ''} with no dead-letter topic`);
@@ -1252,7 +1252,7 @@ export class ConsumerGroups implements Module {
     const group = this.groups[g];
     group.readyRec.push(rec);
     group.readyKind.push(D_RETRY);
-    const owner = group.owner[L.evTopic.get(rec)][L.evPartition.get(rec)];
+    const owner = group.owner[L.evTopic(rec)][L.evPartition(rec)];
     this.k.record(S_RETRY, owner >= 0 ? this.members[owner].node : -1, rec, g);
     if (owner >= 0) this.wake(owner);
   }
@@ -1278,7 +1278,7 @@ export class ConsumerGroups implements Module {
     const L = this.k.records;
     const key = L.evKey[rec];
     if (!group.watchers.length || key === null) return;
-    const offset = L.evOffset.get(rec);
+    const offset = L.evOffset(rec);
     const last = group.lastFirst.get(key);
     if (last !== undefined && last > offset) {
       this.inv.violate(group.watchers, 'key-order', () => true, `${L.idOf(rec)} (offset ${offset}) of key ${key} was handled after an event of that key at offset ${last}`);
@@ -1350,7 +1350,7 @@ export class ConsumerGroups implements Module {
       }
       if (mem.busy >= 0 && mem.busyKind !== D_PUSH) {
         const ev = mem.busy;
-        if (!now.has(`${L.evTopic.get(ev)}:${L.evPartition.get(ev)}`)) {
+        if (!now.has(`${L.evTopic(ev)}:${L.evPartition(ev)}`)) {
           // [G4] In-flight work on a revoked partition is abandoned before its commit.
           abandoned.push(`${mem.id} abandons ${L.idOf(ev)} (its partition moved before the commit)${mem.tx >= 0 ? `, and aborts its transaction tx-${mem.tx}` : ''}`);
           if (mem.tx >= 0) {
@@ -1404,7 +1404,7 @@ export class ConsumerGroups implements Module {
     // Was the in-flight record already committed (at-most-once)? Then it is lost ([C5]).
     const committed =
       lost >= 0 &&
-      ((mem.busyKind === D_NORMAL && group.committed[L.evTopic.get(lost)][L.evPartition.get(lost)] > L.evOffset.get(lost)) || (mem.busyKind === D_QUEUE && mem.commitBefore));
+      ((mem.busyKind === D_NORMAL && group.committed[L.evTopic(lost)][L.evPartition(lost)] > L.evOffset(lost)) || (mem.busyKind === D_QUEUE && mem.commitBefore));
     // [Q6] Prefetched messages stay invisible until their timeout; auto-acked ones are gone.
     if (mem.commitBefore) for (const [r] of mem.buffer) this.inv.lost(group.watchers, r, `${mem.id} crashed holding it after an auto-ack`);
     mem.buffer = [];
@@ -1502,15 +1502,15 @@ export class ConsumerGroups implements Module {
         if (rec < 0) return `${mem.id} reads no event with the id ${intent.event}`;
         // A duplicate repeats a delivery: the group must have been handed the record already ([X2]).
         const group = this.groups[mem.group];
-        const t = L.evTopic.get(rec);
-        const p = L.evPartition.get(rec);
+        const t = L.evTopic(rec);
+        const p = L.evPartition(rec);
         const owner = group.owner[t][p];
-        const off = L.evOffset.get(rec);
+        const off = L.evOffset(rec);
         if (off < L.channels[t].logStart[p]) return `${intent.event} was deleted from ${L.channels[t].id} by its retention: the broker has nothing to deliver again`;
         const kept = L.channels[t].kept;
         if (kept !== null && kept(p, off) !== off) return `${intent.event} was removed from ${L.channels[t].id} by compaction (its key has a newer record): the broker has nothing to deliver again`;
         const reached = Math.max(group.committed[t][p], owner >= 0 ? this.members[owner].position[t][p] : 0);
-        return L.evOffset.get(rec) < reached ? null : `${intent.event} has not been delivered to group ${group.name} yet: a duplicate can only repeat a delivery`;
+        return L.evOffset(rec) < reached ? null : `${intent.event} has not been delivered to group ${group.name} yet: a duplicate can only repeat a delivery`;
       },
       apply: (i, input) => {
         const mem = this.memberAt(i);
@@ -1574,11 +1574,11 @@ export class ConsumerGroups implements Module {
     if (!match) return -1;
     const want = Number(match[1]);
     for (let rec = 0; rec < L.eventCount; rec++) {
-      if (L.evIdOf.get(rec) === want && L.evOffset.get(rec) >= 0 && mem.topics.includes(L.evTopic.get(rec))) {
-        const t = L.channels[L.evTopic.get(rec)];
+      if (L.evIdOf(rec) === want && L.evOffset(rec) >= 0 && mem.topics.includes(L.evTopic(rec))) {
+        const t = L.channels[L.evTopic(rec)];
         // Still in the log: a failover may have cut it and put another record at its offset ([KR5]).
-        const p = L.evPartition.get(rec);
-        if (L.evOffset.get(rec) < t.logEnd[p] && t.logs[p].get(L.evOffset.get(rec)) === rec) return rec;
+        const p = L.evPartition(rec);
+        if (L.evOffset(rec) < t.logEnd[p] && t.logs[p].get(L.evOffset(rec)) === rec) return rec;
       }
     }
     return -1;
@@ -1606,7 +1606,7 @@ export class ConsumerGroups implements Module {
     records.sort((a, b) => a - b);
     const reader = this.k.reader;
     for (const rec of records) {
-      const id = L.evIdOf.get(rec);
+      const id = L.evIdOf(rec);
       if (seen.has(id)) continue;
       // [TX3] A read_committed consumer never sees what aborted transactions wrote.
       if (mem.readCommitted && this.isAborted(rec)) continue;
@@ -1682,7 +1682,7 @@ export class ConsumerGroups implements Module {
     const where = L.where(ev);
     switch (kind) {
       case S_PUBLISH: {
-        const cause = L.evCause.get(ev);
+        const cause = L.evCause(ev);
         if (note) return note;
         return `${who} emitted ${evText}${cause >= 0 ? ` while handling ${L.idOf(cause)}` : ''}: appended to ${where} (${L.partitionWhy(ev)})`;
       }
@@ -1697,7 +1697,7 @@ export class ConsumerGroups implements Module {
         return aux ? `${who} acked ${evText}: it is deleted from the queue` : `${who} tried to ack ${evText}, but its visibility timeout had run out and the message is back in the queue: it will be handled again`;
       case S_DELIVER: {
         const m = this.members[mi!];
-        if (aux === -1 - D_PUSH) return `${who} takes ${evText} from its connection's buffer: ${L.channels[L.evTopic.get(ev)].id} pushed it there, and keeps no copy`;
+        if (aux === -1 - D_PUSH) return `${who} takes ${evText} from its connection's buffer: ${L.channels[L.evTopic(ev)].id} pushed it there, and keeps no copy`;
         if (aux < 0) return `${who} received ${DELIVERY_WORDS[-1 - aux]}${evText} from ${where}`;
         return `${where} delivered ${evText} to ${who}, which owns that partition in group ${this.groups[m.group].name} (group committed offset ${aux})`;
       }
@@ -1709,11 +1709,11 @@ export class ConsumerGroups implements Module {
       }
       case S_COMMIT: {
         const m = this.members[mi!];
-        const topic = L.channels[L.evTopic.get(ev)].id;
+        const topic = L.channels[L.evTopic(ev)].id;
         if (aux < 0) return `${who} could not commit after ${evText}: the network to ${topic} is cut, so the group will deliver it again`;
-        if (note) return `${who} committed offset ${aux} on ${topic} p${L.evPartition.get(ev)}, ${note}`;
+        if (note) return `${who} committed offset ${aux} on ${topic} p${L.evPartition(ev)}, ${note}`;
         const mode = m.commitBefore ? 'before handling (at-most-once)' : 'after handling (at-least-once)';
-        return `${who} committed offset ${aux} on ${topic} p${L.evPartition.get(ev)} for group ${this.groups[m.group].name}, ${mode}`;
+        return `${who} committed offset ${aux} on ${topic} p${L.evPartition(ev)} for group ${this.groups[m.group].name}, ${mode}`;
       }
       case S_CRASH: {
         const text = this.crashText(who, ev, aux);

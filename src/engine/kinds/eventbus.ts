@@ -89,7 +89,7 @@ export class EventBusKind implements Module {
     const rules = bus.spec.config.rules;
     const event = {
       type: L.evType[rec],
-      source: `/eventfold/${k.nodes[L.evSource.get(rec)].id}`,
+      source: `/eventfold/${k.nodes[L.evSource(rec)].id}`,
       subject: L.evKey[rec] ?? undefined,
       data: L.evData[rec],
     };

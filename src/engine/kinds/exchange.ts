@@ -122,8 +122,8 @@ export class ExchangeKind implements Module {
     });
     // a = record, b = exchange
     this.A_RETURN = k.action({
-      run: (a, b) => (k.record(S_RETURN, L.evSource.get(a), a, b), true),
-      describe: (a, _b, _c, at) => `${L.idOf(a)} is returned to ${k.nodes[L.evSource.get(a)].id} (basic.return) ${at}`,
+      run: (a, b) => (k.record(S_RETURN, L.evSource(a), a, b), true),
+      describe: (a, _b, _c, at) => `${L.idOf(a)} is returned to ${k.nodes[L.evSource(a)].id} (basic.return) ${at}`,
     });
   }
 
@@ -299,7 +299,7 @@ export class ExchangeKind implements Module {
         k.schedule(k.now, this.A_RETURN, rec, x, 0);
       } else st.dropped[x]++;
       const fate = mandatory
-        ? `No queue got it; it was published mandatory, so it goes back to ${k.nodes[L.evSource.get(rec)].id} (basic.return)`
+        ? `No queue got it; it was published mandatory, so it goes back to ${k.nodes[L.evSource(rec)].id} (basic.return)`
         : `No queue got it, so it is dropped (unroutable): an exchange stores nothing. Bind a queue with a matching key, give the exchange an alternate exchange, or publish with mandatory to hear about it`;
       k.record(S_ROUTE, entry.node, rec, 0, `${entry.spec.id} routed ${what}. ${parts.join('. ')}. ${fate}`);
       return;
@@ -311,7 +311,7 @@ export class ExchangeKind implements Module {
       this.carry(rec, copy, false);
       this.dead.carry(rec, copy);
       L.append(copy);
-      to.push(`${k.nodes[q].id} @${L.evOffset.get(copy)}`);
+      to.push(`${k.nodes[q].id} @${L.evOffset(copy)}`);
     }
     k.record(S_ROUTE, entry.node, rec, queues.length, `${entry.spec.id} routed ${what}. ${parts.join('. ')}. Copies (same id) went to ${to.join(', ')}`);
   }

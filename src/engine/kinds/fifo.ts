@@ -50,7 +50,7 @@ export class Fifo implements Module {
   groupOf(rec: number): string {
     const L = this.k.records;
     if (this.group.size > 0) {
-      const g = this.group.get(L.evIdOf.get(rec));
+      const g = this.group.get(L.evIdOf(rec));
       if (g !== undefined) return g;
     }
     return L.evKey[rec] ?? NO_GROUP;
@@ -59,7 +59,7 @@ export class Fifo implements Module {
   /** [FQ3] A message's deduplication id: its template's, else its body with content-based deduplication, else its event id. */
   dedupOf(rec: number, c: number): string {
     const L = this.k.records;
-    const given = this.dedupId.size > 0 ? this.dedupId.get(L.evIdOf.get(rec)) : undefined;
+    const given = this.dedupId.size > 0 ? this.dedupId.get(L.evIdOf(rec)) : undefined;
     if (given !== undefined) return `id:${given}`;
     if (this.config(c).contentBasedDeduplication) return `body:${stableStringify(L.evData[rec])}`;
     return `event:${L.idOf(rec)}`;

@@ -163,10 +163,10 @@ export class ProducerKind implements Module {
     const prod = this.producers[p];
     const cfg = prod.spec.config;
     if (cfg.pattern === 'direct') {
-      const latency = this.net.latency(prod.node, L.channels[L.evTopic.get(rec)].node);
+      const latency = this.net.latency(prod.node, L.channels[L.evTopic(rec)].node);
       if (latency > 0) {
         this.net.send(rec, prod.sender, latency);
-        k.record(kind, prod.node, rec, aux, `sent; the network takes ${fmtMs(latency)} to deliver it to ${L.channels[L.evTopic.get(rec)].id}`);
+        k.record(kind, prod.node, rec, aux, `sent; the network takes ${fmtMs(latency)} to deliver it to ${L.channels[L.evTopic(rec)].id}`);
         return;
       }
       const note = this.net.attempt(rec, prod.sender);
@@ -177,7 +177,7 @@ export class ProducerKind implements Module {
     prod.rows.push({ rec, state: 0, published: false });
     k.record(kind, prod.node, rec, aux);
     if (cfg.pattern === 'dual-write') {
-      this.net.send(rec, prod.sender, cfg.publishDelayMs + this.net.latency(prod.node, L.channels[L.evTopic.get(rec)].node));
+      this.net.send(rec, prod.sender, cfg.publishDelayMs + this.net.latency(prod.node, L.channels[L.evTopic(rec)].node));
     } else if (!prod.relayScheduled) {
       prod.relayScheduled = true;
       k.schedule(k.now + cfg.relayEveryMs, this.A_RELAY, p, prod.lifeEpoch, 0);
@@ -222,7 +222,7 @@ export class ProducerKind implements Module {
     if (idx < 0) return false;
     const row = prod.rows[idx];
     const cfg = prod.spec.config;
-    const c = L.evTopic.get(row.rec);
+    const c = L.evTopic(row.rec);
     const why = this.net.unreachable(prod.node, c);
     if (why) {
       // [N4] The relay retries later; the row waits in the outbox, nothing is lost.
@@ -434,7 +434,7 @@ export class ProducerKind implements Module {
         if (note && cfg.pattern === 'direct') return `${lead}: ${note}`;
         if (cfg.pattern === 'dual-write') return `${lead}: it saved the change in its ${cfg.table} table and will publish the event ${fmtMs(cfg.publishDelayMs)} later, in a second step (a dual write: a crash in between loses the event)`;
         if (cfg.pattern === 'outbox') return `${lead}: it saved the change in its ${cfg.table} table and an outbox row in the same transaction; its relay will publish the event`;
-        const to = ev >= 0 ? L.channels[L.evTopic.get(ev)] : null;
+        const to = ev >= 0 ? L.channels[L.evTopic(ev)] : null;
         if (to && this.k.nodes[to.node].kind === 'service') return `${lead}: sent to service ${to.id} as a request`;
         if (to && this.k.nodes[to.node].kind === 'exchange') return `${lead}: published to exchange ${to.id} with routing key ${this.k.get(ExchangeKind).routingKey(ev)}`;
         return `${lead}: appended to ${where} (${why})`;

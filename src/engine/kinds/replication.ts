@@ -188,7 +188,7 @@ export class Replication implements Module {
     const heard: string[] = [];
     const q = rep.pending;
     for (let i = 0; i < q.length; ) {
-      if (L.evPartition.get(q[i]) === p && L.evOffset.get(q[i]) < hw) {
+      if (L.evPartition(q[i]) === p && L.evOffset(q[i]) < hw) {
         heard.push(L.idOf(q[i + 1]));
         this.net.acked(q[i + 1], q[i + 2]);
         q.splice(i, 4);
@@ -218,7 +218,7 @@ export class Replication implements Module {
   private written(r: number, out: number, rec: number, s: number, epoch: number, acks: number): boolean {
     const rep = this.reps[r];
     const L = this.k.records;
-    if (acks !== ACKS_ALL || L.evOffset.get(out) < rep.hw[L.evPartition.get(out)]) return false;
+    if (acks !== ACKS_ALL || L.evOffset(out) < rep.hw[L.evPartition(out)]) return false;
     rep.pending.push(out, rec, s, epoch);
     return true;
   }
@@ -358,11 +358,11 @@ export class Replication implements Module {
     const said: string[] = [];
     const q = rep.pending;
     for (let i = 0; i < q.length; ) {
-      if (L.evPartition.get(q[i]) !== p) {
+      if (L.evPartition(q[i]) !== p) {
         i += 4;
         continue;
       }
-      const gone = end < 0 || L.evOffset.get(q[i]) >= end;
+      const gone = end < 0 || L.evOffset(q[i]) >= end;
       said.push(`${L.idOf(q[i + 1])} (${gone ? 'not on the new leader' : 'already on the new leader'}): ${this.net.resend(q[i + 1], q[i + 2], q[i + 3], gone)}`);
       q.splice(i, 4);
     }

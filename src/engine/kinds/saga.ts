@@ -96,7 +96,7 @@ export class SagaKind implements Module {
   private handle(saga: SagaRt, rec: number): void {
     const L = this.k.records;
     const cfg = saga.spec.config;
-    const corr = L.evCorr.get(rec);
+    const corr = L.evCorr(rec);
     const type = L.evType[rec];
     let inst = saga.instances.get(corr);
     let note: string;

@@ -441,7 +441,7 @@ export class ServiceKind implements Module {
   private publish(svc: SvcRt, root: number, c: number): void {
     const k = this.k;
     const L = k.records;
-    const rec = L.createEvent(L.evType[root], L.evKey[root], L.evData[root], svc.node, c, root, L.evSchema.get(root), -1);
+    const rec = L.createEvent(L.evType[root], L.evKey[root], L.evData[root], svc.node, c, root, L.evSchema(root), -1);
     const latency = this.net.latency(svc.node, L.channels[c].node);
     if (latency > 0) {
       this.net.send(rec, svc.sender, latency);
@@ -509,7 +509,7 @@ export class ServiceKind implements Module {
   explain(s: StepInfo): string | undefined {
     if (!this.svcOfNode.has(s.node)) return undefined;
     if (s.kind === S_REQUEST || s.kind === S_CALL || s.kind === S_REPLY || s.kind === S_TIMEOUT || s.kind === S_BREAKER || s.kind === S_CRASH || s.kind === S_RESTART) return s.note;
-    if (s.kind === S_PUBLISH && s.note === undefined) return `${this.k.nodes[s.node].id} published ${this.k.records.evText(s.ev)}: it arrived at ${this.k.records.channels[this.k.records.evTopic.get(s.ev)].id} after the network delay`;
+    if (s.kind === S_PUBLISH && s.note === undefined) return `${this.k.nodes[s.node].id} published ${this.k.records.evText(s.ev)}: it arrived at ${this.k.records.channels[this.k.records.evTopic(s.ev)].id} after the network delay`;
     return s.note;
   }
 

@@ -140,12 +140,12 @@ export class SnsKind implements Module {
       return `not yet to ${qid}: ${why}; it tries again in ${fmtMs(SNS_RETRY_MS)}`;
     }
     // [SN4] Raw: the message as it is. Otherwise the body is SNS's envelope, the message a JSON string in it.
-    const copy = sub.raw ? L.copyOf(rec, sns.node, qc) : L.createEvent(L.evType[rec], L.evKey[rec], this.envelope(sns, rec), sns.node, qc, -1, L.evSchema.get(rec), rec);
+    const copy = sub.raw ? L.copyOf(rec, sns.node, qc) : L.createEvent(L.evType[rec], L.evKey[rec], this.envelope(sns, rec), sns.node, qc, -1, L.evSchema(rec), rec);
     L.append(copy);
     sns.delivered[s]++;
     const entry = sns.recent.find((r) => r.rec === rec);
     if (entry) entry.to.push(s);
-    return `to ${qid} @${L.evOffset.get(copy)}${sub.raw ? ' (raw)' : ' (in an SNS envelope: the data is in its Message field, as JSON text)'}`;
+    return `to ${qid} @${L.evOffset(copy)}${sub.raw ? ' (raw)' : ' (in an SNS envelope: the data is in its Message field, as JSON text)'}`;
   }
 
   /** The body an SQS queue gets from SNS without raw delivery. */

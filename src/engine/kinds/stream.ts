@@ -209,7 +209,7 @@ export class StreamKind implements Module {
       return true;
     }
     // [WN2] Event time: when the event was produced, or a data field.
-    let t = L.evTime.get(rec);
+    let t = L.evTime(rec);
     if (w.timeField !== undefined) {
       const x = readPath(data, w.timeField.split('.'), 1);
       if (typeof x !== 'number' || !Number.isFinite(x)) {
