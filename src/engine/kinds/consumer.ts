@@ -89,6 +89,8 @@ export type Store = Map<string, Map<string, Json>>;
 class Table extends Map<string, Json> {
   /** The checkpoints that read this table itself (it has only grown since they were taken), or null. */
   shots: TableShot[] | null = null;
+  /** Its keys as the last settle listed them, shared by the checkpoints and never changed: still its keys while its size is the same (rows are never deleted). */
+  listed: string[] | null = null;
 }
 /**
  * A checkpoint's view of one table: the live table and how many of its first rows are the
@@ -1881,7 +1883,9 @@ function addCount(store: Map<string, Map<string, Json>>, c: Count, key: string |
  */
 function settleShots(t: Table): void {
   // Rows are only added while shared: each checkpoint's rows are the first `size` of these.
-  const keys = [...t.keys()];
+  // The keys of a table that gained no row since it was last settled are listed already.
+  if (t.listed === null || t.listed.length !== t.size) t.listed = [...t.keys()];
+  const keys = t.listed;
   const values = [...t.values()];
   for (const shot of t.shots!) {
     shot.rows = null;
