@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { murmur2, partitionForKey } from './murmur2.ts';
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -26,5 +27,17 @@ describe('Kafka default partitioner', () => {
   it('[P2] hashes UTF-8 bytes, not UTF-16 code units', () => {
     expect(murmur2(utf8('é'))).not.toBe(murmur2(new Uint8Array(['é'.charCodeAt(0)])));
     expect(partitionForKey('é', 1000)).toBe((murmur2(new Uint8Array([0xc3, 0xa9])) & 0x7fffffff) % 1000);
+  });
+});
+
+describe('the partitioner on text', () => {
+  it('[P2] puts any key where murmur2 over its UTF-8 bytes does (ASCII read from the string, other text encoded)', () => {
+    fc.assert(
+      // Mostly ASCII, with now and then a character of two, three or four UTF-8 bytes anywhere.
+      fc.property(fc.string({ unit: fc.constantFrom('a', 'Z', '0', '-', '~', '\u007f', 'é', 'ß', 'ж', '\u07ff', '日', '€', '😀'), maxLength: 24 }), fc.integer({ min: 1, max: 1000 }), (key, n) => {
+        expect(partitionForKey(key, n)).toBe((murmur2(utf8(key)) & 0x7fffffff) % n);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
