@@ -169,7 +169,8 @@ function growPacked(ints: Int32Array[], times: Float64Array[], width: number, i:
 /**
  * The log's numbers per record: eight int32s side by side (the fields below) and its time.
  * Packed like TraceColumns, creating a record finds its chunk once instead of once per
- * column: nine columns made the eight writes about a tenth of a trace-off run (issue #11).
+ * column (issue #11: as nine columns, leaving six of them unwritten took a tenth off a
+ * trace-off run; packed, the run takes about 3% less, `npm run bench:ab`).
  * A recording: re-execution after a seek writes the same values again (SPEC [T4]).
  */
 export class EventColumns {

@@ -462,9 +462,10 @@ export class Kernel {
   /**
    * Runs an action. The call is written at eight sites, chosen by the low bits of the action's
    * code, rather than at one: V8 inlines a call site that has seen one or a few handlers and
-   * makes a generic call from one that has seen them all (about 4% of a trace-off run; issue
-   * #11). Codes are handed out in the order modules register their actions, so the actions a
-   * module takes most (a fetch, a handle, a commit) land on different sites.
+   * makes a generic call from one that has seen them all (about 2.5% of a trace-off run,
+   * `npm run bench:ab`; issue #11). Codes are handed out in the order modules register their
+   * actions, so the actions a module takes most (a fetch, a handle, a commit) land on
+   * different sites.
    */
   private dispatch(h: ActionHandler, kind: number, a: number, b: number, c: number): boolean {
     switch (kind & 7) {

@@ -89,7 +89,10 @@ export type Store = Map<string, Map<string, Json>>;
 class Table extends Map<string, Json> {
   /** The checkpoints that read this table itself (it has only grown since they were taken), or null. */
   shots: TableShot[] | null = null;
-  /** Its keys as the last settle listed them, shared by the checkpoints and never changed: still its keys while its size is the same (rows are never deleted). */
+  /**
+   * Its keys as the last settle listed them, shared by the checkpoints and never changed:
+   * still its keys while its size is the same (rows are never deleted).
+   */
   listed: string[] | null = null;
 }
 /**
