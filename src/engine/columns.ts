@@ -78,21 +78,73 @@ export const f64 = (capacity?: number) => new Column(Float64Array, capacity);
 export const u8 = (capacity?: number) => new Column(Uint8Array, capacity);
 
 /**
- * The kernel's trace: per step its kind, node, event and aux (four int32s side by side) and its
- * time. Packed, a step finds its chunk once: as five columns it did so five times, and recording
- * cost about twice as much (issue #11). Grows like a Column: the first chunk doubles up to full
- * size, then whole chunks are added; recordings are never truncated on seek (SPEC [T4]).
+ * Chunks of `width` int32s side by side per entry, and one double (a time) per entry: the
+ * shared part of the trace and the log's record numbers. Packed, writing an entry finds its
+ * chunk once instead of once per field (issue #11). Grows like a Column: the first chunk
+ * doubles up to full size, then whole chunks are added. The subclasses write and read their
+ * own fields, so V8's feedback for each hot accessor sees one class.
  */
-export class TraceColumns {
-  private ints: Int32Array[];
-  private times: Float64Array[];
-  /** Number of recorded steps. */
+abstract class PackedColumns {
+  protected ints: Int32Array[];
+  protected times: Float64Array[];
+  /** Number of entries written. */
   length = 0;
 
-  constructor(capacity = 1024) {
+  constructor(
+    private readonly width: number,
+    capacity: number,
+  ) {
     const n = Math.min(CHUNK, Math.max(1, capacity));
-    this.ints = [new Int32Array(4 * n)];
+    this.ints = [new Int32Array(width * n)];
     this.times = [new Float64Array(n)];
+  }
+
+  time(i: number): number {
+    return this.times[i >>> 15][i & 0x7fff];
+  }
+
+  truncate(length: number): void {
+    if (length < this.length) this.length = length;
+  }
+
+  /** Bytes held by the backing store (for the memory benchmark). */
+  get bytes(): number {
+    let b = 0;
+    for (let c = 0; c < this.ints.length; c++) b += this.ints[c].byteLength + this.times[c].byteLength;
+    return b;
+  }
+
+  /** Makes room for entry `i`; returns the int chunk it is in. */
+  protected grow(i: number): Int32Array {
+    const c = i >>> SHIFT;
+    const first = this.times[0].length;
+    if (c === 0 || first < CHUNK) {
+      let cap = first * 2;
+      while (cap <= i) cap *= 2;
+      cap = Math.min(CHUNK, cap);
+      const ints = new Int32Array(this.width * cap);
+      ints.set(this.ints[0]);
+      const times = new Float64Array(cap);
+      times.set(this.times[0]);
+      this.ints[0] = ints;
+      this.times[0] = times;
+    }
+    while (this.ints.length <= c) {
+      this.ints.push(new Int32Array(this.width * CHUNK));
+      this.times.push(new Float64Array(CHUNK));
+    }
+    return this.ints[c];
+  }
+}
+
+/**
+ * The kernel's trace: per step its kind, node, event and aux (four int32s side by side) and its
+ * time. As five columns, recording cost about twice as much (issue #11). Recordings are never
+ * truncated on seek (SPEC [T4]).
+ */
+export class TraceColumns extends PackedColumns {
+  constructor(capacity = 1024) {
+    super(4, capacity);
   }
 
   write(i: number, kind: number, time: number, node: number, event: number, aux: number): void {
@@ -121,68 +173,17 @@ export class TraceColumns {
   aux(i: number): number {
     return this.ints[i >>> 15][((i & 0x7fff) << 2) + 3];
   }
-  time(i: number): number {
-    return this.times[i >>> 15][i & 0x7fff];
-  }
-
-  truncate(length: number): void {
-    if (length < this.length) this.length = length;
-  }
-
-  /** Bytes held by the backing store (for the memory benchmark). */
-  get bytes(): number {
-    let b = 0;
-    for (let c = 0; c < this.ints.length; c++) b += this.ints[c].byteLength + this.times[c].byteLength;
-    return b;
-  }
-
-  private grow(i: number): Int32Array {
-    return growPacked(this.ints, this.times, 4, i);
-  }
 }
 
 /**
- * Makes room for entry `i` in packed chunks of `width` int32s and one double per entry: the
- * first chunk doubles up to full size, then whole chunks are added (like Column.grow).
+ * The log's numbers per record: eight int32s side by side (the fields below) and its time
+ * (issue #11: as nine columns, leaving six of them unwritten took a tenth off a trace-off
+ * run; packed, the run takes about 3% less, `npm run bench:ab`). A recording: re-execution
+ * after a seek writes the same values again (SPEC [T4]).
  */
-function growPacked(ints: Int32Array[], times: Float64Array[], width: number, i: number): Int32Array {
-  const c = i >>> SHIFT;
-  const first = times[0].length;
-  if (c === 0 || first < CHUNK) {
-    let cap = first * 2;
-    while (cap <= i) cap *= 2;
-    cap = Math.min(CHUNK, cap);
-    const grown = new Int32Array(width * cap);
-    grown.set(ints[0]);
-    const t = new Float64Array(cap);
-    t.set(times[0]);
-    ints[0] = grown;
-    times[0] = t;
-  }
-  while (ints.length <= c) {
-    ints.push(new Int32Array(width * CHUNK));
-    times.push(new Float64Array(CHUNK));
-  }
-  return ints[c];
-}
-
-/**
- * The log's numbers per record: eight int32s side by side (the fields below) and its time.
- * Packed like TraceColumns, creating a record finds its chunk once instead of once per
- * column (issue #11: as nine columns, leaving six of them unwritten took a tenth off a
- * trace-off run; packed, the run takes about 3% less, `npm run bench:ab`).
- * A recording: re-execution after a seek writes the same values again (SPEC [T4]).
- */
-export class EventColumns {
-  private ints: Int32Array[];
-  private times: Float64Array[];
-  /** Number of records written. */
-  length = 0;
-
+export class EventColumns extends PackedColumns {
   constructor(capacity = 1024) {
-    const n = Math.min(CHUNK, Math.max(1, capacity));
-    this.ints = [new Int32Array(8 * n)];
-    this.times = [new Float64Array(n)];
+    super(8, capacity);
   }
 
   /** Writes record `i` (≤ length) whole. */
@@ -190,7 +191,7 @@ export class EventColumns {
     const c = i >>> 15;
     const j = i & 0x7fff;
     let ints = this.ints[c];
-    if (ints === undefined || (c === 0 && j >= this.times[0].length)) ints = growPacked(this.ints, this.times, 8, i);
+    if (ints === undefined || (c === 0 && j >= this.times[0].length)) ints = this.grow(i);
     const o = j << 3;
     ints[o] = idOf;
     ints[o + 1] = source;
@@ -210,18 +211,5 @@ export class EventColumns {
   }
   setInt(i: number, f: number, value: number): void {
     this.ints[i >>> 15][((i & 0x7fff) << 3) + f] = value;
-  }
-  time(i: number): number {
-    return this.times[i >>> 15][i & 0x7fff];
-  }
-
-  truncate(length: number): void {
-    if (length < this.length) this.length = length;
-  }
-
-  get bytes(): number {
-    let b = 0;
-    for (let c = 0; c < this.ints.length; c++) b += this.ints[c].byteLength + this.times[c].byteLength;
-    return b;
   }
 }
