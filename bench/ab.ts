@@ -51,11 +51,12 @@ const progress = (line: string) => process.stderr.write(`[ab] ${line}\n`);
 // loaded first ran about 5–10% slower than the same engine loaded second (an A/A run of one
 // commit against itself read 1.11 with a single load order), so each order takes half the pairs.
 const BATCHES = 4;
+const PER_BATCH = Math.max(1, Math.round(PAIRS / BATCHES));
 const child = args.indexOf('--child');
 
 if (child >= 0) {
   const [here, there, order] = args.slice(child + 1, child + 4);
-  const ratios = await timePairs(here, there, order === 'there-first', Math.max(1, Math.round(PAIRS / BATCHES)));
+  const ratios = await timePairs(here, there, order === 'there-first', PER_BATCH);
   process.stdout.write(`${JSON.stringify(ratios)}\n`);
 } else {
   // Both engines are loaded from git worktrees, so they differ in nothing but their code: with
@@ -76,7 +77,7 @@ if (child >= 0) {
       // The engine imports a few packages (valibot): the worktree borrows this checkout's.
       symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
     }
-    progress(`${BATCHES} batches of ${Math.max(1, Math.round(PAIRS / BATCHES))} pairs of ${EVENTS} events, trace ${TRACE ? 'on' : 'off'}: this checkout against ${ref}`);
+    progress(`${BATCHES} batches of ${PER_BATCH} pairs of ${EVENTS} events, trace ${TRACE ? 'on' : 'off'}: this checkout against ${ref}`);
     const pairs: Pair[] = [];
     for (let b = 0; b < BATCHES; b++) {
       const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...args, '--child', here, there, b % 2 === 0 ? 'here-first' : 'there-first'], { stdio: ['ignore', 'pipe', 'inherit'] });
