@@ -57,17 +57,23 @@ describe('TraceColumns', () => {
 describe('EventColumns', () => {
   const row = (i: number) => [i, i % 7, i * 2 + 1, i - 3, i % 5, i % 3, i * 4, (i % 4) - 1];
   const read = (t: EventColumns, i: number) => [...Array.from({ length: 8 }, (_, f) => t.int(i, f)), t.time(i)];
+  const refs = (i: number) => [`T${i % 11}`, i % 2 ? `k${i}` : null, { i }];
+  const readRefs = (t: EventColumns, i: number) => [t.ref(i, 0), t.ref(i, 1), t.ref(i, 2)];
 
-  it('reads back the eight numbers and the time of each record, whatever the count and the start capacity', () => {
+  it('reads back the type, key, data, eight numbers and time of each record, whatever the count and the start capacity', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 2 * CHUNK + 100 }), fc.integer({ min: 1, max: 4096 }), (n, capacity) => {
         const t = new EventColumns(capacity);
         for (let i = 0; i < n; i++) {
           const [a, b, c, d, e, f, g, h] = row(i);
-          t.write(i, a, b, i * 0.25, c, d, e, f, g, h);
+          const [type, key, data] = refs(i);
+          t.write(i, type as string, key as string | null, data, a, b, i * 0.25, c, d, e, f, g, h);
         }
         expect(t.length).toBe(n);
-        for (const i of [0, n >> 1, n - 1, Math.min(n - 1, CHUNK - 1), Math.min(n - 1, CHUNK)]) expect(read(t, i)).toEqual([...row(i), i * 0.25]);
+        for (const i of [0, n >> 1, n - 1, Math.min(n - 1, CHUNK - 1), Math.min(n - 1, CHUNK)]) {
+          expect(read(t, i)).toEqual([...row(i), i * 0.25]);
+          expect(readRefs(t, i)).toEqual(refs(i));
+        }
       }),
       { numRuns: 12 },
     );
@@ -75,14 +81,15 @@ describe('EventColumns', () => {
 
   it('sets one number of a record (its offset, when appended) and leaves its neighbours', () => {
     const t = new EventColumns(2);
-    for (let i = 0; i < CHUNK + 3; i++) t.write(i, i, 1, i, 2, 3, 4, 5, -1, 6);
+    for (let i = 0; i < CHUNK + 3; i++) t.write(i, 'T', 'k', null, i, 1, i, 2, 3, 4, 5, -1, 6);
     t.setInt(CHUNK + 1, 6, 42);
     expect(read(t, CHUNK + 1)).toEqual([CHUNK + 1, 1, 2, 3, 4, 5, 42, 6, CHUNK + 1]);
     expect(t.int(CHUNK, 6)).toBe(-1);
     expect(t.int(CHUNK + 2, 6)).toBe(-1);
     t.truncate(10);
-    t.write(10, 0, 0, 0.5, 0, 0, 0, 0, 0, 0);
+    t.write(10, 'U', null, 1, 0, 0, 0.5, 0, 0, 0, 0, 0, 0);
     expect(t.length).toBe(11);
     expect(read(t, 9)).toEqual([9, 1, 2, 3, 4, 5, -1, 6, 9]);
+    expect([t.ref(9, 0), t.ref(10, 0), t.ref(10, 1), t.ref(10, 2)]).toEqual(['T', 'U', null, 1]);
   });
 });

@@ -176,22 +176,30 @@ export class TraceColumns extends PackedColumns {
 }
 
 /**
- * The log's numbers per record: eight int32s side by side (the fields below) and its time
- * (issue #11: as nine columns, leaving six of them unwritten took a tenth off a trace-off
- * run; packed, the run takes about 3% less, `npm run bench:ab`). A recording: re-execution
- * after a seek writes the same values again (SPEC [T4]).
+ * The log's records: per record eight int32s side by side (the fields below) and its time, and
+ * its type, key and data side by side in a chunk of plain values. Issue #11: as nine number
+ * columns, leaving six of them unwritten took a tenth off a trace-off run; packed, the run took
+ * about 3% less. The type, key and data were three plain arrays, which the engine grew one
+ * element at a time: each growth copied the whole array into fresh memory (about three times
+ * its final size in all) for the collector to trace, about a tenth of a trace-off run
+ * (`npm run bench:ab`). Chunks are never copied once full. A recording: re-execution after a
+ * seek writes the same values again (SPEC [T4]).
  */
 export class EventColumns extends PackedColumns {
+  /** Per chunk, each record's type, key and data, three slots side by side. */
+  private refs: unknown[][];
+
   constructor(capacity = 1024) {
     super(8, capacity);
+    this.refs = [refChunk(this.times[0].length)];
   }
 
   /** Writes record `i` (≤ length) whole. */
-  write(i: number, idOf: number, source: number, time: number, corr: number, cause: number, topic: number, partition: number, offset: number, schema: number): void {
+  write(i: number, type: string, key: string | null, data: unknown, idOf: number, source: number, time: number, corr: number, cause: number, topic: number, partition: number, offset: number, schema: number): void {
     const c = i >>> 15;
     const j = i & 0x7fff;
     let ints = this.ints[c];
-    if (ints === undefined || (c === 0 && j >= this.times[0].length)) ints = this.grow(i);
+    if (ints === undefined || (c === 0 && j >= this.times[0].length)) ints = this.growAll(i);
     const o = j << 3;
     ints[o] = idOf;
     ints[o + 1] = source;
@@ -202,6 +210,11 @@ export class EventColumns extends PackedColumns {
     ints[o + 6] = offset;
     ints[o + 7] = schema;
     this.times[c][j] = time;
+    const refs = this.refs[c];
+    const r = j * 3;
+    refs[r] = type;
+    refs[r + 1] = key;
+    refs[r + 2] = data;
     if (i >= this.length) this.length = i + 1;
   }
 
@@ -212,4 +225,33 @@ export class EventColumns extends PackedColumns {
   setInt(i: number, f: number, value: number): void {
     this.ints[i >>> 15][((i & 0x7fff) << 3) + f] = value;
   }
+  /** Slot `f` (0 type, 1 key, 2 data) of record `i`. */
+  ref(i: number, f: number): unknown {
+    return this.refs[i >>> 15][(i & 0x7fff) * 3 + f];
+  }
+
+  override get bytes(): number {
+    let b = super.bytes;
+    for (let c = 0; c < this.refs.length; c++) b += this.refs[c].length * 8;
+    return b;
+  }
+
+  /** Grows the numbers (PackedColumns.grow) and the values alongside. */
+  private growAll(i: number): Int32Array {
+    const ints = this.grow(i);
+    const first = this.times[0].length;
+    if (this.refs[0].length !== first * 3) {
+      const refs = refChunk(first);
+      const old = this.refs[0];
+      for (let k = 0; k < old.length; k++) refs[k] = old[k];
+      this.refs[0] = refs;
+    }
+    while (this.refs.length < this.ints.length) this.refs.push(refChunk(CHUNK));
+    return ints;
+  }
+}
+
+/** A chunk of `n` records' type, key and data. Filled (not holey), and at most 98,304 slots, under the length from which V8 makes an array a dictionary. */
+function refChunk(n: number): unknown[] {
+  return new Array<unknown>(n * 3).fill(null);
 }

@@ -52,8 +52,8 @@ export class DeadLetters implements Module {
         out.push({
           eventId: L.idOf(rec),
           record: rec,
-          type: L.evType[rec],
-          key: L.evKey[rec],
+          type: L.evType(rec),
+          key: L.evKey(rec),
           error: info.error,
           attempts: info.attempts,
           from: L.position(info.source),

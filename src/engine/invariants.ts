@@ -39,7 +39,7 @@ export class Invariants implements Module {
   /** [V3] A record the watchers' group will never handle. */
   lost(watchers: readonly number[], rec: number, why: string): void {
     const L = this.k.records;
-    this.violate(watchers, 'no-loss', () => true, `${L.idOf(rec)} (${L.evType[rec]}) was lost: ${why}`);
+    this.violate(watchers, 'no-loss', () => true, `${L.idOf(rec)} (${L.evType(rec)}) was lost: ${why}`);
   }
 
   /** [V6] A value written to a table. */

@@ -360,7 +360,7 @@ export class Kernel {
     const ev = t.event(i);
     const aux = t.aux(i);
     const L = this.records;
-    const hasEv = ev >= 0 && ev < L.evType.length;
+    const hasEv = ev >= 0 && ev < L.recorded;
     const text = this.explain({ i, kind, node, ev, aux, note: this.notes.get(i) });
     return {
       seq: i,
@@ -370,8 +370,8 @@ export class Kernel {
       eventId: hasEv ? L.idOf(ev) : null,
       record: hasEv ? ev : null,
       correlationId: hasEv ? `evt-${L.evCorr(ev)}` : null,
-      eventType: hasEv ? L.evType[ev] : null,
-      key: hasEv ? L.evKey[ev] : null,
+      eventType: hasEv ? L.evType(ev) : null,
+      key: hasEv ? L.evKey(ev) : null,
       topic: hasEv ? L.channels[L.evTopic(ev)].id : null,
       partition: hasEv ? L.evPartition(ev) : null,
       offset: hasEv ? L.evOffset(ev) : null,

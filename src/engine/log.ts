@@ -82,10 +82,7 @@ export class Log {
   /** Channel index by node index. */
   readonly channelOfNode = new Map<number, number>();
   eventCount = 0;
-  readonly evType: string[] = [];
-  readonly evKey: (string | null)[] = [];
-  readonly evData: Json[] = [];
-  /** Each record's numbers (see EventColumns), read through evIdOf … evSchema below. */
+  /** Each record's type, key, data and numbers (see EventColumns), read through evType … evSchema below. */
   private readonly nums = new EventColumns(1024);
 
   constructor(
@@ -115,9 +112,6 @@ export class Log {
     const t = this.channels[topic];
     // Key → partition with Kafka's default partitioner; keyless events round-robin ([P2], [P3]).
     const partition = key !== null ? partitionForKey(key, t.partitions) : t.rr++ % t.partitions;
-    this.evType[idx] = type;
-    this.evKey[idx] = key;
-    this.evData[idx] = data;
     // Re-executing after a seek creates the same record again: its recorded offset (where a
     // later step appends it) stays, or a seek that stops between the two would leave "-1"
     // in the steps after it. Not yet appended is `offset >= logEnd` until then ([T4]).
@@ -126,6 +120,9 @@ export class Log {
     const n = this.nums;
     n.write(
       idx,
+      type,
+      key,
+      data,
       copy ? n.int(idOf, 0) : idx,
       source,
       copy ? n.time(idOf) : this.clock.now,
@@ -141,7 +138,7 @@ export class Log {
 
   /** A copy of `rec` (same CloudEvents id, type, key, data, schema) headed for `topic`. */
   copyOf(rec: number, source: number, topic: number): number {
-    return this.createEvent(this.evType[rec], this.evKey[rec], this.evData[rec], source, topic, -1, this.evSchema(rec), rec);
+    return this.createEvent(this.evType(rec), this.evKey(rec), this.evData(rec), source, topic, -1, this.evSchema(rec), rec);
   }
 
   /** Appends a record at the end of its partition and tells the channel's listeners ([P1]). */
@@ -165,7 +162,7 @@ export class Log {
 
   /** "OrderPlaced evt-3 (key ORD-1)", as explanations name a record. */
   evText(ev: number): string {
-    return ev >= 0 ? `${this.evType[ev]} ${this.idOf(ev)}${this.evKey[ev] !== null ? ` (key ${this.evKey[ev]})` : ' (no key)'}` : '';
+    return ev >= 0 ? `${this.evType(ev)} ${this.idOf(ev)}${this.evKey(ev) !== null ? ` (key ${this.evKey(ev)})` : ' (no key)'}` : '';
   }
 
   /** "orders p1 @4": where a record sits. */
@@ -175,23 +172,23 @@ export class Log {
 
   /** Why a record went to its partition. */
   partitionWhy(ev: number): string {
-    return ev >= 0 ? (this.evKey[ev] !== null ? 'chosen by the hash of the key' : 'keyless events take partitions in turn') : '';
+    return ev >= 0 ? (this.evKey(ev) !== null ? 'chosen by the hash of the key' : 'keyless events take partitions in turn') : '';
   }
 
   /** An event by record index or CloudEvents id (`evt-7`, its first record); null if not recorded. */
   event(ref: number | string): CloudEvent | null {
     const idx = typeof ref === 'number' ? ref : /^evt-(\d+)$/.exec(ref) ? Number(ref.slice(4)) : -1;
-    if (idx < 0 || idx >= this.evType.length) return null;
-    const key = this.evKey[idx];
+    if (idx < 0 || idx >= this.recorded) return null;
+    const key = this.evKey(idx);
     const cause = this.evCause(idx);
     const e: CloudEvent = {
       specversion: '1.0',
       id: this.idOf(idx),
       source: `/eventfold/${this.nodeIds[this.evSource(idx)]}`,
-      type: this.evType[idx],
+      type: this.evType(idx),
       time: new Date(EPOCH_MS + this.evTime(idx)).toISOString(),
       datacontenttype: 'application/json',
-      data: this.evData[idx],
+      data: this.evData(idx),
       correlationid: `evt-${this.evCorr(idx)}`,
       schemaversion: this.evSchema(idx),
     };
@@ -207,13 +204,13 @@ export class Log {
   field(ev: number, path: readonly string[]): unknown {
     switch (path[0]) {
       case 'data':
-        return readPath(this.evData[ev], path, 1);
+        return readPath(this.evData(ev), path, 1);
       case 'type':
-        return this.evType[ev];
+        return this.evType(ev);
       case 'key':
       case 'partitionkey':
       case 'subject':
-        return this.evKey[ev] ?? undefined;
+        return this.evKey(ev) ?? undefined;
       case 'id':
         return this.idOf(ev);
       case 'correlationid':
@@ -251,9 +248,6 @@ export class Log {
   /** Drops records beyond the current event count and log ends ([T3]). */
   fork(): void {
     const n = this.eventCount;
-    this.evType.length = Math.min(this.evType.length, n);
-    this.evKey.length = Math.min(this.evKey.length, n);
-    this.evData.length = Math.min(this.evData.length, n);
     this.nums.truncate(n);
     for (const t of this.channels) t.logs.forEach((log, p) => log.truncate(t.logEnd[p]));
     // Records created but not appended yet lose the offset the old future gave them.
@@ -269,6 +263,19 @@ export class Log {
     return b;
   }
 
+  /** Records created on this timeline so far, including any a seek back has not re-created yet. */
+  get recorded(): number {
+    return this.nums.length;
+  }
+  evType(rec: number): string {
+    return this.nums.ref(rec, 0) as string;
+  }
+  evKey(rec: number): string | null {
+    return this.nums.ref(rec, 1) as string | null;
+  }
+  evData(rec: number): Json {
+    return this.nums.ref(rec, 2) as Json;
+  }
   // A record's numbers. The CloudEvents id is the original's (a copy keeps it); correlation
   // is the conversation's first record; cause the record whose handling emitted it, or -1;
   // offset -1 until appended; schema the version its data was written in.
@@ -319,7 +326,7 @@ export class EventReader implements RuleInput {
     return this.log.field(this.ev, path);
   }
   data(): Json {
-    return this.upcast ? this.upcast.data : this.log.evData[this.ev];
+    return this.upcast ? this.upcast.data : this.log.evData(this.ev);
   }
   read(table: string, key: string): Json | undefined {
     return this.store!.get(table)?.get(key);

@@ -86,7 +86,7 @@ export class Network implements Module {
         return true;
       },
       stale: (_a, b, c) => this.senders[b].lifeEpoch !== c,
-      describe: (a, _b, _c, at) => `${L.evType[a]} (${L.idOf(a)}) is appended to ${L.channels[L.evTopic(a)].id} ${at}`,
+      describe: (a, _b, _c, at) => `${L.evType(a)} (${L.idOf(a)}) is appended to ${L.channels[L.evTopic(a)].id} ${at}`,
     });
     // a = channel, b = outage number
     this.A_RECOVER = k.action({
@@ -210,10 +210,10 @@ export class Network implements Module {
       if (acks === 0) {
         // [KR4] acks=0: the producer never waits for an answer, so it never learns the write failed.
         this.groups?.lostOn(c, rec, `${who} sent it with acks=0 while ${why}`);
-        return `!${who} sent ${L.evType[rec]} ${L.idOf(rec)}, but ${why}. With acks=0 it waits for no answer, so it never retries: the event is lost`;
+        return `!${who} sent ${L.evType(rec)} ${L.idOf(rec)}, but ${why}. With acks=0 it waits for no answer, so it never retries: the event is lost`;
       }
       k.schedule(k.now + backoff, this.A_PUBLISH, rec, s, epoch);
-      return `!${who} could not publish ${L.evType[rec]} ${L.idOf(rec)}: ${why}. It retries in ${fmtMs(backoff)}`;
+      return `!${who} could not publish ${L.evType(rec)} ${L.idOf(rec)}: ${why}. It retries in ${fmtMs(backoff)}`;
     }
     let out = rec;
     let note: string | null = null;

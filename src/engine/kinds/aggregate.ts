@@ -103,7 +103,7 @@ export class AggregateKind implements Module {
       const rec = log.get(offs[i]);
       reader.ev = rec;
       reader.store = store;
-      const out = a.apply.run(L.evType[rec], reader);
+      const out = a.apply.run(L.evType(rec), reader);
       for (const w of out.writes) {
         let t = store.get(w.table);
         if (!t) store.set(w.table, (t = new Map()));
@@ -133,7 +133,7 @@ export class AggregateKind implements Module {
     const log = L.channels[a.store].logs[0];
     return offs.map((off, i) => {
       const rec = log.get(off);
-      return { eventId: L.idOf(rec), type: L.evType[rec], version: i + 1, data: L.evData[rec], state: this.streamState(a, stream, i + 1) };
+      return { eventId: L.idOf(rec), type: L.evType(rec), version: i + 1, data: L.evData(rec), state: this.streamState(a, stream, i + 1) };
     });
   }
 
@@ -229,7 +229,7 @@ export class AggregateKind implements Module {
       snap = `; snapshot of ${cmd.stream} taken at v${offs.length}`;
     }
     const published = a.targets.length ? `, published to ${a.targets.map((t) => L.channels[t].id).join(', ')}` : '';
-    k.record(S_APPEND, a.node, recs[0], recs.length, `${a.id} appended ${recs.map((r) => `${L.evType[r]} ${L.idOf(r)}`).join(', ')} to ${cmd.stream}: version ${version} → ${offs.length} (expected ${expected})${published}${snap}`);
+    k.record(S_APPEND, a.node, recs[0], recs.length, `${a.id} appended ${recs.map((r) => `${L.evType(r)} ${L.idOf(r)}`).join(', ')} to ${cmd.stream}: version ${version} → ${offs.length} (expected ${expected})${published}${snap}`);
   }
 
   readonly intents: IntentHandlers = {

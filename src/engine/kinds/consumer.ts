@@ -743,11 +743,11 @@ export class ConsumerGroups implements Module {
     if (!schemaProblem && !(mem.failWhen && mem.failWhen(reader))) {
       // A counter adds to the store straight away here too (see count), unless its write must
       // wait: a crash armed between effects and writes, an invariant checking each write.
-      const counter = mem.armed === null && group.watchers.length === 0 ? mem.rules.counterFor(L.evType[rec]) : null;
+      const counter = mem.armed === null && group.watchers.length === 0 ? mem.rules.counterFor(L.evType(rec)) : null;
       out =
-        counter !== null && addCount(group.store, counter, keyText(counter.byKey ? L.evKey[rec] : reader.field(counter.path)))
+        counter !== null && addCount(group.store, counter, keyText(counter.byKey ? L.evKey(rec) : reader.field(counter.path)))
           ? this.counted(counter.rule)
-          : mem.rules.run(L.evType[rec], reader, this.handleOut);
+          : mem.rules.run(L.evType(rec), reader, this.handleOut);
     }
     mem.handled++;
     reader.upcast = null;
@@ -808,10 +808,10 @@ export class ConsumerGroups implements Module {
     const k = this.k;
     const L = k.records;
     const mem = this.members[m];
-    const counter = mem.rules.counterFor(L.evType[rec]);
+    const counter = mem.rules.counterFor(L.evType(rec));
     if (counter === null) return false;
     let key: unknown;
-    if (counter.byKey) key = L.evKey[rec];
+    if (counter.byKey) key = L.evKey(rec);
     else {
       const reader = k.reader;
       reader.ev = rec;
@@ -831,7 +831,7 @@ export class ConsumerGroups implements Module {
   /** [R4] Parks `rec` behind its key's record being retried, if it is one to park; says whether it did. */
   private park(m: number, group: GroupRt, rec: number): boolean {
     const mem = this.members[m];
-    const key = this.k.records.evKey[rec];
+    const key = this.k.records.evKey(rec);
     if (key === null || !group.blocked.has(key) || group.blocked.get(key) === rec || (mem.busyKind !== D_NORMAL && mem.busyKind !== D_DUPLICATE)) return false;
     let q = group.parked.get(key);
     if (!q) group.parked.set(key, (q = []));
@@ -867,7 +867,7 @@ export class ConsumerGroups implements Module {
   /** [D2] [D3] What the idempotency mode keeps with the state: the processed id, or the key's version. */
   private saveIdempotency(group: GroupRt, rec: number, id: number, mode: ConsumerSpec['config']['idempotency']): void {
     if (mode === 'processed-ids') this.saveProcessed(group, id);
-    const key = this.k.records.evKey[rec];
+    const key = this.k.records.evKey(rec);
     if (mode === 'version' && key !== null) writableTable(group.store, VERSIONS_TABLE, key).set(key, this.k.records.evOffset(rec));
   }
 
@@ -903,9 +903,9 @@ export class ConsumerGroups implements Module {
     const reader = this.k.reader;
     reader.upcast = null;
     // [SR3] A type the schema registry holds is read with the consumer's own version.
-    const type = L.evType[rec];
+    const type = L.evType(rec);
     if (this.registry.governs(type)) {
-      const r = this.registry.read(type, L.evSchema(rec), mem.spec.config.schema, L.evData[rec]);
+      const r = this.registry.read(type, L.evSchema(rec), mem.spec.config.schema, L.evData(rec));
       if ('problem' in r) return `${mem.id} cannot read ${L.evText(rec)}: ${r.problem}`;
       reader.upcast = { data: r.data, version: r.version };
       return null;
@@ -913,8 +913,8 @@ export class ConsumerGroups implements Module {
     let version = L.evSchema(rec);
     const ups = mem.spec.config.upcasters;
     if (ups.length > 0) {
-      let data = L.evData[rec];
-      const type = L.evType[rec];
+      let data = L.evData(rec);
+      const type = L.evType(rec);
       for (let changed = true; changed; ) {
         changed = false;
         for (const u of ups) {
@@ -928,7 +928,7 @@ export class ConsumerGroups implements Module {
     }
     const max = mem.spec.config.schema;
     if (max !== null && version > max) {
-      return `${mem.id} only understands ${L.evType[rec]} up to schema version ${max}, and this event is version ${version}${ups.length ? ' even after its upcasters' : ''}`;
+      return `${mem.id} only understands ${L.evType(rec)} up to schema version ${max}, and this event is version ${version}${ups.length ? ' even after its upcasters' : ''}`;
     }
     return null;
   }
@@ -939,7 +939,7 @@ export class ConsumerGroups implements Module {
     if ((mode === 'processed-ids' || mode === 'processed-ids-separate') && group.store.get(PROCESSED_TABLE)?.has(`evt-${id}`)) {
       return `${mem.id} skipped evt-${id}: its id is already in the ${PROCESSED_TABLE} table, so this delivery is a duplicate`;
     }
-    const key = L.evKey[rec];
+    const key = L.evKey(rec);
     if (mode === 'version' && key !== null) {
       const seen = group.store.get(VERSIONS_TABLE)?.get(key);
       const offset = L.evOffset(rec);
@@ -1214,7 +1214,7 @@ export class ConsumerGroups implements Module {
       return;
     }
     const attempts = (group.attempts.get(rec) ?? 0) + 1;
-    const key = L.evKey[rec];
+    const key = L.evKey(rec);
     if (attempts < cfg.retry.maxAttempts) {
       // [R1] [R2] Another attempt later, with backoff in logical time.
       group.attempts.set(rec, attempts);
@@ -1265,7 +1265,7 @@ export class ConsumerGroups implements Module {
   /** A record that held its key is done: the records waiting behind it go, in order ([R4]). */
   private releaseKey(group: GroupRt, rec: number): void {
     if (group.blocked.size === 0) return;
-    const key = this.k.records.evKey[rec];
+    const key = this.k.records.evKey(rec);
     if (key === null || group.blocked.get(key) !== rec) return;
     group.blocked.delete(key);
     const waiting = group.parked.get(key);
@@ -1281,7 +1281,7 @@ export class ConsumerGroups implements Module {
   private checkOrder(group: GroupRt, rec: number): void {
     // [V4] Each successful handling of a key must not go back to an earlier offset.
     const L = this.k.records;
-    const key = L.evKey[rec];
+    const key = L.evKey(rec);
     if (!group.watchers.length || key === null) return;
     const offset = L.evOffset(rec);
     const last = group.lastFirst.get(key);
@@ -1618,7 +1618,7 @@ export class ConsumerGroups implements Module {
       seen.add(id);
       reader.ev = rec;
       reader.store = store;
-      const out = mem.rules.run(L.evType[rec], reader);
+      const out = mem.rules.run(L.evType(rec), reader);
       if (out.error !== undefined) continue;
       for (const w of out.writes) {
         let table = store.get(w.table);
@@ -1708,7 +1708,7 @@ export class ConsumerGroups implements Module {
       }
       case S_HANDLE: {
         const m = this.members[mi!];
-        if (aux < 0) return `${who} handled ${evText}: no rule matches ${L.evType[ev]}, so it is ignored`;
+        if (aux < 0) return `${who} handled ${evText}: no rule matches ${L.evType(ev)}, so it is ignored`;
         const rule = m.spec.config.rules[aux];
         return `${who} handled ${evText} with rule ${aux + 1}${rule ? `: ${ruleText(rule)}` : ''}`;
       }

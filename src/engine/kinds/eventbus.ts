@@ -88,10 +88,10 @@ export class EventBusKind implements Module {
     const bus = this.buses[b];
     const rules = bus.spec.config.rules;
     const event = {
-      type: L.evType[rec],
+      type: L.evType(rec),
       source: `/eventfold/${k.nodes[L.evSource(rec)].id}`,
-      subject: L.evKey[rec] ?? undefined,
-      data: L.evData[rec],
+      subject: L.evKey(rec) ?? undefined,
+      data: L.evData(rec),
     };
     bus.received++;
     const verdicts = rules.map((r) => mismatch(r.pattern, event));

@@ -118,7 +118,7 @@ export class ExchangeKind implements Module {
     // a = exchange, b = record
     this.A_ROUTE = k.action({
       run: (a, b) => (this.route(a, b), true),
-      describe: (a, b, _c, at) => `${k.nodes[this.exchanges[a].node].id} routes ${L.evType[b]} ${L.idOf(b)} by routing key ${this.routingKey(b)} ${at}`,
+      describe: (a, b, _c, at) => `${k.nodes[this.exchanges[a].node].id} routes ${L.evType(b)} ${L.idOf(b)} by routing key ${this.routingKey(b)} ${at}`,
     });
     // a = record, b = exchange
     this.A_RETURN = k.action({
@@ -187,7 +187,7 @@ export class ExchangeKind implements Module {
 
   /** [AM2] The routing key a record is routed by: its own, else its event type. */
   routingKey(rec: number): string {
-    return this.props.get(rec)?.rk ?? this.k.records.evType[rec];
+    return this.props.get(rec)?.rk ?? this.k.records.evType(rec);
   }
 
   /** [DU2] Was the record published persistent (delivery mode 2)? */
@@ -288,7 +288,7 @@ export class ExchangeKind implements Module {
       }
     };
     visit(x, '');
-    const what = `${L.evType[rec]} ${L.idOf(rec)} with routing key ${rk === '' ? '(empty)' : rk}`;
+    const what = `${L.evType(rec)} ${L.idOf(rec)} with routing key ${rk === '' ? '(empty)' : rk}`;
     const recent = st.recent[x];
     recent.push([rec, ...queues]);
     if (recent.length > RECENT) recent.shift();
@@ -350,7 +350,7 @@ export class ExchangeKind implements Module {
         xMatch: x.spec.config.type === 'headers' ? b.xMatch : null,
         matched: st.matched[xi][bi],
       })),
-      recent: st.recent[xi].map(([rec, ...qs]) => ({ id: L.idOf(rec), type: L.evType[rec], routingKey: this.routingKey(rec), to: qs.map((q) => k.nodes[q].id) })),
+      recent: st.recent[xi].map(([rec, ...qs]) => ({ id: L.idOf(rec), type: L.evType(rec), routingKey: this.routingKey(rec), to: qs.map((q) => k.nodes[q].id) })),
     };
   }
 

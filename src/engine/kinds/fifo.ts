@@ -53,7 +53,7 @@ export class Fifo implements Module {
       const g = this.group.get(L.evIdOf(rec));
       if (g !== undefined) return g;
     }
-    return L.evKey[rec] ?? NO_GROUP;
+    return L.evKey(rec) ?? NO_GROUP;
   }
 
   /** [FQ3] A message's deduplication id: its template's, else its body with content-based deduplication, else its event id. */
@@ -61,7 +61,7 @@ export class Fifo implements Module {
     const L = this.k.records;
     const given = this.dedupId.size > 0 ? this.dedupId.get(L.evIdOf(rec)) : undefined;
     if (given !== undefined) return `id:${given}`;
-    if (this.config(c).contentBasedDeduplication) return `body:${stableStringify(L.evData[rec])}`;
+    if (this.config(c).contentBasedDeduplication) return `body:${stableStringify(L.evData(rec))}`;
     return `event:${L.idOf(rec)}`;
   }
 

@@ -394,7 +394,7 @@ export class ProducerKind implements Module {
   idleCheck(_inv: Invariant, node: number): string | null {
     const L = this.k.records;
     const prod = this.at(node);
-    const missing = prod.rows.filter((r) => !r.published).map((r) => `${L.idOf(r.rec)} (${L.evKey[r.rec] ?? L.evType[r.rec]})`);
+    const missing = prod.rows.filter((r) => !r.published).map((r) => `${L.idOf(r.rec)} (${L.evKey(r.rec) ?? L.evType(r.rec)})`);
     return missing.length ? `saved but never published: ${missing.join(', ')}` : null;
   }
 
@@ -402,7 +402,7 @@ export class ProducerKind implements Module {
     const L = this.k.records;
     const p = this.at(node);
     const table: Record<string, Json> = {};
-    for (const r of p.rows) table[L.evKey[r.rec] ?? L.idOf(r.rec)] = L.evData[r.rec];
+    for (const r of p.rows) table[L.evKey(r.rec) ?? L.idOf(r.rec)] = L.evData(r.rec);
     return {
       kind: 'producer',
       fired: p.fired,

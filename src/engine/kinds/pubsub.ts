@@ -122,7 +122,7 @@ export class PubSubKind implements Module {
       kind: 'pubsub',
       published: L.channels[ch.c].logEnd[0],
       subscribers: ch.subscribers.map((m) => ({ id: name(m), up: this.groups.members[m].alive })),
-      recent: ch.recent.map((r) => ({ id: L.idOf(r.rec), type: L.evType[r.rec], to: r.to.map(name), missed: r.missed.map(name) })),
+      recent: ch.recent.map((r) => ({ id: L.idOf(r.rec), type: L.evType(r.rec), to: r.to.map(name), missed: r.missed.map(name) })),
       lost: ch.lost,
     };
   }

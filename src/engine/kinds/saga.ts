@@ -97,7 +97,7 @@ export class SagaKind implements Module {
     const L = this.k.records;
     const cfg = saga.spec.config;
     const corr = L.evCorr(rec);
-    const type = L.evType[rec];
+    const type = L.evType(rec);
     let inst = saga.instances.get(corr);
     let note: string;
     if (!inst) {
@@ -180,10 +180,10 @@ export class SagaKind implements Module {
     const mem = this.groups.members[saga.member];
     reader.ev = inst.trigger;
     reader.store = this.groups.groups[mem.group].store;
-    const out = rules.run(L.evType[inst.trigger], reader);
+    const out = rules.run(L.evType(inst.trigger), reader);
     for (const e of out.emits) {
       const topic = k.channelIndex(e.topic);
-      const child = L.createEvent(e.type, L.evKey[inst.trigger], e.data, saga.node, topic, cause, 1, -1);
+      const child = L.createEvent(e.type, L.evKey(inst.trigger), e.data, saga.node, topic, cause, 1, -1);
       this.net.send(child, mem.sender, this.net.latency(saga.node, L.channels[topic].node));
     }
   }

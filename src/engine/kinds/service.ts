@@ -441,7 +441,7 @@ export class ServiceKind implements Module {
   private publish(svc: SvcRt, root: number, c: number): void {
     const k = this.k;
     const L = k.records;
-    const rec = L.createEvent(L.evType[root], L.evKey[root], L.evData[root], svc.node, c, root, L.evSchema(root), -1);
+    const rec = L.createEvent(L.evType(root), L.evKey(root), L.evData(root), svc.node, c, root, L.evSchema(root), -1);
     const latency = this.net.latency(svc.node, L.channels[c].node);
     if (latency > 0) {
       this.net.send(rec, svc.sender, latency);
@@ -503,7 +503,7 @@ export class ServiceKind implements Module {
 
   private evName(rec: number): string {
     const L = this.k.records;
-    return `${L.evType[rec]} ${L.evKey[rec] ?? L.idOf(rec)}`;
+    return `${L.evType(rec)} ${L.evKey(rec) ?? L.idOf(rec)}`;
   }
 
   explain(s: StepInfo): string | undefined {

@@ -140,7 +140,7 @@ export class SnsKind implements Module {
       return `not yet to ${qid}: ${why}; it tries again in ${fmtMs(SNS_RETRY_MS)}`;
     }
     // [SN4] Raw: the message as it is. Otherwise the body is SNS's envelope, the message a JSON string in it.
-    const copy = sub.raw ? L.copyOf(rec, sns.node, qc) : L.createEvent(L.evType[rec], L.evKey[rec], this.envelope(sns, rec), sns.node, qc, -1, L.evSchema(rec), rec);
+    const copy = sub.raw ? L.copyOf(rec, sns.node, qc) : L.createEvent(L.evType(rec), L.evKey(rec), this.envelope(sns, rec), sns.node, qc, -1, L.evSchema(rec), rec);
     L.append(copy);
     sns.delivered[s]++;
     const entry = sns.recent.find((r) => r.rec === rec);
@@ -151,13 +151,13 @@ export class SnsKind implements Module {
   /** The body an SQS queue gets from SNS without raw delivery. */
   private envelope(sns: SnsRt, rec: number): Json {
     const L = this.k.records;
-    const attrs: Record<string, Json> = { type: { Type: 'String', Value: L.evType[rec] } };
-    if (L.evKey[rec] !== null) attrs.key = { Type: 'String', Value: L.evKey[rec] };
+    const attrs: Record<string, Json> = { type: { Type: 'String', Value: L.evType(rec) } };
+    if (L.evKey(rec) !== null) attrs.key = { Type: 'String', Value: L.evKey(rec) };
     return {
       Type: 'Notification',
       MessageId: L.idOf(rec),
       TopicArn: `arn:aws:sns:eventfold:${sns.spec.id}`,
-      Message: JSON.stringify(L.evData[rec]),
+      Message: JSON.stringify(L.evData(rec)),
       Timestamp: new Date(EPOCH_MS + this.k.now).toISOString(),
       MessageAttributes: attrs,
     };
@@ -197,7 +197,7 @@ export class SnsKind implements Module {
         filtered: sns.filtered[s],
         waiting: sns.waiting[s],
       })),
-      recent: sns.recent.map((r) => ({ id: L.idOf(r.rec), type: L.evType[r.rec], to: r.to.map((s) => k.nodes[sns.subs[s].node].id), filteredOut: r.out.map((s) => k.nodes[sns.subs[s].node].id) })),
+      recent: sns.recent.map((r) => ({ id: L.idOf(r.rec), type: L.evType(r.rec), to: r.to.map((s) => k.nodes[sns.subs[s].node].id), filteredOut: r.out.map((s) => k.nodes[sns.subs[s].node].id) })),
     };
   }
 

@@ -156,15 +156,15 @@ export class StreamKind implements Module {
   private tableUpdate(r: number, rec: number): boolean {
     const rt = this.rts[r];
     const L = this.k.records;
-    const key = L.evKey[rec];
+    const key = L.evKey(rec);
     const table = this.k.records.channels[rt.table].id;
     if (key === null) {
       this.k.record(S_JOIN, rt.node, rec, 2, `${this.who(r)} skipped ${L.evText(rec)} from ${table}: a table row needs a key`);
       return true;
     }
     const had = rt.rows.has(key);
-    rt.rows.set(key, L.evData[rec]);
-    this.k.record(S_JOIN, rt.node, rec, 2, `${this.who(r)} ${had ? 'updated' : 'added'} the row for ${key} in its table from ${table}: events with key ${key} now join with ${JSON.stringify(L.evData[rec])}`);
+    rt.rows.set(key, L.evData(rec));
+    this.k.record(S_JOIN, rt.node, rec, 2, `${this.who(r)} ${had ? 'updated' : 'added'} the row for ${key} in its table from ${table}: events with key ${key} now join with ${JSON.stringify(L.evData(rec))}`);
     return true;
   }
 
@@ -174,10 +174,10 @@ export class StreamKind implements Module {
     const rt = this.rts[r];
     const c = rt.spec.config;
     const who = this.who(r);
-    if (c.types.length > 0 && !c.types.includes(L.evType[rec])) return false;
+    if (c.types.length > 0 && !c.types.includes(L.evType(rec))) return false;
     rt.processed++;
-    const key = L.evKey[rec];
-    let data = L.evData[rec];
+    const key = L.evKey(rec);
+    let data = L.evData(rec);
     let joined = '';
     if (c.join) {
       const table = rt.table >= 0 ? L.channels[rt.table].id : c.join.table;
@@ -192,14 +192,14 @@ export class StreamKind implements Module {
       } else joined = `joined with the row for ${key} from ${table}`;
       data = { ...(data !== null && typeof data === 'object' && !Array.isArray(data) ? data : { value: data }), [c.join.as]: row ?? null };
       if (!c.window) {
-        const sent = this.emit(rt, c.emitType ?? L.evType[rec], key, data, rec);
+        const sent = this.emit(rt, c.emitType ?? L.evType(rec), key, data, rec);
         k.record(S_JOIN, rt.node, rec, row === undefined ? 0 : 1, `${who} ${joined}${sent ? ' and sends the joined event on' : ''}`);
         return true;
       }
     }
     if (!c.window) {
       // Neither a window nor a join: the events of its types pass through (a filter).
-      const sent = this.emit(rt, c.emitType ?? L.evType[rec], key, data, rec);
+      const sent = this.emit(rt, c.emitType ?? L.evType(rec), key, data, rec);
       k.record(S_WINDOW, rt.node, rec, 0, `${who} has no window and no join, so it passes ${L.evText(rec)} on${sent ? '' : ' (no output topic: nowhere)'}`);
       return true;
     }

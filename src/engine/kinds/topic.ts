@@ -122,13 +122,13 @@ export class TopicKind implements Module {
       const gone = cl.removed[p];
       const latest = new Map<string, number>();
       for (let o = t.logStart[p]; o < t.logEnd[p]; o++) {
-        const key = L.evKey[t.logs[p].get(o)];
+        const key = L.evKey(t.logs[p].get(o));
         if (key !== null && !gone.has(o)) latest.set(key, o);
       }
       const now: number[] = [];
       for (let o = t.logStart[p]; o < t.logEnd[p]; o++) {
         if (gone.has(o)) continue;
-        const key = L.evKey[t.logs[p].get(o)];
+        const key = L.evKey(t.logs[p].get(o));
         if (key !== null && latest.get(key) !== o) {
           gone.add(o);
           now.push(o);
@@ -207,7 +207,7 @@ export class TopicKind implements Module {
     for (let o = Math.max(t.logStart[p], t.logEnd[p] - count); o < t.logEnd[p]; o++) {
       if (t.kept !== null && t.kept(p, o) !== o) continue;
       const rec = t.logs[p].get(o);
-      out.push({ offset: o, id: L.idOf(rec), type: L.evType[rec], key: L.evKey[rec] });
+      out.push({ offset: o, id: L.idOf(rec), type: L.evType(rec), key: L.evKey(rec) });
     }
     return out;
   }
