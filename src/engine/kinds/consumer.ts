@@ -139,8 +139,15 @@ export interface GroupRt {
   lastFirst: Map<string, number>;
   /** Invariants watching this group, as indexes into the scenario's list. */
   watchers: number[];
+  /**
+   * The table its last counter wrote (countTable), while `countStore` is still its store and
+   * `countName` the counter's table: not state, a shortcut past two lookups per event.
+   */
+  countStore: Store | null;
+  countName: string;
+  countTable: Table | null;
 }
-type GroupState = Omit<GroupRt, 'name' | 'members' | 'topics' | 'watchers'>;
+type GroupState = Omit<GroupRt, 'name' | 'members' | 'topics' | 'watchers' | 'countStore' | 'countName' | 'countTable'>;
 type CapturedGroup = Omit<GroupState, 'store' | 'effects'> & { store: SharedStore; effects: SharedStore };
 
 export interface MemberRt {
@@ -369,6 +376,9 @@ export class ConsumerGroups implements Module {
           accounted: new Set(),
           lastFirst: new Map(),
           watchers: [],
+          countStore: null,
+          countName: '',
+          countTable: null,
         });
       }
       const group = this.groups[g];
@@ -819,7 +829,12 @@ export class ConsumerGroups implements Module {
       reader.upcast = null;
       key = reader.field(counter.path);
     }
-    if (!addCount(group.store, counter, keyText(key))) return false;
+    const text = keyText(key);
+    if (text === null) return false;
+    const t = countTable(group, counter.table, text);
+    const current = t.get(text) ?? 0;
+    if (typeof current !== 'number') return false;
+    t.set(text, current + counter.delta);
     mem.handled++;
     group.counters.processed++;
     if (group.attempts.size > 0) group.attempts.delete(rec);
@@ -1852,7 +1867,7 @@ function copyRows<T>(rows: Map<string, T>): Map<string, T> {
 }
 
 /** The live table `name` of a group's store, ready for `set(key, …)`: checkpoints that read it keep their rows first if `key` is a row already there. */
-function writableTable(store: Map<string, Map<string, Json>>, name: string, key: string): Map<string, Json> {
+function writableTable(store: Map<string, Map<string, Json>>, name: string, key: string): Table {
   const t = store.get(name);
   if (t instanceof Table) {
     if (t.shots !== null && t.has(key)) settleShots(t);
@@ -1862,6 +1877,24 @@ function writableTable(store: Map<string, Map<string, Json>>, name: string, key:
   t?.forEach((x, k) => fresh.set(k, x));
   store.set(name, fresh);
   return fresh;
+}
+
+/**
+ * writableTable(group.store, name, key) for the counter fast path (count): the table is kept
+ * on the group and reused while the group's store is the same Map, which holds because only
+ * writableTable replaces a store's table, and only one that is not a Table yet (restoring or
+ * replaying gives the group a new store). Two Map lookups fewer per event: `npm run bench:ab`
+ * read 0.984 in two runs (issue #11).
+ */
+function countTable(group: GroupRt, name: string, key: string): Table {
+  let t = group.countTable;
+  if (t === null || group.countStore !== group.store || group.countName !== name) {
+    t = writableTable(group.store, name, key);
+    group.countStore = group.store;
+    group.countName = name;
+    group.countTable = t;
+  } else if (t.shots !== null && t.has(key)) settleShots(t);
+  return t;
 }
 
 /**
