@@ -251,7 +251,7 @@ export class EventColumns extends PackedColumns {
   }
 }
 
-/** A chunk of `n` records' type, key and data. Filled (not holey), and at most 98,304 slots, under the length from which V8 makes an array a dictionary. */
+/** A chunk of `n` records' type, key and data (98,304 slots when full, fast elements in V8). */
 function refChunk(n: number): unknown[] {
   return new Array<unknown>(n * 3).fill(null);
 }

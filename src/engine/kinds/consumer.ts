@@ -84,7 +84,8 @@ export type Store = Map<string, Map<string, Json>>;
  * A table of a group's store. A checkpoint shares it instead of copying it ([T5]): while a
  * checkpoint reads it (`shots`), rows are only added (the checkpoint keeps its first `size`
  * rows); before a row is overwritten, the checkpoints reading it get its rows as they are
- * (`writableTable`, `settleShots`). Rows are never deleted.
+ * (`writableTable`, `settleShots`). Rows are never deleted. Only writableTable puts a Table
+ * into a store, in place of a table that is not one (countTable relies on it).
  */
 class Table extends Map<string, Json> {
   /** The checkpoints that read this table itself (it has only grown since they were taken), or null. */
