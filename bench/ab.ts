@@ -12,6 +12,7 @@
 //
 //   npm run bench:ab -- main~3                      # 32 pairs of 500,000 events, trace off
 //   npm run bench:ab -- b0f6af5 --pairs 64 --events 300000 --trace on
+//   npm run bench:ab -- main~1 --scenario faults --events 100000   # the faults section's run
 //
 // stdout: one JSON line (ratio = this checkout's time / <ref>'s); progress on stderr.
 import { execFileSync } from 'node:child_process';
@@ -19,7 +20,7 @@ import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { throughputDocument } from './scenarios.ts';
+import { faultDocument, throughputDocument } from './scenarios.ts';
 
 interface EngineModule {
   restoreScenario(doc: unknown): { ok: true; value: unknown } | { ok: false; errors: unknown };
@@ -35,12 +36,15 @@ const option = (name: string, fallback: number) => {
   return v;
 };
 if (!ref) {
-  process.stderr.write('usage: npm run bench:ab -- <git ref> [--pairs 32] [--events 500000] [--trace off|on]\n');
+  process.stderr.write('usage: npm run bench:ab -- <git ref> [--pairs 32] [--events 500000] [--trace off|on] [--scenario clean|faults]\n');
   process.exit(2);
 }
 const PAIRS = option('pairs', 32);
 const EVENTS = option('events', 500_000);
 const TRACE = args.includes('--trace') && args[args.indexOf('--trace') + 1] === 'on';
+const SCENARIO = args.includes('--scenario') ? args[args.indexOf('--scenario') + 1] : 'clean';
+if (SCENARIO !== 'clean' && SCENARIO !== 'faults') throw new Error(`--scenario takes clean (the throughput section's run) or faults (the faults section's), not ${SCENARIO}`);
+const scenarioDocument = SCENARIO === 'faults' ? faultDocument : throughputDocument;
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc (npm run bench:ab does)');
 
@@ -77,7 +81,7 @@ if (child >= 0) {
       // The engine imports a few packages (valibot): the worktree borrows this checkout's.
       symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
     }
-    progress(`${BATCHES} batches of ${PER_BATCH} pairs of ${EVENTS} events, trace ${TRACE ? 'on' : 'off'}: this checkout against ${ref}`);
+    progress(`${BATCHES} batches of ${PER_BATCH} pairs of ${EVENTS} events (${SCENARIO}), trace ${TRACE ? 'on' : 'off'}: this checkout against ${ref}`);
     const pairs: Pair[] = [];
     for (let b = 0; b < BATCHES; b++) {
       const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...args, '--child', here, there, b % 2 === 0 ? 'here-first' : 'there-first'], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -86,6 +90,7 @@ if (child >= 0) {
     const ratios = pairs.map((x) => x.here / x.there);
     const result = {
       ref,
+      scenario: SCENARIO,
       events: EVENTS,
       trace: TRACE,
       pairs: pairs.length,
@@ -129,7 +134,7 @@ async function timePairs(here: string, there: string, thereFirst: boolean, n: nu
   const order = thereFirst ? (['there', 'here'] as const) : (['here', 'there'] as const);
   const reverse = thereFirst ? (['here', 'there'] as const) : (['there', 'here'] as const);
   const scenario = (m: EngineModule, events: number) => {
-    const r = m.restoreScenario(throughputDocument(events));
+    const r = m.restoreScenario(scenarioDocument(events));
     if (!r.ok) throw new Error(`the benchmark's scenario was refused: ${JSON.stringify(r.errors)}`);
     return r.value as never;
   };

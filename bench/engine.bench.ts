@@ -29,7 +29,7 @@ import { createEngine, partitionForKey, restoreScenario, type Engine, type Scena
 import { Prng } from '../src/engine/prng.ts';
 import { Explorer } from '../src/engine/explore.ts';
 import type { Input } from '../src/engine/inputs.ts';
-import { GROUPS, KEYS, PARTITIONS, SEED, throughputDocument } from './scenarios.ts';
+import { GROUPS, KEYS, PARTITIONS, SEED, faultDocument, throughputDocument } from './scenarios.ts';
 import '../src/engine/kinds/all.ts'; // every optional engine module (kinds/index.ts OPTIONAL)
 
 // ---------------------------------------------------------------------------- settings
@@ -402,58 +402,8 @@ function benchMemory(): void {
 
 // ---------------------------------------------------------------------------- (d) faults
 
-/**
- * The throughput topology with faults everywhere: g0 fails on one event in ten (a poison:
- * 3 attempts with backoff, then the dead-letter topic) and keeps processed ids; g1 checks
- * versions behind a jittered connection; g2 commits before handling; deliveries are
- * duplicated by a nemesis, acks lost; every tenth of the run a consumer crashes at a point
- * and restarts, the topic has an outage and g1 is cut off for a while.
- */
 function faultScenario(events: number): Scenario {
-  const span = events; // 1000 events per second: one per millisecond
-  const schedule: Record<string, unknown>[] = [];
-  const points = ['now', 'before-handle', 'after-effects', 'after-save'];
-  for (let k = 1; k < 10; k++) {
-    const at = Math.round((span * k) / 10);
-    schedule.push({ at, kind: 'crash', node: `g${k % GROUPS}`, point: points[k % points.length], restartAfterMs: 20 });
-    if (k % 3 === 0) schedule.push({ at: at + 5, kind: 'outage', node: 'topic', durationMs: 15, mode: k % 2 ? 'down' : 'acks-lost' });
-    if (k % 3 === 1) schedule.push({ at: at + 7, kind: 'partition', node: 'topic', from: 'g1', durationMs: 30 });
-  }
-  const count = { on: 'Tick', do: [{ do: 'increment', table: 'count', key: { event: 'key' }, by: 1 }] };
-  const r = restoreScenario({
-    format: 'eventfold/scenario',
-    version: 1,
-    name: 'bench: faults on every side',
-    seed: SEED,
-    nodes: [
-      { id: 'producer', kind: 'producer', config: { templates: [{ type: 'Tick', key: `k{rand:0-${KEYS - 1}}`, data: { r: '{rand:0-9}' } }], rate: { perSecond: 1000, limit: events }, retryBackoffMs: 5 } },
-      { id: 'topic', kind: 'topic', config: { partitions: PARTITIONS } },
-      { id: 'dlq', kind: 'topic', config: { partitions: 1 } },
-      {
-        id: 'g0',
-        kind: 'consumer',
-        config: {
-          processingMs: 0,
-          rules: [count],
-          idempotency: 'processed-ids',
-          failWhen: { op: 'eq', left: { event: 'data.r' }, right: 0 },
-          retry: { maxAttempts: 3, backoff: 'exponential', initialMs: 2, maxMs: 20, jitter: true },
-          ordering: 'skip',
-          deadLetter: 'dlq',
-        },
-      },
-      { id: 'g1', kind: 'consumer', config: { processingMs: 0, rules: [count], idempotency: 'version' } },
-      { id: 'g2', kind: 'consumer', config: { processingMs: 0, rules: [count], commit: 'before' } },
-    ],
-    edges: [
-      { source: 'producer', target: 'topic', ackLossChance: 0.02 },
-      { source: 'topic', target: 'g0', duplicateChance: 0.05 },
-      { source: 'topic', target: 'g1', jitterMs: 3, duplicateChance: 0.05 },
-      { source: 'topic', target: 'g2' },
-      { source: 'g0', target: 'dlq' },
-    ],
-    schedule,
-  });
+  const r = restoreScenario(faultDocument(events));
   if (!r.ok) throw new Error(`fault bench scenario refused: ${JSON.stringify(r.errors)}`);
   return r.value;
 }
