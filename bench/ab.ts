@@ -18,7 +18,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { faultDocument, throughputDocument } from './scenarios.ts';
 
@@ -64,8 +64,8 @@ if (child >= 0) {
   process.stdout.write(`${JSON.stringify(ratios)}\n`);
 } else {
   // Both engines are loaded from git worktrees, so they differ in nothing but their code: with
-  // this checkout loaded from its own directory, an A/A run still read 1.04. This checkout's
-  // uncommitted changes to tracked files are included (git stash create); new files are not.
+  // this checkout loaded from its own directory, an A/A run still read 1.04. This checkout is
+  // taken as it is on disk, uncommitted changes and new files included (not ignored ones).
   const here = mkdtempSync(join(tmpdir(), 'eventfold-ab-here-'));
   const there = mkdtempSync(join(tmpdir(), 'eventfold-ab-there-'));
   const git = (...a: string[]) => execFileSync('git', ['-C', root, ...a], { stdio: ['ignore', 'pipe', 'inherit'] }).toString().trim();
@@ -75,7 +75,7 @@ if (child >= 0) {
     } catch {
       throw new Error(`${ref} names no commit in this repository: give a branch, a tag or a commit (for example main~1)`);
     }
-    const current = git('stash', 'create') || 'HEAD';
+    const current = snapshot(git);
     for (const [dir, rev] of [[here, current], [there, ref]]) {
       git('worktree', 'add', '--detach', '--quiet', dir, rev);
       // The engine imports a few packages (valibot): the worktree borrows this checkout's.
@@ -111,6 +111,22 @@ if (child >= 0) {
       rmSync(dir, { recursive: true, force: true });
     }
     execFileSync('git', ['-C', root, 'worktree', 'prune'], { stdio: 'ignore' });
+  }
+}
+
+/** A commit (on no branch) of this checkout's files as they are, made through a scratch index. */
+function snapshot(git: (...a: string[]) => string): string {
+  const index = join(mkdtempSync(join(tmpdir(), 'eventfold-ab-index-')), 'index');
+  const prev = process.env.GIT_INDEX_FILE;
+  process.env.GIT_INDEX_FILE = index;
+  try {
+    git('read-tree', 'HEAD');
+    git('add', '--all');
+    return git('commit-tree', git('write-tree'), '-p', 'HEAD', '-m', 'bench:ab snapshot');
+  } finally {
+    if (prev === undefined) delete process.env.GIT_INDEX_FILE;
+    else process.env.GIT_INDEX_FILE = prev;
+    rmSync(dirname(index), { recursive: true, force: true });
   }
 }
 
