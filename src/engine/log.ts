@@ -83,7 +83,7 @@ export class Log {
   readonly channelOfNode = new Map<number, number>();
   eventCount = 0;
   /** Each record's type, key, data and numbers (see EventColumns), read through evType … evSchema below. */
-  private readonly nums = new EventColumns(1024);
+  private readonly recs = new EventColumns(1024);
 
   constructor(
     private readonly nodeIds: readonly string[],
@@ -115,9 +115,9 @@ export class Log {
     // Re-executing after a seek creates the same record again: its recorded offset (where a
     // later step appends it) stays, or a seek that stops between the two would leave "-1"
     // in the steps after it. Not yet appended is `offset >= logEnd` until then ([T4]).
-    const rerun = idx < this.nums.length;
+    const rerun = idx < this.recs.length;
     const copy = idOf >= 0;
-    const n = this.nums;
+    const n = this.recs;
     n.write(
       idx,
       type,
@@ -147,7 +147,7 @@ export class Log {
     const p = this.evPartition(ev);
     const offset = t.logEnd[p]++;
     t.logs[p].set(offset, ev);
-    this.nums.setInt(ev, 6, offset);
+    this.recs.setInt(ev, 6, offset);
     const ls = t.listeners;
     for (let i = 0; i < ls.length; i++) ls[i](offset, p);
   }
@@ -248,63 +248,63 @@ export class Log {
   /** Drops records beyond the current event count and log ends ([T3]). */
   fork(): void {
     const n = this.eventCount;
-    this.nums.truncate(n);
+    this.recs.truncate(n);
     for (const t of this.channels) t.logs.forEach((log, p) => log.truncate(t.logEnd[p]));
     // Records created but not appended yet lose the offset the old future gave them.
     for (let rec = 0; rec < n; rec++) {
       const o = this.evOffset(rec);
-      if (o >= 0 && o >= this.channels[this.evTopic(rec)].logEnd[this.evPartition(rec)]) this.nums.setInt(rec, 6, -1);
+      if (o >= 0 && o >= this.channels[this.evTopic(rec)].logEnd[this.evPartition(rec)]) this.recs.setInt(rec, 6, -1);
     }
   }
 
   bytes(): number {
-    let b = this.nums.bytes;
+    let b = this.recs.bytes;
     for (const t of this.channels) for (const l of t.logs) b += l.bytes;
     return b;
   }
 
   /** Records created on this timeline so far, including any a seek back has not re-created yet. */
   get recorded(): number {
-    return this.nums.length;
+    return this.recs.length;
   }
   evType(rec: number): string {
-    return this.nums.ref(rec, 0) as string;
+    return this.recs.ref(rec, 0) as string;
   }
   evKey(rec: number): string | null {
-    return this.nums.ref(rec, 1) as string | null;
+    return this.recs.ref(rec, 1) as string | null;
   }
   evData(rec: number): Json {
-    return this.nums.ref(rec, 2) as Json;
+    return this.recs.ref(rec, 2) as Json;
   }
   // A record's numbers. The CloudEvents id is the original's (a copy keeps it); correlation
   // is the conversation's first record; cause the record whose handling emitted it, or -1;
   // offset -1 until appended; schema the version its data was written in.
   evIdOf(rec: number): number {
-    return this.nums.int(rec, 0);
+    return this.recs.int(rec, 0);
   }
   evSource(rec: number): number {
-    return this.nums.int(rec, 1);
+    return this.recs.int(rec, 1);
   }
   evCorr(rec: number): number {
-    return this.nums.int(rec, 2);
+    return this.recs.int(rec, 2);
   }
   evCause(rec: number): number {
-    return this.nums.int(rec, 3);
+    return this.recs.int(rec, 3);
   }
   evTopic(rec: number): number {
-    return this.nums.int(rec, 4);
+    return this.recs.int(rec, 4);
   }
   evPartition(rec: number): number {
-    return this.nums.int(rec, 5);
+    return this.recs.int(rec, 5);
   }
   evOffset(rec: number): number {
-    return this.nums.int(rec, 6);
+    return this.recs.int(rec, 6);
   }
   evSchema(rec: number): number {
-    return this.nums.int(rec, 7);
+    return this.recs.int(rec, 7);
   }
   evTime(rec: number): number {
-    return this.nums.time(rec);
+    return this.recs.time(rec);
   }
 }
 
