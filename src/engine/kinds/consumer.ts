@@ -96,6 +96,122 @@ class Table extends Map<string, Json> {
    */
   listed: string[] | null = null;
 }
+
+/** `evt-<n>` → n, for an n the processed-ids table can hold as a bit; else -1. */
+function idNumber(key: string): number {
+  if (key.length < 5 || key.length > 13 || !key.startsWith('evt-')) return -1;
+  if (key.length > 5 && key.charCodeAt(4) === 48) return -1; // a leading zero: not the text of an id
+  let n = 0;
+  for (let i = 4; i < key.length; i++) {
+    const c = key.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n < 0x40000000 ? n : -1;
+}
+
+/**
+ * The processed-ids table ([D2]): rows `evt-<n>` → true, held as a bit per id and the ids in
+ * the order they were added, not as a Map of strings. In the benchmark's fault run (a row per
+ * event) the Map's lookups and inserts were about a fourth of the run, mostly cache misses in
+ * a hash table of 100k rows; a bit per id is a few kilobytes (issue #11). To everything else it
+ * is a Map with the same rows in the same order. A row of any other shape (a rule may write
+ * this table too) moves every row into the Map itself, where they stay.
+ */
+export class IdTable extends Table {
+  private bits = new Uint32Array(256);
+  private order = new Int32Array(256);
+  private count = 0;
+  /** Set once the rows live in the Map itself (`general`): then every method is the Map's. */
+  private general = false;
+
+  hasId(n: number): boolean {
+    if (this.general) return super.has(`evt-${n}`);
+    const w = n >>> 5;
+    return w < this.bits.length && (this.bits[w] & (1 << (n & 31))) !== 0;
+  }
+
+  /** Adds row `evt-<n>` → true (nothing changes if it is there); false, having done nothing, once the rows are in the Map. */
+  addId(n: number): boolean {
+    if (this.general) return false;
+    const w = n >>> 5;
+    if (w >= this.bits.length) {
+      const bits = new Uint32Array(Math.max(w + 1, this.bits.length * 2));
+      bits.set(this.bits);
+      this.bits = bits;
+    }
+    const bit = 1 << (n & 31);
+    if ((this.bits[w] & bit) !== 0) return true;
+    this.bits[w] |= bit;
+    if (this.count === this.order.length) {
+      const order = new Int32Array(this.count * 2);
+      order.set(this.order);
+      this.order = order;
+    }
+    this.order[this.count++] = n;
+    return true;
+  }
+
+  private toGeneral(): void {
+    this.general = true;
+    for (let i = 0; i < this.count; i++) super.set(`evt-${this.order[i]}`, true);
+    this.bits = new Uint32Array(0);
+    this.order = new Int32Array(0);
+    this.count = 0;
+  }
+
+  override get size(): number {
+    return this.general ? super.size : this.count;
+  }
+  override has(key: string): boolean {
+    if (this.general) return super.has(key);
+    const n = idNumber(key);
+    return n >= 0 && this.hasId(n);
+  }
+  override get(key: string): Json | undefined {
+    if (this.general) return super.get(key);
+    return this.has(key) ? true : undefined;
+  }
+  override set(key: string, value: Json): this {
+    const n = this.general || value !== true ? -1 : idNumber(key);
+    if (n >= 0) this.addId(n);
+    else {
+      if (!this.general) this.toGeneral();
+      super.set(key, value);
+    }
+    return this;
+  }
+  override delete(key: string): boolean {
+    if (!this.general) this.toGeneral();
+    return super.delete(key);
+  }
+  override clear(): void {
+    if (!this.general) this.toGeneral();
+    super.clear();
+  }
+  override *keys(): MapIterator<string> {
+    if (this.general) return yield* super.keys();
+    for (let i = 0; i < this.count; i++) yield `evt-${this.order[i]}`;
+  }
+  override *values(): MapIterator<Json> {
+    if (this.general) return yield* super.values();
+    for (let i = 0; i < this.count; i++) yield true;
+  }
+  override *entries(): MapIterator<[string, Json]> {
+    if (this.general) return yield* super.entries();
+    for (let i = 0; i < this.count; i++) yield [`evt-${this.order[i]}`, true];
+  }
+  override [Symbol.iterator](): MapIterator<[string, Json]> {
+    return this.entries();
+  }
+  override forEach(fn: (value: Json, key: string, map: Map<string, Json>) => void, thisArg?: unknown): void {
+    if (this.general) return super.forEach(fn, thisArg);
+    for (let i = 0; i < this.count; i++) fn.call(thisArg, true, `evt-${this.order[i]}`, this);
+  }
+}
+
+/** An empty table for `name` of a group's store: the processed-ids table is an IdTable. */
+const newTable = (name: string): Table => (name === PROCESSED_TABLE ? new IdTable() : new Table());
 /**
  * A checkpoint's view of one table: the live table and how many of its first rows are the
  * checkpoint's, until a row is about to be overwritten; then the rows as they were, as two
@@ -952,8 +1068,9 @@ export class ConsumerGroups implements Module {
   private duplicateReason(mem: MemberRt, group: GroupRt, rec: number, id: number): string | null {
     const L = this.k.records;
     const mode = mem.spec.config.idempotency;
-    if ((mode === 'processed-ids' || mode === 'processed-ids-separate') && group.store.get(PROCESSED_TABLE)?.has(`evt-${id}`)) {
-      return `${mem.id} skipped evt-${id}: its id is already in the ${PROCESSED_TABLE} table, so this delivery is a duplicate`;
+    if (mode === 'processed-ids' || mode === 'processed-ids-separate') {
+      const t = group.store.get(PROCESSED_TABLE);
+      if (t !== undefined && (t instanceof IdTable ? t.hasId(id) : t.has(`evt-${id}`))) return `${mem.id} skipped evt-${id}: its id is already in the ${PROCESSED_TABLE} table, so this delivery is a duplicate`;
     }
     const key = L.evKey(rec);
     if (mode === 'version' && key !== null) {
@@ -967,6 +1084,9 @@ export class ConsumerGroups implements Module {
   }
 
   private saveProcessed(group: GroupRt, id: number): void {
+    // Setting an id's row that is there already changes nothing a checkpoint reads.
+    const t = group.store.get(PROCESSED_TABLE);
+    if (t instanceof IdTable && t.addId(id)) return;
     const key = `evt-${id}`;
     writableTable(group.store, PROCESSED_TABLE, key).set(key, true);
   }
@@ -1874,7 +1994,7 @@ function writableTable(store: Map<string, Map<string, Json>>, name: string, key:
     if (t.shots !== null && t.has(key)) settleShots(t);
     return t;
   }
-  const fresh = new Table();
+  const fresh = newTable(name);
   t?.forEach((x, k) => fresh.set(k, x));
   store.set(name, fresh);
   return fresh;
@@ -1953,7 +2073,7 @@ function shareStore(m: Store): SharedStore {
 function unshareStore(m: SharedStore): Store {
   const out: Store = new Map();
   m.forEach((shot, table) => {
-    const t = new Table();
+    const t = newTable(table);
     if (shot.rows) {
       let i = 0;
       for (const [k, x] of shot.rows) {
