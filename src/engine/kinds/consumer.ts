@@ -97,9 +97,12 @@ class Table extends Map<string, Json> {
   listed: string[] | null = null;
 }
 
+/** Ids below this are held as bits (2 MB of them at most): a row a rule writes for a huge id makes the table an ordinary one instead. */
+const ID_BITS_LIMIT = 1 << 24;
+
 /** `evt-<n>` → n, for an n the processed-ids table can hold as a bit; else -1. */
 function idNumber(key: string): number {
-  if (key.length < 5 || key.length > 13 || !key.startsWith('evt-')) return -1;
+  if (key.length < 5 || key.length > 12 || !key.startsWith('evt-')) return -1;
   if (key.length > 5 && key.charCodeAt(4) === 48) return -1; // a leading zero: not the text of an id
   let n = 0;
   for (let i = 4; i < key.length; i++) {
@@ -107,7 +110,7 @@ function idNumber(key: string): number {
     if (c < 0 || c > 9) return -1;
     n = n * 10 + c;
   }
-  return n < 0x40000000 ? n : -1;
+  return n < ID_BITS_LIMIT ? n : -1;
 }
 
 /**
@@ -125,15 +128,16 @@ export class IdTable extends Table {
   /** Set once the rows live in the Map itself (`general`): then every method is the Map's. */
   private general = false;
 
+  /** has(`evt-<n>`), for an id n (a whole number). */
   hasId(n: number): boolean {
     if (this.general) return super.has(`evt-${n}`);
     const w = n >>> 5;
     return w < this.bits.length && (this.bits[w] & (1 << (n & 31))) !== 0;
   }
 
-  /** Adds row `evt-<n>` → true (nothing changes if it is there); false, having done nothing, once the rows are in the Map. */
+  /** Adds row `evt-<n>` → true for an id n (nothing changes if it is there); false, having done nothing, once the rows are in the Map or for an id too large for a bit (then `set` it). */
   addId(n: number): boolean {
-    if (this.general) return false;
+    if (this.general || n >= ID_BITS_LIMIT) return false;
     const w = n >>> 5;
     if (w >= this.bits.length) {
       const bits = new Uint32Array(Math.max(w + 1, this.bits.length * 2));
