@@ -1,8 +1,7 @@
 // Deep links to a graded challenge: `#/challenge/<id>`. Like lesson links (src/lessons/link.ts)
 // they start with `#/`, so they never look like share links (`#s1z.`), and an id is only ever
 // read as an id: lowercase words joined by dashes.
-
-const ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+import { ID } from '../lessons/link.ts';
 
 /** `#/challenge/failover`, from a challenge id. */
 export function challengeHash(id: string): string {

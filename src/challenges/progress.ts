@@ -1,6 +1,7 @@
 // Which challenges a learner passed, and which workspace holds their design of each: kept
 // in the settings store (src/persist) under one key. restoreChallengeProgress is the one
 // door a stored value comes through: anything malformed is dropped, never trusted.
+import { ID } from '../lessons/link.ts';
 
 export const CHALLENGE_PROGRESS_KEY = 'challenges';
 
@@ -11,7 +12,6 @@ export interface ChallengeProgress {
   workspaces: Record<string, string>;
 }
 
-const ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const whole = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0;
 
 export function restoreChallengeProgress(raw: unknown): ChallengeProgress {

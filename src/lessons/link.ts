@@ -9,7 +9,8 @@ export interface LessonLink {
   step: string | null;
 }
 
-const ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+/** A lesson's, a step's or a challenge's id: lowercase words and digits joined by dashes (only ever read as an id). */
+export const ID = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 /** `#/lesson/fan-out/connect`, from a lesson id and an optional step id. */
 export function lessonHash(lesson: string, step?: string | null): string {
