@@ -92,8 +92,9 @@ export function compileFiller(x: Json): Filler | null {
  * `{ "sku": "sku-{rand:1-50}" }`) can only make a few distinct objects: each is built once,
  * frozen, and shared by every event that draws it, as a template without placeholders shares
  * its one data object. The PRNG is drawn as before, field by field. Event data is never
- * changed in place (an upcaster or a schema makes a new object), and a fault run's millions of
- * equal small objects were a tenth of its time in the collector (issue #11). Null when a field
+ * changed in place (an upcaster or a schema makes a new object). The benchmark's fault run,
+ * whose events each carried a new `{ r }`, takes 0.88 of its time with them shared, most of
+ * the difference the collector's (issue #11; `npm run bench:ab`). Null when a field
  * is anything else (`{n}`, two placeholders, a nested template) or the draws could make more
  * than SHARED_DATA_MAX objects.
  */
