@@ -138,13 +138,19 @@ abstract class PackedColumns {
 }
 
 /**
- * The kernel's trace: per step its kind, node, event and aux (four int32s side by side) and its
- * time. As five columns, recording cost about twice as much (issue #11). Recordings are never
- * truncated on seek (SPEC [T4]).
+ * The kernel's trace: per step its kind and node (one int32: the kind in the low 8 bits, the
+ * node + 1 above), its event and aux (two more, side by side) and its time. As five columns,
+ * recording cost about twice as much; kind and node in an int32 each, 24 bytes a step instead
+ * of 20, a trace-on run took 4-6% longer (issue #11, `npm run bench:ab -- <ref> --trace on`:
+ * 0.973 and 0.937). So a kind is below TRACE_KINDS and a node index from -1 (none) to below
+ * TRACE_NODES; steps.ts and scenario.ts keep to both, and a test checks they do. Recordings are
+ * never truncated on seek (SPEC [T4]).
  */
+export const TRACE_KINDS = 256;
+export const TRACE_NODES = (1 << 23) - 1;
 export class TraceColumns extends PackedColumns {
   constructor(capacity = 1024) {
-    super(4, capacity);
+    super(3, capacity);
   }
 
   write(i: number, kind: number, time: number, node: number, event: number, aux: number): void {
@@ -152,26 +158,25 @@ export class TraceColumns extends PackedColumns {
     const j = i & 0x7fff;
     let ints = this.ints[c];
     if (ints === undefined || (c === 0 && j >= this.times[0].length)) ints = this.grow(i);
-    const o = j << 2;
-    ints[o] = kind;
-    ints[o + 1] = node;
-    ints[o + 2] = event;
-    ints[o + 3] = aux;
+    const o = j * 3;
+    ints[o] = kind | ((node + 1) << 8);
+    ints[o + 1] = event;
+    ints[o + 2] = aux;
     this.times[c][j] = time;
     if (i >= this.length) this.length = i + 1;
   }
 
   kind(i: number): number {
-    return this.ints[i >>> 15][(i & 0x7fff) << 2];
+    return this.ints[i >>> 15][(i & 0x7fff) * 3] & 0xff;
   }
   node(i: number): number {
-    return this.ints[i >>> 15][((i & 0x7fff) << 2) + 1];
+    return (this.ints[i >>> 15][(i & 0x7fff) * 3] >> 8) - 1;
   }
   event(i: number): number {
-    return this.ints[i >>> 15][((i & 0x7fff) << 2) + 2];
+    return this.ints[i >>> 15][(i & 0x7fff) * 3 + 1];
   }
   aux(i: number): number {
-    return this.ints[i >>> 15][((i & 0x7fff) << 2) + 3];
+    return this.ints[i >>> 15][(i & 0x7fff) * 3 + 2];
   }
 }
 
