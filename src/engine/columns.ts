@@ -143,7 +143,7 @@ abstract class PackedColumns {
  * recording cost about twice as much; kind and node in an int32 each, 24 bytes a step instead
  * of 20, a trace-on run took 4-6% longer (issue #11, `npm run bench:ab -- <ref> --trace on`:
  * 0.973 and 0.937). So a kind is below TRACE_KINDS and a node index from -1 (none) to below
- * TRACE_NODES; steps.ts and scenario.ts keep to both, and a test checks they do. Recordings are
+ * TRACE_NODES; STEP_KINDS and MAX_NODES (steps.ts, scenario.ts) keep to both, and a test checks they do. Recordings are
  * never truncated on seek (SPEC [T4]).
  */
 export const TRACE_KINDS = 256;

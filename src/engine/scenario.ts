@@ -8,6 +8,8 @@ export { KIND_INFO, patternProblems, type KindInfo } from './catalog.ts';
 import { isJson, type Json } from './json.ts';
 import { COMPATIBILITY, FIELD_TYPES } from './kinds/registry-rules.ts';
 
+/** Most nodes a scenario may have (the trace names a node in 23 bits: columns.ts TRACE_NODES). */
+export const MAX_NODES = 200;
 export const SCENARIO_FORMAT = 'eventfold/scenario';
 /** The version this build writes. Bump it only together with a migration in MIGRATIONS. */
 export const SCENARIO_VERSION = 1;
@@ -747,7 +749,7 @@ const ScenarioV1 = v.strictObject({
   name: v.optional(Name(120), 'Untitled scenario'),
   description: v.optional(v.pipe(v.string(), v.maxLength(4000)), ''),
   seed: v.optional(Int(0, 2 ** 32 - 1), 1),
-  nodes: v.pipe(v.array(NodeSchema), v.maxLength(200, 'at most 200 nodes')),
+  nodes: v.pipe(v.array(NodeSchema), v.maxLength(MAX_NODES, `at most ${MAX_NODES} nodes`)),
   edges: v.optional(v.pipe(v.array(EdgeSchema), v.maxLength(1000, 'at most 1000 connections')), []),
   invariants: v.optional(v.pipe(v.array(InvariantSchema as v.GenericSchema<Invariant>), v.maxLength(50)), []),
   schedule: v.optional(v.pipe(v.array(ScheduledSchema), v.maxLength(1000)), []),
