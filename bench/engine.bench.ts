@@ -6,6 +6,8 @@
 //   (a) throughput.traceOff / throughput.traceOn — publish → deliver → handle of EVENTS
 //       events through 1 topic × 3 partitions × 3 consumer groups, against a hand-written
 //       "limit loop" (the same bookkeeping with nothing else) and eventemitter3 dispatch.
+//       Each line also gives the machine's cost of a page fault and the faults per run: the
+//       engine records its log (and trace) in fresh memory, so that cost moves its ratio.
 //   (b) seek.middle / seek.end — seek(middle) from the end of a SEEK_STEPS-step run, and
 //       back to the end, against the time of the full run.
 //   (c) memory.perStep — heap + ArrayBuffer bytes per trace step after a MEM_STEPS run.
@@ -109,12 +111,42 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** Minor page faults of this process so far: first touches of fresh memory. */
+const pageFaults = () => process.resourceUsage().minorPageFault;
+/** The page faults taken by the last `timed` run. */
+let lastFaults = 0;
+
 /** Runs `fn` (after a gc, so one run's garbage is not billed to the next) and returns ms. */
 function timed(fn: () => void): number {
   gc();
+  const f0 = pageFaults();
   const t0 = performance.now();
   fn();
-  return performance.now() - t0;
+  const ms = performance.now() - t0;
+  lastFaults = pageFaults() - f0;
+  return ms;
+}
+
+/**
+ * What this machine charges for a page fault, in microseconds: the time to write one int per
+ * 4 kB page of fresh typed arrays (64 MB, kept alive so none is reused), over the faults that
+ * took. About 13 µs on the shared VMs of issue #11, where it was most of the spread of the
+ * engine's ratios between runs and machines (a trace-off run took 7k to 24k faults); far less
+ * on most desktops.
+ */
+function pageFaultMicros(): number {
+  const keep: Int32Array[] = [];
+  gc();
+  const f0 = pageFaults();
+  const t0 = performance.now();
+  for (let i = 0; i < 64; i++) {
+    const a = new Int32Array(1 << 18);
+    for (let j = 0; j < a.length; j += 1024) a[j] = 1;
+    keep.push(a);
+  }
+  const ms = performance.now() - t0;
+  const faults = pageFaults() - f0;
+  return faults > 0 ? (ms * 1000) / faults : 0;
 }
 
 /** Median ms of `repeats` timed runs of `fn`, after `warmups` untimed ones. */
@@ -248,12 +280,15 @@ function benchThroughput(): void {
   // of the blocks on either side of it: so the baseline is timed over about as long as the engine
   // (seconds, not the tenth of a second of one run) and at the same moments. One run of the
   // limit loop caught a quiet or a busy tenth of a second and moved the round's ratio by ±25%.
-  const rows: { limit: number; ee3: number; off: number; on: number; limitOff: number; limitOn: number; ee3Off: number; ee3On: number }[] = [];
+  const rows: { limit: number; ee3: number; off: number; on: number; offFaults: number; onFaults: number; limitOff: number; limitOn: number; ee3Off: number; ee3On: number }[] = [];
+  const faultMicros = [pageFaultMicros(), pageFaultMicros(), pageFaultMicros()];
+  const limitFaults: number[] = [];
   const block = () => {
     let limit = 0;
     let ee3 = 0;
     for (let i = 0; i < BASELINE_RUNS; i++) {
       limit += timed(() => limitLoop(EVENTS));
+      limitFaults.push(lastFaults);
       ee3 += timed(() => eventemitter3Loop(EVENTS));
     }
     return { limit: limit / BASELINE_RUNS, ee3: ee3 / BASELINE_RUNS };
@@ -261,14 +296,18 @@ function benchThroughput(): void {
   for (let r = 0; r < ROUNDS; r++) {
     const before = block();
     const off = timed(() => void createEngine(scenario, { trace: false }).runUntilIdle(Infinity));
+    const offFaults = lastFaults;
     const between = block();
     const on = timed(() => void createEngine(scenario, { trace: true }).runUntilIdle(Infinity));
+    const onFaults = lastFaults;
     const after = block();
     const row = {
       limit: (before.limit + between.limit + after.limit) / 3,
       ee3: (before.ee3 + between.ee3 + after.ee3) / 3,
       off,
       on,
+      offFaults,
+      onFaults,
       limitOff: (before.limit + between.limit) / 2,
       limitOn: (between.limit + after.limit) / 2,
       ee3Off: (before.ee3 + between.ee3) / 2,
@@ -276,9 +315,12 @@ function benchThroughput(): void {
     };
     rows.push(row);
     progress(
-      `round ${r + 1}: limit loop ${before.limit.toFixed(1)} / ${between.limit.toFixed(1)} / ${after.limit.toFixed(1)} ms (means of ${BASELINE_RUNS} runs), eventemitter3 ${row.ee3.toFixed(1)} ms, engine trace off ${off.toFixed(1)} ms, on ${on.toFixed(1)} ms`,
+      `round ${r + 1}: limit loop ${before.limit.toFixed(1)} / ${between.limit.toFixed(1)} / ${after.limit.toFixed(1)} ms (means of ${BASELINE_RUNS} runs), eventemitter3 ${row.ee3.toFixed(1)} ms, engine trace off ${off.toFixed(1)} ms (${offFaults} page faults), on ${on.toFixed(1)} ms (${onFaults})`,
     );
   }
+  faultMicros.push(pageFaultMicros(), pageFaultMicros(), pageFaultMicros());
+  const faultUs = median(faultMicros);
+  progress(`a page fault costs ${faultUs.toFixed(1)} µs here (${faultMicros.map((x) => x.toFixed(1)).join(', ')})`);
   const limitMs = median(rows.map((x) => x.limit));
   const ee3Ms = median(rows.map((x) => x.ee3));
   for (const trace of [false, true]) {
@@ -298,6 +340,11 @@ function benchThroughput(): void {
       ratioToLimit: round(ratio, 4),
       ratioToLimitPerRound: rows.map((x) => round((trace ? x.limitOn : x.limitOff) / engineMs(x), 4)),
       ratioToEventemitter3: round(median(rows.map((x) => (trace ? x.ee3On : x.ee3Off) / engineMs(x))), 4),
+      // The machine's part: first touches of fresh memory (see pageFaultMicros).
+      pageFaultsPerRun: median(rows.map((x) => (trace ? x.onFaults : x.offFaults))),
+      limitLoopPageFaultsPerRun: median(limitFaults),
+      pageFaultMicros: round(faultUs, 1),
+      pageFaultShare: round(median(rows.map((x) => ((trace ? x.onFaults : x.offFaults) * faultUs) / 1000 / engineMs(x))), 3),
       target: `>= ${target.toFixed(2)}`,
       met: ratio >= target,
       events: EVENTS,
