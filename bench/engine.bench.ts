@@ -130,9 +130,9 @@ function timed(fn: () => void): number {
 /**
  * What this machine charges for a page fault, in microseconds: the time to write one int per
  * 4 kB page of fresh typed arrays (64 MB, kept alive so none is reused), over the faults that
- * took. About 13 µs on the shared VMs of issue #11, where it was most of the spread of the
- * engine's ratios between runs and machines (a trace-off run took 7k to 24k faults); far less
- * on most desktops.
+ * took (0 where the platform counts no faults). 12-15 µs on the shared VMs of issue #11,
+ * where it explained much of the spread of the engine's ratios between runs and machines (a
+ * trace-off run took 7k to 24k faults, the limit loop about 6.5k).
  */
 function pageFaultMicros(): number {
   const keep: Int32Array[] = [];
