@@ -113,18 +113,20 @@ function median(xs: number[]): number {
 
 /** Minor page faults of this process so far: first touches of fresh memory. */
 const pageFaults = () => process.resourceUsage().minorPageFault;
-/** The page faults taken by the last `timed` run. */
-let lastFaults = 0;
 
-/** Runs `fn` (after a gc, so one run's garbage is not billed to the next) and returns ms. */
-function timed(fn: () => void): number {
+/** Runs `fn` (after a gc, so one run's garbage is not billed to the next): its ms and the page faults it took. */
+function measured(fn: () => void): { ms: number; faults: number } {
   gc();
   const f0 = pageFaults();
   const t0 = performance.now();
   fn();
   const ms = performance.now() - t0;
-  lastFaults = pageFaults() - f0;
-  return ms;
+  return { ms, faults: pageFaults() - f0 };
+}
+
+/** Runs `fn` as `measured` does and returns ms. */
+function timed(fn: () => void): number {
+  return measured(fn).ms;
 }
 
 /**
@@ -136,16 +138,13 @@ function timed(fn: () => void): number {
  */
 function pageFaultMicros(): number {
   const keep: Int32Array[] = [];
-  gc();
-  const f0 = pageFaults();
-  const t0 = performance.now();
-  for (let i = 0; i < 64; i++) {
-    const a = new Int32Array(1 << 18);
-    for (let j = 0; j < a.length; j += 1024) a[j] = 1;
-    keep.push(a);
-  }
-  const ms = performance.now() - t0;
-  const faults = pageFaults() - f0;
+  const { ms, faults } = measured(() => {
+    for (let i = 0; i < 64; i++) {
+      const a = new Int32Array(1 << 18);
+      for (let j = 0; j < a.length; j += 1024) a[j] = 1;
+      keep.push(a);
+    }
+  });
   return faults > 0 ? (ms * 1000) / faults : 0;
 }
 
@@ -287,19 +286,18 @@ function benchThroughput(): void {
     let limit = 0;
     let ee3 = 0;
     for (let i = 0; i < BASELINE_RUNS; i++) {
-      limit += timed(() => limitLoop(EVENTS));
-      limitFaults.push(lastFaults);
+      const run = measured(() => limitLoop(EVENTS));
+      limit += run.ms;
+      limitFaults.push(run.faults);
       ee3 += timed(() => eventemitter3Loop(EVENTS));
     }
     return { limit: limit / BASELINE_RUNS, ee3: ee3 / BASELINE_RUNS };
   };
   for (let r = 0; r < ROUNDS; r++) {
     const before = block();
-    const off = timed(() => void createEngine(scenario, { trace: false }).runUntilIdle(Infinity));
-    const offFaults = lastFaults;
+    const { ms: off, faults: offFaults } = measured(() => void createEngine(scenario, { trace: false }).runUntilIdle(Infinity));
     const between = block();
-    const on = timed(() => void createEngine(scenario, { trace: true }).runUntilIdle(Infinity));
-    const onFaults = lastFaults;
+    const { ms: on, faults: onFaults } = measured(() => void createEngine(scenario, { trace: true }).runUntilIdle(Infinity));
     const after = block();
     const row = {
       limit: (before.limit + between.limit + after.limit) / 3,
@@ -326,6 +324,7 @@ function benchThroughput(): void {
   for (const trace of [false, true]) {
     const label = trace ? 'traceOn' : 'traceOff';
     const engineMs = (x: (typeof rows)[number]) => (trace ? x.on : x.off);
+    const engineFaults = (x: (typeof rows)[number]) => (trace ? x.onFaults : x.offFaults);
     const ms = median(rows.map(engineMs));
     const ratio = median(rows.map((x) => (trace ? x.limitOn : x.limitOff) / engineMs(x)));
     const rate = (EVENTS / ms) * 1000;
@@ -341,10 +340,10 @@ function benchThroughput(): void {
       ratioToLimitPerRound: rows.map((x) => round((trace ? x.limitOn : x.limitOff) / engineMs(x), 4)),
       ratioToEventemitter3: round(median(rows.map((x) => (trace ? x.ee3On : x.ee3Off) / engineMs(x))), 4),
       // The machine's part: first touches of fresh memory (see pageFaultMicros).
-      pageFaultsPerRun: median(rows.map((x) => (trace ? x.onFaults : x.offFaults))),
+      pageFaultsPerRun: median(rows.map(engineFaults)),
       limitLoopPageFaultsPerRun: median(limitFaults),
       pageFaultMicros: round(faultUs, 1),
-      pageFaultShare: round(median(rows.map((x) => ((trace ? x.onFaults : x.offFaults) * faultUs) / 1000 / engineMs(x))), 3),
+      pageFaultShare: round(median(rows.map((x) => (engineFaults(x) * faultUs) / 1000 / engineMs(x))), 3),
       target: `>= ${target.toFixed(2)}`,
       met: ratio >= target,
       events: EVENTS,
